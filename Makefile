@@ -1,0 +1,96 @@
+# dlplay: `make serve` and `make test` are all a new user needs; both install what is missing.
+# make            build the two wasm modules (SIMD128 and fallback), the native library, web/dlplay/
+# make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
+# make test       build and run every test: native (ASan + UBSan), node, fuzz smoke
+# make bench      benchmarks against TensorFlow.js, printed as ratios
+# make serve      serve web/ on localhost and print the URL
+
+SHELL := /bin/bash
+empty :=
+space := $(empty) $(empty)
+comma := ,
+include wasm/flags.mk
+
+CORE_SRC := $(wildcard core/*.c core/ops/*.c core/kernels/*.c)
+CORE_HDR := $(wildcard core/*.h core/ops/*.h core/ops/*.def core/kernels/*.h core/kernels/*.def)
+EMCC := NODE_PATH=/usr/share/nodejs emcc
+CC_NATIVE := gcc
+NATIVE_FLAGS := -std=c11 -O1 -g -ffp-contract=off -Wall -Wextra -Werror -fno-omit-frame-pointer \
+  -fsanitize=address,undefined -fno-sanitize-recover=all
+PORT ?= 8017
+
+.PHONY: all deps test test-c test-node test-fuzz bench serve fuzz clean
+all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp
+
+# ---- dependencies ------------------------------------------------------------------------
+APT_PKGS := emscripten libclang-rt-14-dev
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq $$missing; fi
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+build/.deps: package-lock.json
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p build && touch $@
+
+# ---- builds --------------------------------------------------------------------------------
+build/dlplay.wasm: $(CORE_SRC) $(CORE_HDR) wasm/flags.mk wasm/exports.txt | build/.deps
+	@echo "emcc (SIMD128) -> $@"
+	@$(EMCC) $(WASM_FLAGS) $(WASM_SIMD_FLAGS) $(CORE_SRC) -o $@
+
+build/dlplay-nosimd.wasm: $(CORE_SRC) $(CORE_HDR) wasm/flags.mk wasm/exports.txt | build/.deps
+	@echo "emcc (fallback) -> $@"
+	@$(EMCC) $(WASM_FLAGS) $(CORE_SRC) -o $@
+
+NATIVE_OBJ := $(patsubst %.c,build/native/%.o,$(CORE_SRC))
+build/native/%.o: %.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	@echo "cc (asan+ubsan) $<"
+	@$(CC_NATIVE) $(NATIVE_FLAGS) -c $< -o $@
+build/native/libdlplay.a: $(NATIVE_OBJ)
+	ar rcs $@ $^
+
+# The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only).
+web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.ts)
+	@mkdir -p web/dlplay
+	cp build/dlplay.wasm build/dlplay-nosimd.wasm wasm/*.mjs wasm/*.d.ts web/dlplay/
+	@touch $@
+
+# ---- tests ---------------------------------------------------------------------------------
+# One program per tests/c/test_<module>.c; the op tests (test_ops.c + test_ops_<family>.c) form one.
+OPS_TEST_SRC := tests/c/test_ops.c $(wildcard tests/c/test_ops_*.c)
+C_TESTS := $(patsubst tests/c/%.c,build/tests/%,$(filter-out tests/c/gradcheck.c tests/c/fuzz_%.c $(OPS_TEST_SRC),$(wildcard tests/c/*.c))) build/tests/test_ops
+TEST_DEPS := tests/c/gradcheck.c $(wildcard tests/c/*.h) build/native/libdlplay.a
+build/tests/test_ops: $(OPS_TEST_SRC) $(TEST_DEPS)
+	@mkdir -p build/tests
+	@echo "cc $@"
+	@$(CC_NATIVE) $(NATIVE_FLAGS) -Icore $(OPS_TEST_SRC) tests/c/gradcheck.c build/native/libdlplay.a -lm -o $@
+build/tests/%: tests/c/%.c $(TEST_DEPS)
+	@mkdir -p build/tests
+	@echo "cc $@"
+	@$(CC_NATIVE) $(NATIVE_FLAGS) -Icore $< tests/c/gradcheck.c build/native/libdlplay.a -lm -o $@
+
+test-c: $(C_TESTS)
+	@pass=0; fail=0; for t in $(C_TESTS); do \
+	  if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "c test programs: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+test-node: all
+	node --test --test-reporter=spec tests/node/
+
+test: all
+	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-node
+
+# ---- benchmarks and serving -------------------------------------------------------------------
+bench: all
+	node bench/gemm.mjs
+
+serve: all
+	@echo "dlplay is at http://localhost:$(PORT)/"
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory web
+
+clean:
+	rm -rf build web/dlplay

@@ -1,0 +1,117 @@
+/* dl.h: the public C API of the dlplay core; the only header wasm/ and the tests need.
+ *
+ * A model is a define-then-run graph. Sources are inputs (data, batched along dim 0) and
+ * parameters (owned by the graph, never batched); every other node is an op from
+ * core/ops/ops.def, added by name with integer and float attributes. Shapes are inferred when
+ * a node is added, so a bad graph fails at build time with a message naming the node.
+ * dl_graph_plan() then lays out one arena for every activation, gradient and scratch buffer at
+ * a maximum batch size; any batch up to it runs without allocating.
+ *
+ * Errors are values: every function that can fail returns a dl_status and, on failure, fills
+ * the message read by dl_last_error(). A failed call changes nothing it was given.
+ */
+#ifndef DL_H
+#define DL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DL_VERSION "0.1.0"
+#define DL_MAX_DIMS 4
+#define DL_MAX_INPUTS 8
+#define DL_MAX_IATTR 12
+#define DL_MAX_FATTR 4
+#define DL_NAME_MAX 40
+
+typedef enum dl_status {
+  DL_OK = 0,
+  DL_ERR_ARG,     /* an argument is out of range or unknown */
+  DL_ERR_SHAPE,   /* shapes do not fit together */
+  DL_ERR_OOM,     /* memory could not be had */
+  DL_ERR_STATE,   /* call made at the wrong time (e.g. forward before plan) */
+  DL_ERR_NUMERIC, /* a loss or gradient became NaN or infinite */
+  DL_ERR_FORMAT   /* a serialized blob is corrupt or foreign */
+} dl_status;
+
+/* Parameter flags (dl_graph_param, dl_graph_set_flags). */
+enum {
+  DL_PARAM_TRAINABLE = 1, /* updated by optimizers */
+  DL_PARAM_FROZEN = 2,    /* trainable but skipped for now: no gradient, no update (GAN steps) */
+  DL_PARAM_DECAY = 4,     /* weight penalties (L1/L2/AdamW decay) apply: weights, not biases */
+  DL_PARAM_STATE = 8      /* not trained, but part of the model (batch-norm running statistics) */
+};
+/* Input flag. */
+enum { DL_INPUT_REQUIRES_GRAD = 16 }; /* keep d(loss)/d(input): saliency, FGSM */
+
+typedef struct dl_graph dl_graph;
+typedef struct dl_optim dl_optim;
+typedef struct dl_sched dl_sched;
+
+const char *dl_version(void);
+const char *dl_last_error(void);
+int32_t dl_simd_enabled(void); /* 1 when this build runs the SIMD128 kernels */
+
+/* Memory for callers (JS) that must hand buffers to the core. */
+void *dl_alloc(size_t bytes);
+void dl_free(void *p);
+
+/* ---- graph ---------------------------------------------------------------------------- */
+dl_status dl_graph_create(dl_graph **out, uint64_t seed);
+void dl_graph_destroy(dl_graph *g);
+/* An input. shape is per sample when batched (dim 0 follows the batch size at run time). */
+dl_status dl_graph_input(dl_graph *g, const char *name, int32_t ndim, const int32_t *shape,
+                         int32_t batched, int32_t *id);
+/* A parameter of the given full shape, zero-filled; flags from DL_PARAM_*. */
+dl_status dl_graph_param(dl_graph *g, const char *name, int32_t ndim, const int32_t *shape,
+                         int32_t flags, int32_t *id);
+/* An op by its ops.def name ("conv2d", "relu", ...). Attributes are documented in ops.def. */
+dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t ninputs,
+                      const int32_t *inputs, int32_t niattr, const int32_t *iattr,
+                      int32_t nfattr, const float *fattr, int32_t *id);
+dl_status dl_graph_plan(dl_graph *g, int32_t max_batch);
+dl_status dl_graph_set_batch(dl_graph *g, int32_t batch);
+dl_status dl_graph_set_training(dl_graph *g, int32_t training);
+dl_status dl_graph_set_flags(dl_graph *g, int32_t id, int32_t flags);
+dl_status dl_graph_seed(dl_graph *g, uint64_t seed);
+/* Forward through every node `target` depends on. */
+dl_status dl_graph_forward(dl_graph *g, int32_t target);
+/* Zero the gradients, then backpropagate from the scalar node `loss` (d loss = 1). */
+dl_status dl_graph_backward(dl_graph *g, int32_t loss);
+/* Value (which = 0) or gradient (which = 1) of a node at the current batch size. */
+dl_status dl_graph_tensor(dl_graph *g, int32_t id, int32_t which, float **data, size_t *numel);
+/* Shape with dim 0 at the current batch size for batched nodes; returns ndim. */
+dl_status dl_graph_shape(dl_graph *g, int32_t id, int32_t *ndim, int32_t *shape, int32_t *batched);
+int32_t dl_graph_node_count(const dl_graph *g);
+dl_status dl_graph_find(const dl_graph *g, const char *name, int32_t *id);
+/* Fill a parameter from an initializer ("he_normal", ...) drawing on the graph's RNG. */
+dl_status dl_graph_init_param(dl_graph *g, int32_t id, const char *init, float a, float b);
+
+/* ---- optimizers ----------------------------------------------------------------------- */
+/* type: sgd momentum nesterov rmsprop adagrad adam adamw. group: parameters whose group
+ * equals it (dl_graph_set_group), or -1 for all trainable parameters. */
+dl_status dl_optim_create(dl_optim **out, dl_graph *g, const char *type, int32_t group);
+void dl_optim_destroy(dl_optim *o);
+/* Options: momentum beta1 beta2 eps rho weight_decay l1 l2 clip_norm clip_value. */
+dl_status dl_optim_set(dl_optim *o, const char *key, float value);
+/* One update from the gradients in the graph; DL_ERR_NUMERIC (no update) on a non-finite one. */
+dl_status dl_optim_step(dl_optim *o, float lr);
+dl_status dl_optim_reset(dl_optim *o);
+/* l1 * sum|w| + l2 * sum w^2 over decayed parameters: the penalty added to the data loss. */
+float dl_optim_penalty(const dl_optim *o);
+dl_status dl_graph_set_group(dl_graph *g, int32_t id, int32_t group);
+
+/* One training step: forward to `loss`, check it is finite, backward, update. */
+dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float *loss_out);
+
+/* ---- learning-rate schedules ----------------------------------------------------------- */
+/* type: constant step exponential cosine polynomial cyclical onecycle plateau. */
+dl_status dl_sched_create(dl_sched **out, const char *type, float lr);
+void dl_sched_destroy(dl_sched *s);
+/* Options by name; see sched.c for each schedule's keys. */
+dl_status dl_sched_set(dl_sched *s, const char *key, float value);
+/* Learning rate at step t (t = 0, 1, ...); the caller chooses whether a step is a batch or an epoch. */
+float dl_sched_lr(const dl_sched *s, int64_t t);
+/* Report a metric (reduce-on-plateau); lowers the rate after `patience` reports without progress. */
+dl_status dl_sched_report(dl_sched *s, float metric);
+
+#endif

@@ -1,0 +1,29 @@
+/* err.c: status codes and the one message slot (the only mutable global besides the default RNG). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "err.h"
+
+static char last_error[512] = "";
+
+dl_status dl_fail(dl_status code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+const char *dl_last_error(void) { return last_error; }
+const char *dl_version(void) { return DL_VERSION; }
+
+int32_t dl_simd_enabled(void) {
+#ifdef __wasm_simd128__
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+void *dl_alloc(size_t bytes) { return malloc(bytes ? bytes : 1); }
+void dl_free(void *p) { free(p); }

@@ -1,0 +1,58 @@
+/* graph.h: nodes, the graph, and what ops see of them.
+ *
+ * Shapes: a batched node stores its per-sample shape with shape[0] = 1; at run time dim 0 is
+ * g->batch. Non-batched nodes (parameters, losses) store their full shape. Node ids are
+ * creation order, which is also a topological order (an op may only use earlier nodes).
+ */
+#ifndef DL_GRAPH_H
+#define DL_GRAPH_H
+#include "dl.h"
+#include "rng.h"
+
+enum { DL_KIND_INPUT, DL_KIND_PARAM, DL_KIND_OP };
+
+typedef struct dl_node {
+  int32_t kind, op;
+  int32_t ninputs, inputs[DL_MAX_INPUTS];
+  int32_t iattr[DL_MAX_IATTR];
+  float fattr[DL_MAX_FATTR];
+  int32_t ndim, shape[DL_MAX_DIMS];
+  int32_t batched;
+  int32_t flags, group;
+  size_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer */
+  float *value, *grad, *scratch;
+  int32_t needs_grad, mark; /* set per forward/backward walk */
+  char name[DL_NAME_MAX];
+} dl_node;
+
+struct dl_graph {
+  dl_node *nodes;
+  int32_t n, cap;
+  int32_t max_batch, batch, training;
+  dl_rng rng;
+  float *arena; /* activations, gradients and scratch for every op node, planned at max_batch */
+  size_t arena_floats;
+  dl_status run_status; /* set by an op whose data is invalid (a label out of range) */
+};
+
+/* Elements of a node at the current batch size. */
+static inline size_t dl_node_numel(const dl_graph *g, const dl_node *n) {
+  size_t k = 1;
+  for (int i = 0; i < n->ndim; i++) k *= (size_t)n->shape[i];
+  return n->batched ? k * (size_t)g->batch : k;
+}
+/* Elements per sample (for batched nodes) or of the whole node. */
+static inline size_t dl_node_sample_numel(const dl_node *n) {
+  size_t k = 1;
+  for (int i = 0; i < n->ndim; i++) k *= (size_t)n->shape[i];
+  return k;
+}
+/* Dim 0 at run time. */
+static inline int32_t dl_node_rows(const dl_graph *g, const dl_node *n) {
+  return n->batched ? g->batch : n->shape[0];
+}
+static inline dl_node *dl_input(dl_graph *g, const dl_node *n, int i) { return &g->nodes[n->inputs[i]]; }
+
+/* "relu 'r1'": the op and node, for messages. */
+const char *dl_node_label(const dl_graph *g, const dl_node *n);
+#endif

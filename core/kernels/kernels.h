@@ -1,0 +1,73 @@
+/* kernels.h: hot loops. Each kernel has a scalar reference (_ref, the specification) and a
+ * SIMD128 version (_simd) with the same signature; dl_<name> is the one this build uses. In
+ * builds without SIMD128 the _simd names forward to _ref, so every build exports both.
+ * Matrices are row-major; element counts are size_t, dimensions int. Nothing here validates
+ * input: the ops above checked it at build time. */
+#ifndef DL_KERNELS_H
+#define DL_KERNELS_H
+#include <stddef.h>
+
+#define DL_KERNEL_PAIR(ret, name, args) ret dl_##name##_ref args; ret dl_##name##_simd args;
+
+/* C[M,N] = op(A)[M,K] op(B)[K,N] + beta C; op(A) = A^T when ta (A stored K x M). beta = 0 never reads C. */
+DL_KERNEL_PAIR(void, gemm, (int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                            float beta, float *C, int ldc))
+/* Unfold one image x[C,H,W] into col[C*KH*KW, OH*OW] (row stride ldcol), zero outside the image:
+ * col[(c*KH + i)*KW + j, oh*OW + ow] = x[c, oh*sh - pt + i, ow*sw - pl + j]. */
+DL_KERNEL_PAIR(void, im2col, (const float *x, int C, int H, int W, int KH, int KW, int sh, int sw, int pt, int pl,
+                              int OH, int OW, float *col, int ldcol))
+/* The adjoint of im2col: x[c, ih, iw] += col[...] for every cell that im2col read. */
+DL_KERNEL_PAIR(void, col2im, (const float *col, int ldcol, int C, int H, int W, int KH, int KW, int sh, int sw,
+                              int pt, int pl, int OH, int OW, float *x))
+/* Max over each window of one plane x[H,W] -> y[OH,OW]; padding cells never win. */
+DL_KERNEL_PAIR(void, maxpool, (const float *x, int H, int W, int KH, int KW, int sh, int sw, int pt, int pl, int OH,
+                               int OW, float *y))
+/* dx[argmax of window] += dy, the argmax being the first cell (row-major) equal to y. */
+DL_KERNEL_PAIR(void, maxpool_backward, (const float *x, const float *y, const float *dy, int H, int W, int KH, int KW,
+                                        int sh, int sw, int pt, int pl, int OH, int OW, float *dx))
+/* Mean over the in-image cells of each window. */
+DL_KERNEL_PAIR(void, avgpool, (const float *x, int H, int W, int KH, int KW, int sh, int sw, int pt, int pl, int OH,
+                               int OW, float *y))
+/* Elementwise; out may alias an input. */
+DL_KERNEL_PAIR(void, vadd, (size_t n, const float *a, const float *b, float *out))
+DL_KERNEL_PAIR(void, vsub, (size_t n, const float *a, const float *b, float *out))
+DL_KERNEL_PAIR(void, vmul, (size_t n, const float *a, const float *b, float *out))
+DL_KERNEL_PAIR(void, vaxpy, (size_t n, float alpha, const float *x, float *y))   /* y += alpha x */
+DL_KERNEL_PAIR(void, vscale, (size_t n, float alpha, const float *x, float *y))  /* y = alpha x */
+DL_KERNEL_PAIR(void, vrelu, (size_t n, const float *x, float *y))                /* y = max(x, 0) */
+DL_KERNEL_PAIR(void, vrelu_backward, (size_t n, const float *x, const float *dy, float *dx)) /* dx += dy [x > 0] */
+DL_KERNEL_PAIR(float, vsum, (size_t n, const float *x))
+DL_KERNEL_PAIR(float, vdot, (size_t n, const float *x, const float *y))
+/* y[r, c] += b[c] for r < rows, c < cols. */
+DL_KERNEL_PAIR(void, bias_rows, (int rows, int cols, const float *b, float *y))
+/* s[c] += sum over r of y[r, c]. */
+DL_KERNEL_PAIR(void, colsum, (int rows, int cols, const float *y, float *s))
+/* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t m / (sqrt(v) + eps_t), where the
+ * caller folds the bias corrections into lr_t and eps_t. */
+DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m,
+                                   float *v, float *w))
+
+#ifdef __wasm_simd128__
+#define DL_KERNEL_USE(name) dl_##name##_simd
+#else
+#define DL_KERNEL_USE(name) dl_##name##_ref
+#endif
+#define dl_gemm DL_KERNEL_USE(gemm)
+#define dl_im2col DL_KERNEL_USE(im2col)
+#define dl_col2im DL_KERNEL_USE(col2im)
+#define dl_maxpool DL_KERNEL_USE(maxpool)
+#define dl_maxpool_backward DL_KERNEL_USE(maxpool_backward)
+#define dl_avgpool DL_KERNEL_USE(avgpool)
+#define dl_vadd DL_KERNEL_USE(vadd)
+#define dl_vsub DL_KERNEL_USE(vsub)
+#define dl_vmul DL_KERNEL_USE(vmul)
+#define dl_vaxpy DL_KERNEL_USE(vaxpy)
+#define dl_vscale DL_KERNEL_USE(vscale)
+#define dl_vrelu DL_KERNEL_USE(vrelu)
+#define dl_vrelu_backward DL_KERNEL_USE(vrelu_backward)
+#define dl_vsum DL_KERNEL_USE(vsum)
+#define dl_vdot DL_KERNEL_USE(vdot)
+#define dl_bias_rows DL_KERNEL_USE(bias_rows)
+#define dl_colsum DL_KERNEL_USE(colsum)
+#define dl_adam_update DL_KERNEL_USE(adam_update)
+#endif

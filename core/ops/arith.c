@@ -1,0 +1,70 @@
+/* arith.c: elementwise a + b, a - b, a * b. b has a's shape, or b is unbatched and equals a's
+ * trailing dims, in which case it is repeated over a's leading dims (a bias, a per-position
+ * table) and its gradient sums over the repeats. */
+#include "ops.h"
+
+static dl_status binary_infer(dl_graph *g, dl_node *n) {
+  dl_node *a = dl_input(g, n, 0), *b = dl_input(g, n, 1);
+  char sa[64], sb[64];
+  dl_shape_like(n, a);
+  if (dl_same_shape(a, b)) return DL_OK;
+  if (!b->batched && b->ndim <= a->ndim - (a->batched ? 1 : 0)) {
+    int ok = 1;
+    for (int i = 1; i <= b->ndim; i++) ok &= b->shape[b->ndim - i] == a->shape[a->ndim - i];
+    if (ok) return DL_OK;
+  }
+  return OP_FAIL(g, n, DL_ERR_SHAPE, "shapes %s and %s do not match", dl_shape_str(a, sa, sizeof sa),
+                 dl_shape_str(b, sb, sizeof sb));
+}
+
+/* The repeat count and length of b within a. */
+static void split(dl_graph *g, dl_node *n, size_t *outer, size_t *inner) {
+  dl_node *b = dl_input(g, n, 1);
+  *inner = b->kind == DL_KIND_PARAM || !b->batched ? dl_node_sample_numel(b) : dl_node_numel(g, b);
+  *outer = dl_node_numel(g, n) / *inner;
+}
+
+#define BINARY_FORWARD(name, kernel)                                                             \
+  static void name##_forward(dl_graph *g, dl_node *n) {                                         \
+    dl_node *a = dl_input(g, n, 0), *b = dl_input(g, n, 1);                                      \
+    size_t outer, inner;                                                                         \
+    split(g, n, &outer, &inner);                                                                 \
+    for (size_t o = 0; o < outer; o++)                                                           \
+      kernel(inner, a->value + o * inner, b->value, n->value + o * inner);                       \
+  }
+BINARY_FORWARD(add, dl_vadd)
+BINARY_FORWARD(sub, dl_vsub)
+BINARY_FORWARD(mul, dl_vmul)
+
+/* da += dy; db += sign * (dy summed over repeats) */
+static void add_sub_backward(dl_graph *g, dl_node *n, float sign) {
+  dl_node *a = dl_input(g, n, 0), *b = dl_input(g, n, 1);
+  size_t outer, inner;
+  split(g, n, &outer, &inner);
+  if (a->needs_grad) dl_vadd(outer * inner, a->grad, n->grad, a->grad);
+  if (b->needs_grad)
+    for (size_t o = 0; o < outer; o++) dl_vaxpy(inner, sign, n->grad + o * inner, b->grad);
+}
+static void add_backward(dl_graph *g, dl_node *n) { add_sub_backward(g, n, 1.0f); }
+static void sub_backward(dl_graph *g, dl_node *n) { add_sub_backward(g, n, -1.0f); }
+
+/* da += dy * b; db += sum over repeats of dy * a */
+static void mul_backward(dl_graph *g, dl_node *n) {
+  dl_node *a = dl_input(g, n, 0), *b = dl_input(g, n, 1);
+  size_t outer, inner;
+  split(g, n, &outer, &inner);
+  for (size_t o = 0; o < outer; o++) {
+    const float *dy = n->grad + o * inner, *av = a->value + o * inner;
+    if (a->needs_grad)
+      for (size_t i = 0; i < inner; i++) a->grad[o * inner + i] += dy[i] * b->value[i];
+    if (b->needs_grad)
+      for (size_t i = 0; i < inner; i++) b->grad[i] += dy[i] * av[i];
+  }
+}
+
+#define add_infer binary_infer
+#define sub_infer binary_infer
+#define mul_infer binary_infer
+DL_DEFINE_OP(add);
+DL_DEFINE_OP(sub);
+DL_DEFINE_OP(mul);

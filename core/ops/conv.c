@@ -1,0 +1,225 @@
+/* conv.c: 2-D convolution and transposed convolution, NCHW, by im2col + GEMM.
+ *
+ * conv2d: x[C,H,W], W[F,C,KH,KW], b[F] -> y[F,OH,OW], OH = (H + pt + pb - KH) / sh + 1.
+ *   Per chunk of samples: col[C*KH*KW, cn*OH*OW] = im2col(x), tmp[F, cn*OH*OW] = W col, then
+ *   tmp is scattered to y with the bias. Backward: dW += dy col^T (im2col is redone, a cheap
+ *   data rearrangement, so the arena holds one chunk of columns instead of the whole batch),
+ *   dcol = W^T dy, dx += col2im(dcol).
+ * conv2d_transpose: x[C,H,W], W[C,F,KH,KW], b[F] -> y[F,OH,OW], OH = (H-1) sh - pt - pb + KH + oph:
+ *   the adjoint of a conv2d from y's grid to x's, so its forward is col2im(W^T x) and its
+ *   backward runs im2col on dy.
+ * Samples are processed in chunks so that one GEMM covers several images (small feature maps
+ * alone make skinny, slow GEMMs) while the workspace stays near CHUNK_FLOATS. */
+#include "ops.h"
+
+#define CHUNK_FLOATS (1u << 21)
+#define MAX_CHUNK 64
+
+typedef struct {
+  int C, H, W, F, KH, KW, sh, sw, pt, pl, pb, pr, OH, OW;
+  int chunk;      /* samples per GEMM */
+  int transposed; /* x is on the small grid (H, W), y on the large one (OH, OW) */
+} conv_geom;
+
+/* Padding for mode 1 (valid: none) or 2 (same: TensorFlow's rule, the odd cell at the end). */
+void dl_resolve_pads(int mode, int in, int k, int s, int *p0, int *p1) {
+  if (mode == 1) {
+    *p0 = *p1 = 0;
+  } else if (mode == 2) {
+    int out = (in + s - 1) / s, total = (out - 1) * s + k - in;
+    if (total < 0) total = 0;
+    *p0 = total / 2;
+    *p1 = total - total / 2;
+  }
+}
+
+static int chunk_for(size_t per_sample_floats) {
+  size_t c = CHUNK_FLOATS / (per_sample_floats ? per_sample_floats : 1);
+  return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : (int)c;
+}
+
+/* Geometry from the node's inputs and (resolved) attributes. */
+static void geometry(dl_graph *g, dl_node *n, conv_geom *q) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
+  int *a = n->iattr;
+  q->transposed = n->op == DL_OP_CONV2D_T;
+  q->C = x->shape[1], q->H = x->shape[2], q->W = x->shape[3];
+  q->F = q->transposed ? w->shape[1] : w->shape[0];
+  q->KH = w->shape[2], q->KW = w->shape[3];
+  q->sh = a[0], q->sw = a[1], q->pt = a[2], q->pl = a[3], q->pb = a[4], q->pr = a[5];
+  if (q->transposed) {
+    q->OH = (q->H - 1) * q->sh - q->pt - q->pb + q->KH + a[7];
+    q->OW = (q->W - 1) * q->sw - q->pl - q->pr + q->KW + a[8];
+    /* columns span the small grid: F*KH*KW rows of H*W; tmp holds C rows of H*W */
+    q->chunk = chunk_for((size_t)(q->F * q->KH * q->KW + q->C) * q->H * q->W);
+  } else {
+    q->OH = (q->H + q->pt + q->pb - q->KH) / q->sh + 1;
+    q->OW = (q->W + q->pl + q->pr - q->KW) / q->sw + 1;
+    q->chunk = chunk_for((size_t)(q->C * q->KH * q->KW + q->F) * q->OH * q->OW);
+  }
+}
+
+static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
+  int *a = n->iattr, tr = n->op == DL_OP_CONV2D_T;
+  if (n->ninputs < 2 || n->ninputs > 3) return OP_FAIL(g, n, DL_ERR_ARG, "%d inputs given, expected x, W and optional b", n->ninputs);
+  if (x->ndim != 4 || !x->batched) return OP_FAIL(g, n, DL_ERR_SHAPE, "input must be batched [channels, height, width]");
+  if (w->ndim != 4) return OP_FAIL(g, n, DL_ERR_SHAPE, "weight must be 4-D, has %d dims", w->ndim);
+  if (w->shape[tr ? 0 : 1] != x->shape[1])
+    return OP_FAIL(g, n, DL_ERR_SHAPE, "input has %d channels, weight expects %d", x->shape[1], w->shape[tr ? 0 : 1]);
+  int F = tr ? w->shape[1] : w->shape[0];
+  if (n->ninputs == 3) {
+    dl_node *b = dl_input(g, n, 2);
+    if (b->ndim != 1 || b->shape[0] != F) return OP_FAIL(g, n, DL_ERR_SHAPE, "bias must be [%d]", F);
+  }
+  if (a[0] == 0) a[0] = 1; /* unset strides mean 1 */
+  if (a[1] == 0) a[1] = 1;
+  if (a[0] < 1 || a[1] < 1 || a[0] > 64 || a[1] > 64) return OP_FAIL(g, n, DL_ERR_ARG, "stride %dx%d outside [1, 64]", a[0], a[1]);
+  if (a[6] < 0 || a[6] > 2) return OP_FAIL(g, n, DL_ERR_ARG, "padding mode %d, expected 0 (explicit), 1 (valid) or 2 (same)", a[6]);
+  int KH = w->shape[2], KW = w->shape[3], H = x->shape[2], W = x->shape[3];
+  if (tr) {
+    if (a[6] == 1) a[2] = a[3] = a[4] = a[5] = 0;
+    if (a[6] == 2) { /* output = input * stride */
+      int th = KH - a[0] > 0 ? KH - a[0] : 0, tw = KW - a[1] > 0 ? KW - a[1] : 0;
+      a[2] = th / 2, a[4] = th - th / 2, a[3] = tw / 2, a[5] = tw - tw / 2;
+      a[7] = a[0] - KH > 0 ? a[0] - KH : 0;
+      a[8] = a[1] - KW > 0 ? a[1] - KW : 0;
+    }
+    if (a[7] < 0 || a[8] < 0 || a[7] >= a[0] || a[8] >= a[1])
+      return OP_FAIL(g, n, DL_ERR_ARG, "output padding %dx%d must be below the stride %dx%d", a[7], a[8], a[0], a[1]);
+  } else {
+    if (a[6]) {
+      dl_resolve_pads(a[6], H, KH, a[0], &a[2], &a[4]);
+      dl_resolve_pads(a[6], W, KW, a[1], &a[3], &a[5]);
+    }
+  }
+  for (int i = 2; i <= 5; i++)
+    if (a[i] < 0 || a[i] >= (i % 2 ? KW : KH)) return OP_FAIL(g, n, DL_ERR_ARG, "padding %d must be in [0, kernel size)", a[i]);
+  if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5]))
+    return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d larger than padded input %dx%d", KH, KW, H + a[2] + a[4],
+                   W + a[3] + a[5]);
+  conv_geom q;
+  geometry(g, n, &q);
+  if (q.OH < 1 || q.OW < 1) return OP_FAIL(g, n, DL_ERR_SHAPE, "output would be %dx%d", q.OH, q.OW);
+  n->ndim = 4, n->batched = 1;
+  n->shape[0] = 1, n->shape[1] = F, n->shape[2] = q.OH, n->shape[3] = q.OW;
+  size_t cols = tr ? (size_t)q.H * q.W : (size_t)q.OH * q.OW;
+  size_t rows = tr ? (size_t)(F * KH * KW + q.C) : (size_t)(q.C * KH * KW + F);
+  n->scratch_fixed = rows * cols * (size_t)q.chunk;
+  return DL_OK;
+}
+
+/* ---- conv2d ---- */
+#define conv2d_infer conv_infer_common
+
+static void conv2d_forward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1), *b = n->ninputs == 3 ? dl_input(g, n, 2) : NULL;
+  conv_geom q;
+  geometry(g, n, &q);
+  int CKK = q.C * q.KH * q.KW, P = q.OH * q.OW, N = g->batch;
+  size_t xs = (size_t)q.C * q.H * q.W, ys = (size_t)q.F * P;
+  for (int s0 = 0; s0 < N; s0 += q.chunk) {
+    int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
+    float *col = n->scratch, *tmp = col + (size_t)CKK * ld;
+    for (int s = 0; s < cn; s++)
+      dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
+    dl_gemm(0, 0, q.F, ld, CKK, w->value, CKK, col, ld, 0.0f, tmp, ld);
+    for (int s = 0; s < cn; s++)
+      for (int f = 0; f < q.F; f++) {
+        float *y = n->value + (s0 + s) * ys + (size_t)f * P;
+        memcpy(y, tmp + (size_t)f * ld + s * P, P * sizeof(float));
+        if (b) for (int i = 0; i < P; i++) y[i] += b->value[f];
+      }
+  }
+}
+
+static void conv2d_backward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1), *b = n->ninputs == 3 ? dl_input(g, n, 2) : NULL;
+  conv_geom q;
+  geometry(g, n, &q);
+  int CKK = q.C * q.KH * q.KW, P = q.OH * q.OW, N = g->batch;
+  size_t xs = (size_t)q.C * q.H * q.W, ys = (size_t)q.F * P;
+  for (int s0 = 0; s0 < N; s0 += q.chunk) {
+    int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
+    float *col = n->scratch, *dyc = col + (size_t)CKK * ld; /* dy gathered as [F, cn*P] */
+    for (int s = 0; s < cn; s++)
+      for (int f = 0; f < q.F; f++)
+        memcpy(dyc + (size_t)f * ld + s * P, n->grad + (s0 + s) * ys + (size_t)f * P, P * sizeof(float));
+    if (b && b->needs_grad)
+      for (int f = 0; f < q.F; f++) b->grad[f] += dl_vsum((size_t)ld, dyc + (size_t)f * ld);
+    if (w->needs_grad) {
+      for (int s = 0; s < cn; s++)
+        dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
+      dl_gemm(0, 1, q.F, CKK, ld, dyc, ld, col, ld, 1.0f, w->grad, CKK);
+    }
+    if (x->needs_grad) {
+      dl_gemm(1, 0, CKK, ld, q.F, w->value, CKK, dyc, ld, 0.0f, col, ld);
+      for (int s = 0; s < cn; s++)
+        dl_col2im(col + s * P, ld, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW,
+                  x->grad + (s0 + s) * xs);
+    }
+  }
+}
+DL_DEFINE_OP(conv2d);
+
+/* ---- conv2d_transpose ---- */
+#define conv2d_transpose_infer conv_infer_common
+
+/* Gather per-sample [C, P] planes of `src` (sample stride ss) into dst[C, cn*P]. */
+static void gather(float *dst, const float *src, int cn, int C, int P, size_t ss) {
+  for (int s = 0; s < cn; s++)
+    for (int c = 0; c < C; c++) memcpy(dst + (size_t)c * cn * P + s * P, src + s * ss + (size_t)c * P, P * sizeof(float));
+}
+
+static void conv2d_transpose_forward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1), *b = n->ninputs == 3 ? dl_input(g, n, 2) : NULL;
+  conv_geom q;
+  geometry(g, n, &q);
+  int FKK = q.F * q.KH * q.KW, P = q.H * q.W, Q = q.OH * q.OW, N = g->batch;
+  size_t xs = (size_t)q.C * P, ys = (size_t)q.F * Q;
+  memset(n->value, 0, (size_t)N * ys * sizeof(float));
+  for (int s0 = 0; s0 < N; s0 += q.chunk) {
+    int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
+    float *col = n->scratch, *xc = col + (size_t)FKK * ld;
+    gather(xc, x->value + s0 * xs, cn, q.C, P, xs);
+    dl_gemm(1, 0, FKK, ld, q.C, w->value, FKK, xc, ld, 0.0f, col, ld); /* col = W^T x */
+    for (int s = 0; s < cn; s++)
+      dl_col2im(col + s * P, ld, q.F, q.OH, q.OW, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.H, q.W, n->value + (s0 + s) * ys);
+  }
+  if (b)
+    for (int s = 0; s < N; s++)
+      for (int f = 0; f < q.F; f++) {
+        float *y = n->value + s * ys + (size_t)f * Q;
+        for (int i = 0; i < Q; i++) y[i] += b->value[f];
+      }
+}
+
+static void conv2d_transpose_backward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1), *b = n->ninputs == 3 ? dl_input(g, n, 2) : NULL;
+  conv_geom q;
+  geometry(g, n, &q);
+  int FKK = q.F * q.KH * q.KW, P = q.H * q.W, Q = q.OH * q.OW, N = g->batch;
+  size_t xs = (size_t)q.C * P, ys = (size_t)q.F * Q;
+  if (b && b->needs_grad)
+    for (int s = 0; s < N; s++)
+      for (int f = 0; f < q.F; f++) b->grad[f] += dl_vsum((size_t)Q, n->grad + s * ys + (size_t)f * Q);
+  for (int s0 = 0; s0 < N; s0 += q.chunk) {
+    int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
+    float *col = n->scratch, *tmp = col + (size_t)FKK * ld;
+    for (int s = 0; s < cn; s++) /* dcol = im2col(dy) on x's grid */
+      dl_im2col(n->grad + (s0 + s) * ys, q.F, q.OH, q.OW, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.H, q.W, col + s * P, ld);
+    if (w->needs_grad) { /* dW[C, FKK] += x[C, ld] dcol^T */
+      gather(tmp, x->value + s0 * xs, cn, q.C, P, xs);
+      dl_gemm(0, 1, q.C, FKK, ld, tmp, ld, col, ld, 1.0f, w->grad, FKK);
+    }
+    if (x->needs_grad) { /* dx[C, ld] = W[C, FKK] dcol */
+      dl_gemm(0, 0, q.C, ld, FKK, w->value, FKK, col, ld, 0.0f, tmp, ld);
+      for (int s = 0; s < cn; s++)
+        for (int c = 0; c < q.C; c++) {
+          float *dx = x->grad + (s0 + s) * xs + (size_t)c * P;
+          dl_vadd((size_t)P, dx, tmp + (size_t)c * ld + s * P, dx);
+        }
+    }
+  }
+}
+DL_DEFINE_OP(conv2d_transpose);

@@ -1,0 +1,220 @@
+/* optim.c: optimizers, weight penalties, gradient clipping and the training step.
+ *
+ * An update takes the gradients the last backward left in the graph, then, in this order:
+ *   1. penalties on decayed parameters: g += l1 sign(w) + 2 l2 w (+ weight_decay w, except AdamW)
+ *   2. clipping by value (each g into [-clip_value, clip_value]) and by global norm
+ *      (all g scaled by clip_norm / ||g|| when ||g|| > clip_norm)
+ *   3. the rule (PyTorch's conventions; g the gradient, v/s/m state, t the step from 1):
+ *      sgd       w -= lr g
+ *      momentum  v = mu v + g;  w -= lr v
+ *      nesterov  v = mu v + g;  w -= lr (g + mu v)
+ *      rmsprop   s = rho s + (1 - rho) g^2;  w -= lr g / (sqrt(s) + eps)
+ *      adagrad   s += g^2;  w -= lr g / (sqrt(s) + eps)
+ *      adam      m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+ *                w -= lr m_hat / (sqrt(v_hat) + eps), m_hat = m/(1 - b1^t), v_hat = v/(1 - b2^t)
+ *      adamw     w -= lr weight_decay w (decoupled, decayed parameters only), then adam
+ * A non-finite gradient stops the update before anything changes. Otherwise the step consumes
+ * the gradients: afterwards they hold the penalised, clipped values (so a second step without
+ * a new backward would add the penalty twice). Defaults follow Keras where PyTorch differs
+ * (rmsprop rho 0.9); adagrad's eps is 1e-10 as in PyTorch. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "err.h"
+#include "graph.h"
+#include "kernels/kernels.h"
+
+enum { OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAM, OPT_ADAMW, OPT_COUNT };
+static const char *const opt_names[OPT_COUNT] = {"sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
+
+struct dl_optim {
+  dl_graph *g;
+  int type, group;
+  float momentum, beta1, beta2, eps, rho, weight_decay, l1, l2, clip_norm, clip_value;
+  int64_t t;
+  int32_t nparams, *ids;
+  float **s1, **s2; /* per-parameter state: velocity / second moment / first moment */
+};
+
+static int selected(const dl_node *n, int group) {
+  return n->kind == DL_KIND_PARAM && (n->flags & DL_PARAM_TRAINABLE) && !(n->flags & DL_PARAM_STATE) &&
+         (group < 0 || n->group == group);
+}
+
+void dl_optim_destroy(dl_optim *o) {
+  if (!o) return;
+  for (int32_t i = 0; i < o->nparams; i++) {
+    if (o->s1) free(o->s1[i]);
+    if (o->s2) free(o->s2[i]);
+  }
+  free(o->s1);
+  free(o->s2);
+  free(o->ids);
+  free(o);
+}
+
+dl_status dl_optim_create(dl_optim **out, dl_graph *g, const char *type, int32_t group) {
+  if (!out || !g || !type) return dl_fail(DL_ERR_ARG, "optim_create: null argument");
+  int k = -1;
+  for (int i = 0; i < OPT_COUNT; i++)
+    if (!strcmp(type, opt_names[i])) k = i;
+  if (k < 0) return dl_fail(DL_ERR_ARG, "unknown optimizer: %s", type);
+  dl_optim *o = calloc(1, sizeof *o);
+  if (!o) return dl_fail(DL_ERR_OOM, "out of memory creating optimizer");
+  o->g = g, o->type = k, o->group = group;
+  o->momentum = 0.9f, o->beta1 = 0.9f, o->beta2 = 0.999f, o->rho = 0.9f;
+  o->eps = k == OPT_ADAGRAD ? 1e-10f : 1e-8f;
+  o->weight_decay = k == OPT_ADAMW ? 0.01f : 0.0f;
+  for (int32_t i = 0; i < g->n; i++) o->nparams += selected(&g->nodes[i], group);
+  o->ids = calloc((size_t)o->nparams + 1, sizeof *o->ids);
+  o->s1 = calloc((size_t)o->nparams + 1, sizeof *o->s1);
+  o->s2 = calloc((size_t)o->nparams + 1, sizeof *o->s2);
+  if (!o->ids || !o->s1 || !o->s2) goto fail;
+  int need1 = k != OPT_SGD, need2 = k == OPT_ADAM || k == OPT_ADAMW;
+  for (int32_t i = 0, j = 0; i < g->n; i++) {
+    dl_node *n = &g->nodes[i];
+    if (!selected(n, group)) continue;
+    size_t len = dl_node_sample_numel(n);
+    o->ids[j] = i;
+    if (need1 && !(o->s1[j] = calloc(len, sizeof(float)))) goto fail;
+    if (need2 && !(o->s2[j] = calloc(len, sizeof(float)))) goto fail;
+    j++;
+  }
+  *out = o;
+  return DL_OK;
+fail:
+  dl_optim_destroy(o);
+  return dl_fail(DL_ERR_OOM, "out of memory for %s optimizer state", type);
+}
+
+dl_status dl_optim_set(dl_optim *o, const char *key, float v) {
+  if (!o || !key) return dl_fail(DL_ERR_ARG, "optim_set: null argument");
+  const char *name = opt_names[o->type];
+  if (!isfinite(v)) return dl_fail(DL_ERR_ARG, "%s %s must be a finite number", name, key);
+  struct { const char *key; float *field; float lo, hi; int lo_open, hi_open; } table[] = {
+      {"momentum", &o->momentum, 0, 1, 0, 1},    {"beta1", &o->beta1, 0, 1, 0, 1},
+      {"beta2", &o->beta2, 0, 1, 0, 1},          {"eps", &o->eps, 0, 1, 1, 0},
+      {"rho", &o->rho, 0, 1, 0, 1},              {"weight_decay", &o->weight_decay, 0, 1, 0, 0},
+      {"l1", &o->l1, 0, 1, 0, 0},                {"l2", &o->l2, 0, 1, 0, 0},
+      {"clip_norm", &o->clip_norm, 0, 1e30f, 0, 0}, {"clip_value", &o->clip_value, 0, 1e30f, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    if (strcmp(key, table[i].key)) continue;
+    if ((table[i].lo_open ? v <= table[i].lo : v < table[i].lo) || (table[i].hi_open ? v >= table[i].hi : v > table[i].hi))
+      return dl_fail(DL_ERR_ARG, "%s %s = %g outside %c%g, %g%c", name, key, v, table[i].lo_open ? '(' : '[',
+                     table[i].lo, table[i].hi, table[i].hi_open ? ')' : ']');
+    *table[i].field = v;
+    return DL_OK;
+  }
+  return dl_fail(DL_ERR_ARG, "unknown %s option: %s", name, key);
+}
+
+dl_status dl_optim_reset(dl_optim *o) {
+  if (!o) return dl_fail(DL_ERR_ARG, "optim_reset: null optimizer");
+  for (int32_t j = 0; j < o->nparams; j++) {
+    size_t len = dl_node_sample_numel(&o->g->nodes[o->ids[j]]);
+    if (o->s1[j]) memset(o->s1[j], 0, len * sizeof(float));
+    if (o->s2[j]) memset(o->s2[j], 0, len * sizeof(float));
+  }
+  o->t = 0;
+  return DL_OK;
+}
+
+float dl_optim_penalty(const dl_optim *o) {
+  if (!o || (o->l1 == 0.0f && o->l2 == 0.0f)) return 0.0f;
+  double s = 0.0;
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &o->g->nodes[o->ids[j]];
+    if (!(n->flags & DL_PARAM_DECAY)) continue;
+    for (size_t i = 0, k = dl_node_sample_numel(n); i < k; i++)
+      s += o->l1 * fabs(n->value[i]) + o->l2 * (double)n->value[i] * n->value[i];
+  }
+  return (float)s;
+}
+
+static int active(const dl_node *n) { return !(n->flags & DL_PARAM_FROZEN); }
+
+static double sum_squares(const float *x, size_t n) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+  return s;
+}
+
+dl_status dl_optim_step(dl_optim *o, float lr) {
+  if (!o) return dl_fail(DL_ERR_ARG, "optim_step: null optimizer");
+  if (!(lr >= 0.0f) || !isfinite(lr)) return dl_fail(DL_ERR_ARG, "learning rate %g must be a finite number >= 0", lr);
+  dl_graph *g = o->g;
+  int adamw = o->type == OPT_ADAMW;
+  /* Check first, so a bad gradient changes nothing; clipping would hide an infinity. A double
+   * sum of float squares is finite exactly when every element is. */
+  double sq = 0.0;
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &g->nodes[o->ids[j]];
+    if (active(n)) sq += sum_squares(n->grad, dl_node_sample_numel(n));
+  }
+  if (!isfinite(sq)) return dl_fail(DL_ERR_NUMERIC, "gradient is not finite (NaN or infinity): update skipped, weights kept");
+  sq = 0.0;
+  for (int32_t j = 0; j < o->nparams; j++) { /* penalties, clipping by value, and the norm */
+    dl_node *n = &g->nodes[o->ids[j]];
+    if (!active(n)) continue;
+    float *w = n->value, *gr = n->grad;
+    size_t k = dl_node_sample_numel(n);
+    if (n->flags & DL_PARAM_DECAY) {
+      float wd = adamw ? 0.0f : o->weight_decay;
+      if (o->l1 != 0.0f || o->l2 != 0.0f || wd != 0.0f)
+        for (size_t i = 0; i < k; i++)
+          gr[i] += o->l1 * (w[i] > 0.0f ? 1.0f : w[i] < 0.0f ? -1.0f : 0.0f) + (2.0f * o->l2 + wd) * w[i];
+    }
+    if (o->clip_value > 0.0f)
+      for (size_t i = 0; i < k; i++) gr[i] = gr[i] > o->clip_value ? o->clip_value : gr[i] < -o->clip_value ? -o->clip_value : gr[i];
+    sq += sum_squares(gr, k);
+  }
+  float scale = 1.0f;
+  if (o->clip_norm > 0.0f && sqrt(sq) > o->clip_norm) scale = (float)(o->clip_norm / sqrt(sq));
+  o->t++;
+  double c1 = 1.0 - pow(o->beta1, (double)o->t), c2 = 1.0 - pow(o->beta2, (double)o->t);
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &g->nodes[o->ids[j]];
+    if (!active(n)) continue;
+    float *w = n->value, *gr = n->grad, *s1 = o->s1[j], *s2 = o->s2[j];
+    size_t k = dl_node_sample_numel(n);
+    if (scale != 1.0f) dl_vscale(k, scale, gr, gr);
+    switch (o->type) {
+    case OPT_SGD: dl_vaxpy(k, -lr, gr, w); break;
+    case OPT_MOMENTUM:
+      for (size_t i = 0; i < k; i++) s1[i] = o->momentum * s1[i] + gr[i], w[i] -= lr * s1[i];
+      break;
+    case OPT_NESTEROV:
+      for (size_t i = 0; i < k; i++) s1[i] = o->momentum * s1[i] + gr[i], w[i] -= lr * (gr[i] + o->momentum * s1[i]);
+      break;
+    case OPT_RMSPROP:
+      for (size_t i = 0; i < k; i++)
+        s1[i] = o->rho * s1[i] + (1.0f - o->rho) * gr[i] * gr[i], w[i] -= lr * gr[i] / (sqrtf(s1[i]) + o->eps);
+      break;
+    case OPT_ADAGRAD:
+      for (size_t i = 0; i < k; i++) s1[i] += gr[i] * gr[i], w[i] -= lr * gr[i] / (sqrtf(s1[i]) + o->eps);
+      break;
+    case OPT_ADAMW:
+      if ((n->flags & DL_PARAM_DECAY) && o->weight_decay != 0.0f) dl_vscale(k, 1.0f - lr * o->weight_decay, w, w);
+      /* fall through */
+    case OPT_ADAM:
+      /* lr m_hat/(sqrt(v_hat) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2)) */
+      dl_adam_update(k, (float)(lr * sqrt(c2) / c1), o->beta1, o->beta2, (float)(o->eps * sqrt(c2)), gr, s1, s2, w);
+      break;
+    }
+  }
+  return DL_OK;
+}
+
+dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float *loss_out) {
+  dl_status st;
+  if (!g || !o) return dl_fail(DL_ERR_ARG, "train_step: null graph or optimizer");
+  if (o->g != g) return dl_fail(DL_ERR_ARG, "train_step: optimizer belongs to another graph");
+  if (!(lr >= 0.0f) || !isfinite(lr)) return dl_fail(DL_ERR_ARG, "learning rate %g must be a finite number >= 0", lr);
+  if ((st = dl_graph_forward(g, loss))) return st;
+  float l = g->nodes[loss].value[0];
+  if (loss_out) *loss_out = l;
+  if (!isfinite(l)) return dl_fail(DL_ERR_NUMERIC, "loss is %s: training stopped, weights kept", isnan(l) ? "NaN" : "infinite");
+  if ((st = dl_graph_backward(g, loss))) return st;
+  return dl_optim_step(o, lr);
+}
