@@ -85,7 +85,10 @@ test: all
 	@$(MAKE) --no-print-directory test-node
 
 # ---- benchmarks and serving -------------------------------------------------------------------
-bench: all
+build/peak.wasm: bench/peak.c | build/.deps
+	@$(EMCC) -O3 -msimd128 --no-entry -sSTANDALONE_WASM -sEXPORTED_FUNCTIONS=_dl_bench_peak $< -o $@
+
+bench: all build/peak.wasm
 	node bench/gemm.mjs
 
 serve: all
