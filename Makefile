@@ -1,7 +1,7 @@
 # dlplay: `make serve` and `make test` are all a new user needs; both install what is missing.
 # make            build the two wasm modules (SIMD128 and fallback), the native library, web/dlplay/
 # make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
-# make test       build and run every test: native (ASan + UBSan), node, fuzz smoke
+# make test       build and run every test: native (ASan + UBSan), node, headless Chromium
 # make bench      benchmarks against TensorFlow.js, printed as ratios
 # make serve      serve web/ on localhost and print the URL
 
@@ -19,11 +19,11 @@ NATIVE_FLAGS := -std=c11 -O1 -g -ffp-contract=off -Wall -Wextra -Werror -fno-omi
   -fsanitize=address,undefined -fno-sanitize-recover=all
 PORT ?= 8017
 
-.PHONY: all deps test test-c test-node test-fuzz bench serve fuzz clean
+.PHONY: all deps test test-c test-node test-browser bench serve clean
 all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp
 
 # ---- dependencies ------------------------------------------------------------------------
-APT_PKGS := emscripten libclang-rt-14-dev
+APT_PKGS := emscripten libclang-rt-14-dev chromium
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
@@ -80,9 +80,14 @@ test-c: $(C_TESTS)
 test-node: all
 	node --test --test-reporter=spec tests/node/
 
+# Headless Debian Chromium; screenshots land in build/screenshots/.
+test-browser: all
+	node --test --test-reporter=spec tests/browser/
+
 test: all
 	@$(MAKE) --no-print-directory test-c
 	@$(MAKE) --no-print-directory test-node
+	@$(MAKE) --no-print-directory test-browser
 
 # ---- benchmarks and serving -------------------------------------------------------------------
 build/peak.wasm: bench/peak.c | build/.deps
@@ -92,8 +97,7 @@ bench: all build/peak.wasm
 	node bench/gemm.mjs
 
 serve: all
-	@echo "dlplay is at http://localhost:$(PORT)/"
-	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory web
+	@PORT=$(PORT) node web/serve.mjs
 
 clean:
 	rm -rf build web/dlplay

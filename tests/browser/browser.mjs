@@ -1,0 +1,38 @@
+// browser.mjs: headless Debian Chromium driven by playwright-core, and the web/ server, for the
+// browser suites. Screenshots go to build/screenshots/ as test artifacts.
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { serve } from '../../web/serve.mjs';
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Start the server and the browser; returns {base, browser, close}. */
+export async function start() {
+  const server = await serve(0);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A page that records console errors and uncaught exceptions in `page.errors`. */
+export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  page.errors = [];
+  page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(url);
+  return page;
+}
+
+export async function screenshot(page, name) {
+  const dir = new URL('../../build/screenshots/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, dir).pathname, fullPage: true });
+}
