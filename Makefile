@@ -23,17 +23,20 @@ PORT ?= 8017
 all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp
 
 # ---- dependencies ------------------------------------------------------------------------
+# Checked on every `make test` / `make serve` (a dpkg query and a file test: quick when all is there).
 APT_PKGS := emscripten libclang-rt-14-dev chromium
-deps:
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+deps: node_modules/.package-lock.json
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq $$missing; fi
-	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@mkdir -p build && touch build/.deps
 
-build/.deps: package-lock.json
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+build/.deps:
 	@$(MAKE) --no-print-directory deps
-	@mkdir -p build && touch $@
 
 # ---- builds --------------------------------------------------------------------------------
 build/dlplay.wasm: $(CORE_SRC) $(CORE_HDR) wasm/flags.mk wasm/exports.txt | build/.deps
@@ -84,7 +87,8 @@ test-node: all
 test-browser: all
 	node --test --test-reporter=spec tests/browser/
 
-test: all
+test: deps
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-c
 	@$(MAKE) --no-print-directory test-node
 	@$(MAKE) --no-print-directory test-browser
@@ -96,7 +100,8 @@ build/peak.wasm: bench/peak.c | build/.deps
 bench: all build/peak.wasm
 	node bench/gemm.mjs
 
-serve: all
+serve: deps
+	@$(MAKE) --no-print-directory all
 	@PORT=$(PORT) node web/serve.mjs
 
 clean:

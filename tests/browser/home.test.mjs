@@ -30,3 +30,29 @@ test('the home page is readable on a 390-pixel phone screen', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the engine loads in a module Web Worker, with the SIMD and the fallback build', async () => {
+  const page = await openPage(env.browser, `${env.base}/`);
+  const result = await page.evaluate(async () => {
+    const src = `import { load } from '${location.origin}/dlplay/dlplay.mjs';
+      const out = [];
+      for (const simd of [true, false]) {
+        const dl = await load({ simd });
+        const g = dl.graph(1);
+        const x = g.input('x', [3]);
+        const y = g.op('softmax', [x]);
+        g.plan(1).setValue(x, [1, 2, 3]).forward(y);
+        out.push({ simd: dl.simd, sum: g.value(y).reduce((a, b) => a + b) });
+      }
+      postMessage(out);`;
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+    });
+  });
+  assert.deepEqual(result.map((r) => r.simd), [true, false]);
+  for (const r of result) assert.ok(Math.abs(r.sum - 1) < 1e-6);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

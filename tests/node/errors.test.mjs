@@ -47,6 +47,17 @@ test('absurd sizes fail with an out-of-memory error and the module stays usable'
   g.dispose();
 });
 
+test('a plan beyond the 2 GB heap fails as out-of-memory, not a trap, and keeps the old plan', () => {
+  const g = dl.graph();
+  const x = g.input('x', [1000, 1000]);
+  const y = g.op('relu', [x]);
+  g.plan(2).setValue(x, new Float32Array(2e6).fill(-1)).forward(y);
+  assert.throws(() => g.plan(150), (e) => e.code === "oom" && /out of memory: graph needs 2288\.\d MB at batch 150/.test(e.message));
+  g.forward(y); // the batch-2 plan is still in place
+  assert.equal(g.value(y).length, 2e6);
+  g.dispose();
+});
+
 test('data of the wrong size is rejected by setValue', () => {
   const g = dl.graph();
   const x = g.input('x', [3]);
