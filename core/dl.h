@@ -103,6 +103,37 @@ dl_status dl_graph_set_group(dl_graph *g, int32_t id, int32_t group);
 /* One training step: forward to `loss`, check it is finite, backward, update. */
 dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float *loss_out);
 
+/* ---- models: layers from a JSON spec (see core/model.c for the format) ---------------------- */
+typedef struct dl_model dl_model;
+dl_status dl_model_create(dl_model **out, const char *spec, size_t len);
+void dl_model_destroy(dl_model *m);
+dl_graph *dl_model_graph(dl_model *m);
+/* Memory for batches of up to max_batch samples (weights are kept). */
+dl_status dl_model_plan(dl_model *m, int32_t max_batch);
+/* The layers as JSON: {"input":[..],"output":[..],"params":N,"layers":[{"name","type","shape",
+ * "params","node","paramNodes":[..]}]}. *json stays valid until the next call on m. */
+dl_status dl_model_summary(dl_model *m, const char **json);
+/* loss: softmax_ce (integer labels), softmax_ce_soft, mse, bce, bce_logits, hinge. */
+dl_status dl_model_set_loss(dl_model *m, const char *loss, float smoothing);
+/* Replace the model's optimizer; options then go through dl_optim_set on dl_model_optimizer. */
+dl_status dl_model_set_optimizer(dl_model *m, const char *type);
+dl_optim *dl_model_optimizer(dl_model *m);
+/* Random shifts (pixels), rotations (degrees) and Gaussian noise (std) applied to training images. */
+dl_status dl_model_set_augment(dl_model *m, float shift, float rotate, float noise);
+/* Train on count samples taken in `order` (indices into the n samples of x/y), `batch` at a time, the rate from
+ * s at steps step0, step0+1, ... x holds per-sample inputs as floats, or bytes scaled by 1/255
+ * when x_u8; y holds class indices (softmax_ce) or per-sample targets. For each batch, stats
+ * gets {loss, correct, lr}. *done counts the batches completed, also when an error stops it. */
+dl_status dl_model_train(dl_model *m, const void *x, int32_t x_u8, const float *y, int32_t n, const int32_t *order,
+                         int32_t count, int32_t batch, dl_sched *s, int64_t step0, float *stats, int32_t *done);
+/* Evaluation mode over n samples: outputs to out (n x output size) when out is not NULL; the
+ * summed loss and the number of correct predictions when y is not NULL. */
+dl_status dl_model_evaluate(dl_model *m, const void *x, int32_t x_u8, const float *y, int32_t n, float *out,
+                            double *loss_sum, int32_t *correct);
+/* Serialize (see core/model_io.c); *bytes is freed with dl_free. */
+dl_status dl_model_save(dl_model *m, int32_t with_optimizer, uint8_t **bytes, size_t *len);
+dl_status dl_model_load(dl_model **out, const uint8_t *bytes, size_t len);
+
 /* ---- learning-rate schedules ----------------------------------------------------------- */
 /* type: constant step exponential cosine polynomial cyclical onecycle plateau. */
 dl_status dl_sched_create(dl_sched **out, const char *type, float lr);

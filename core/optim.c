@@ -23,6 +23,7 @@
 #include "err.h"
 #include "graph.h"
 #include "kernels/kernels.h"
+#include "optim.h"
 
 enum { OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAM, OPT_ADAMW, OPT_COUNT };
 static const char *const opt_names[OPT_COUNT] = {"sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
@@ -218,3 +219,109 @@ dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float 
   if ((st = dl_graph_backward(g, loss))) return st;
   return dl_optim_step(o, lr);
 }
+
+/* ---- state for saved models ----
+ * type (u16 length + bytes), the 10 options as f32, t as u64, the parameter count (u32), then per
+ * parameter: name (u16 + bytes), numel (u32), s1 and s2 flags (u8 each), the s1 and s2 values.
+ * Little-endian, as every wasm engine and the machines we build on are. */
+static void opt_fields(dl_optim *o, float **f) {
+  f[0] = &o->momentum, f[1] = &o->beta1, f[2] = &o->beta2, f[3] = &o->eps, f[4] = &o->rho;
+  f[5] = &o->weight_decay, f[6] = &o->l1, f[7] = &o->l2, f[8] = &o->clip_norm, f[9] = &o->clip_value;
+}
+
+size_t dl_optim_state_bytes(dl_optim *o) {
+  size_t k = 2 + strlen(opt_names[o->type]) + 40 + 8 + 4;
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &o->g->nodes[o->ids[j]];
+    size_t len = dl_node_sample_numel(n);
+    k += 2 + strlen(n->name) + 4 + 2 + (o->s1[j] ? len * 4 : 0) + (o->s2[j] ? len * 4 : 0);
+  }
+  return k;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const void *v, size_t n) { return memcpy(p, v, n), p + n; }
+static uint8_t *put_name(uint8_t *p, const char *s) {
+  uint16_t n = (uint16_t)strlen(s);
+  return put_bytes(put_bytes(p, &n, 2), s, n);
+}
+
+void dl_optim_write_state(dl_optim *o, uint8_t *p) {
+  float *f[10];
+  opt_fields(o, f);
+  p = put_name(p, opt_names[o->type]);
+  for (int i = 0; i < 10; i++) p = put_bytes(p, f[i], 4);
+  uint64_t t = (uint64_t)o->t;
+  uint32_t count = (uint32_t)o->nparams;
+  p = put_bytes(p, &t, 8);
+  p = put_bytes(p, &count, 4);
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &o->g->nodes[o->ids[j]];
+    uint32_t len = (uint32_t)dl_node_sample_numel(n);
+    uint8_t has[2] = {o->s1[j] != NULL, o->s2[j] != NULL};
+    p = put_name(p, n->name);
+    p = put_bytes(p, &len, 4);
+    p = put_bytes(p, has, 2);
+    if (has[0]) p = put_bytes(p, o->s1[j], len * 4);
+    if (has[1]) p = put_bytes(p, o->s2[j], len * 4);
+  }
+}
+
+/* Read state written by dl_optim_write_state into a fresh optimizer of the same type over the
+ * same parameters; checks every length against the buffer. */
+dl_status dl_optim_read_state(dl_optim *o, const uint8_t *p, size_t len) {
+  size_t pos = 0;
+#define NEED(k) \
+  if (len - pos < (size_t)(k)) return dl_fail(DL_ERR_FORMAT, "model file: optimizer state truncated")
+  uint16_t n16;
+  NEED(2);
+  memcpy(&n16, p, 2), pos = 2;
+  NEED(n16);
+  if (n16 != strlen(opt_names[o->type]) || memcmp(p + pos, opt_names[o->type], n16))
+    return dl_fail(DL_ERR_FORMAT, "model file: optimizer state is for another optimizer");
+  pos += n16;
+  float *f[10], v[10];
+  NEED(40 + 8 + 4);
+  memcpy(v, p + pos, 40), pos += 40;
+  for (int i = 0; i < 10; i++)
+    if (!isfinite(v[i])) return dl_fail(DL_ERR_FORMAT, "model file: optimizer option %d is not finite", i);
+  uint64_t t;
+  uint32_t count;
+  memcpy(&t, p + pos, 8), pos += 8;
+  memcpy(&count, p + pos, 4), pos += 4;
+  if (count != (uint32_t)o->nparams) return dl_fail(DL_ERR_FORMAT, "model file: optimizer state covers %u parameters, model has %d", count, o->nparams);
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &o->g->nodes[o->ids[j]];
+    size_t numel = dl_node_sample_numel(n);
+    uint32_t len32;
+    uint8_t has[2];
+    NEED(2);
+    memcpy(&n16, p + pos, 2), pos += 2;
+    NEED(n16 + 4 + 2);
+    if (n16 != strlen(n->name) || memcmp(p + pos, n->name, n16))
+      return dl_fail(DL_ERR_FORMAT, "model file: optimizer state for '%.*s' where '%s' was expected", n16 < 40 ? n16 : 40, (const char *)p + pos, n->name);
+    pos += n16;
+    memcpy(&len32, p + pos, 4), pos += 4;
+    memcpy(has, p + pos, 2), pos += 2;
+    if (len32 != numel || has[0] != (o->s1[j] != NULL) || has[1] != (o->s2[j] != NULL))
+      return dl_fail(DL_ERR_FORMAT, "model file: optimizer state for '%s' does not fit", n->name);
+    NEED((size_t)(has[0] + has[1]) * numel * 4);
+    pos += (size_t)(has[0] + has[1]) * numel * 4;
+  }
+#undef NEED
+  /* everything checked: now copy */
+  opt_fields(o, f);
+  for (int i = 0; i < 10; i++) *f[i] = v[i];
+  o->t = (int64_t)t;
+  pos = 2 + strlen(opt_names[o->type]) + 40 + 8 + 4;
+  for (int32_t j = 0; j < o->nparams; j++) {
+    dl_node *n = &o->g->nodes[o->ids[j]];
+    size_t numel = dl_node_sample_numel(n);
+    pos += 2 + strlen(n->name) + 4 + 2;
+    if (o->s1[j]) memcpy(o->s1[j], p + pos, numel * 4), pos += numel * 4;
+    if (o->s2[j]) memcpy(o->s2[j], p + pos, numel * 4), pos += numel * 4;
+  }
+  return DL_OK;
+}
+
+const char *dl_optim_type(const dl_optim *o) { return opt_names[o->type]; }
+int64_t dl_optim_steps(const dl_optim *o) { return o->t; }

@@ -3,15 +3,16 @@
 // (layers from a JSON spec, fit/predict/save) is built on these.
 import { instantiate, simdSupported } from './loader.mjs';
 import { bind, DlError, STATUS } from './bindings.mjs';
+import { Model } from './model.mjs';
 
-export { DlError, STATUS, simdSupported };
+export { DlError, STATUS, simdSupported, Model };
 
 /** Parameter and input flags, as in core/dl.h. */
 export const FLAGS = Object.freeze({ trainable: 1, frozen: 2, decay: 4, state: 8, requiresGrad: 16 });
 
 // Native objects left undisposed are freed when their wrapper is collected: a safety net, not
 // the plan (call dispose()).
-const finalizer = new FinalizationRegistry(({ free, ptr }) => free(ptr));
+export const finalizer = new FinalizationRegistry(({ free, ptr }) => free(ptr));
 
 /**
  * Load the engine.
@@ -43,6 +44,14 @@ export class Engine {
   graph(seed = 1) {
     return new Graph(this, seed);
   }
+  /** A model from a JSON spec: {input: [1, 28, 28], seed, layers: [{type: 'conv2d', ...}, ...]}. */
+  model(spec) {
+    return Model.create(this, spec);
+  }
+  /** A model from bytes written by model.save(); a corrupt file throws and changes nothing. */
+  loadModel(bytes) {
+    return Model.load(this, bytes);
+  }
   /**
    * A learning-rate schedule.
    * @param {string} type constant | step | exponential | cosine | polynomial | cyclical | onecycle | plateau
@@ -60,9 +69,15 @@ function checkShape(shape, what) {
 }
 
 export class Graph {
-  constructor(engine, seed) {
+  constructor(engine, seed, borrowed = 0) {
     const b = (this.b = engine.b);
     this.engine = engine;
+    if (borrowed) {
+      // a model's graph: the model owns and frees it
+      this.ptr = borrowed;
+      this.borrowed = true;
+      return;
+    }
     b.check(b.exports.dl_graph_create(b.out, BigInt(seed)));
     this.ptr = b.u32(b.out, 1)[0];
     finalizer.register(this, { free: b.exports.dl_graph_destroy, ptr: this.ptr }, this);
@@ -209,18 +224,27 @@ export class Graph {
 
   dispose() {
     if (!this.ptr) return;
-    finalizer.unregister(this);
-    this.b.exports.dl_graph_destroy(this.ptr);
+    if (!this.borrowed) {
+      finalizer.unregister(this);
+      this.b.exports.dl_graph_destroy(this.ptr);
+    }
     this.ptr = 0;
   }
 }
 
 export class Optimizer {
-  constructor(graph, type, options, group) {
+  constructor(graph, type, options, group, borrowed = 0) {
     const b = (this.b = graph.b);
+    this.type = type;
+    if (borrowed) {
+      // a model's optimizer: the model owns and frees it
+      this.ptr = borrowed;
+      this.borrowed = true;
+      for (const [k, v] of Object.entries(options)) this.set(k, v);
+      return;
+    }
     b.withString(type, (t) => b.check(b.exports.dl_optim_create(b.out, graph.ptr, t, group)));
     this.ptr = b.u32(b.out, 1)[0];
-    this.type = type;
     finalizer.register(this, { free: b.exports.dl_optim_destroy, ptr: this.ptr }, this);
     try {
       for (const [k, v] of Object.entries(options)) this.set(k, v);
@@ -246,8 +270,10 @@ export class Optimizer {
   }
   dispose() {
     if (!this.ptr) return;
-    finalizer.unregister(this);
-    this.b.exports.dl_optim_destroy(this.ptr);
+    if (!this.borrowed) {
+      finalizer.unregister(this);
+      this.b.exports.dl_optim_destroy(this.ptr);
+    }
     this.ptr = 0;
   }
 }
