@@ -3,6 +3,7 @@
 # make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
 # make test       build and run every test: native (ASan + UBSan), node, headless Chromium
 # make bench      benchmarks against TensorFlow.js, printed as ratios
+# make fuzz       libFuzzer on the model loader and spec builder for 10 minutes
 # make serve      serve web/ on localhost and print the URL
 
 SHELL := /bin/bash
@@ -15,11 +16,11 @@ CORE_SRC := $(wildcard core/*.c core/ops/*.c core/kernels/*.c)
 CORE_HDR := $(wildcard core/*.h core/ops/*.h core/ops/*.def core/kernels/*.h core/kernels/*.def)
 EMCC := NODE_PATH=/usr/share/nodejs emcc
 CC_NATIVE := gcc
-NATIVE_FLAGS := -std=c11 -O1 -g -ffp-contract=off -Wall -Wextra -Werror -fno-omit-frame-pointer \
+NATIVE_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -Wall -Wextra -Werror -fno-omit-frame-pointer \
   -fsanitize=address,undefined -fno-sanitize-recover=all
 PORT ?= 8017
 
-.PHONY: all deps test test-c test-node test-browser bench serve clean
+.PHONY: all deps test test-c test-node test-browser test-fuzz fuzz bench serve clean
 all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp
 
 # ---- dependencies ------------------------------------------------------------------------
@@ -92,9 +93,24 @@ test-node: all
 test-browser: all
 	node --test --test-reporter=spec tests/browser/
 
+# libFuzzer (clang, with ASan and UBSan) on the model-file loader and the spec builder.
+FUZZ_FLAGS := -std=c11 -O1 -g -ffp-contract=off -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icore
+build/fuzz_model: tests/c/fuzz_model.c $(CORE_SRC) $(CORE_HDR) | build/.deps
+	@echo "clang (libFuzzer) $@"
+	@clang $(FUZZ_FLAGS) tests/c/fuzz_model.c $(CORE_SRC) -lm -o $@
+FUZZ_SECONDS ?= 20
+test-fuzz: build/fuzz_model
+	@mkdir -p build/fuzz-corpus
+	@cp -n tests/c/fuzz-corpus/* build/fuzz-corpus/ 2>/dev/null || true
+	./build/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=6144 -malloc_limit_mb=1100 -print_final_stats=0 -artifact_prefix=build/ build/fuzz-corpus 2>&1 | grep -E '^(#[0-9]+ +DONE|Done|==|SUMMARY|INFO: Running)|ERROR|crash' ; test $${PIPESTATUS[0]} -eq 0
+	@echo "fuzz: no crash, trap or sanitizer report in $(FUZZ_SECONDS) s"
+fuzz:
+	@$(MAKE) --no-print-directory test-fuzz FUZZ_SECONDS=600
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-c
+	@$(MAKE) --no-print-directory test-fuzz
 	@$(MAKE) --no-print-directory test-node
 	@$(MAKE) --no-print-directory test-browser
 

@@ -9,8 +9,8 @@
 #include "init.h"
 #include "ops/ops.h"
 
-/* Largest tensor we accept, in elements: beyond this a 32-bit wasm heap can never hold it. */
-#define DL_MAX_NUMEL ((uint64_t)1 << 29)
+/* Largest tensor, and largest arena, we accept, in floats (1 GB): the wasm heap stops at 2 GB. */
+#define DL_MAX_NUMEL ((uint64_t)1 << 28)
 
 const dl_op_impl *const dl_op_table[DL_OP_COUNT] = {
 #define DL_OP(ID, name, family, nin) &dl_op_##name,
@@ -323,7 +323,7 @@ dl_status dl_graph_plan(dl_graph *g, int32_t max_batch) {
     uint64_t k = dl_node_sample_numel(n) * (n->batched ? (uint64_t)max_batch : 1);
     total += 2 * round4(k) + round4(n->scratch_fixed + n->scratch_per_sample * (uint64_t)max_batch);
   }
-  if (total > (uint64_t)(SIZE_MAX / sizeof(float)) || total > ((uint64_t)1 << 30))
+  if (total > (uint64_t)(SIZE_MAX / sizeof(float)) || total > DL_MAX_NUMEL)
     return dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large", total * 4.0 / 1048576, max_batch);
   float *arena = total ? calloc((size_t)total, sizeof(float)) : NULL;
   if (total && !arena)

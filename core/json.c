@@ -1,5 +1,5 @@
 /* json.c: recursive-descent JSON (RFC 8259) into a node block. Strings are unescaped into the
- * same block (\uXXXX to UTF-8; surrogate pairs joined). Limits: depth 64, 1 MB of text. */
+ * same block (\uXXXX to UTF-8; surrogate pairs joined). Limits: depth 64, 256 KB of text. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "json.h"
 
 #define JSON_MAX_DEPTH 64
-#define JSON_MAX_TEXT (1u << 20)
+#define JSON_MAX_TEXT (1u << 18)
 
 struct dl_json_doc {
   dl_json *nodes;
@@ -240,7 +240,7 @@ dl_status dl_json_parse(const char *text, size_t len, dl_json_doc **out, const d
   if (len > JSON_MAX_TEXT) return dl_fail(DL_ERR_FORMAT, "json: %zu bytes is more than the %u allowed", len, JSON_MAX_TEXT);
   dl_json_doc *doc = calloc(1, sizeof *doc);
   if (!doc) return dl_fail(DL_ERR_OOM, "json: out of memory");
-  doc->cap = len / 2 + 2; /* every value takes at least one character, plus a separator */
+  doc->cap = len + 1; /* every value starts with its own character ('[' alone opens one) */
   doc->nodes = malloc(doc->cap * sizeof *doc->nodes);
   doc->strings = malloc(len + 1);
   if (!doc->nodes || !doc->strings) {

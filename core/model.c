@@ -492,6 +492,13 @@ dl_status dl_model_create(dl_model **out, const char *spec, size_t len) {
   int32_t cur = m->input;
   if ((st = build_layers(&b, layers, &cur))) goto fail;
   m->output = cur;
+  size_t params = 0;
+  for (int32_t i = 0; i < m->g->n; i++)
+    if (m->g->nodes[i].kind == DL_KIND_PARAM) params += dl_node_sample_numel(&m->g->nodes[i]);
+  if (params > DL_MAX_MODEL_PARAMS) {
+    st = dl_fail(DL_ERR_OOM, "model has %zu parameters, more than the %zu allowed", params, DL_MAX_MODEL_PARAMS);
+    goto fail;
+  }
   if ((st = dl_model_plan(m, DEFAULT_MAX_BATCH))) goto fail;
   dl_json_free(doc);
   *out = m;

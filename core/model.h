@@ -6,6 +6,9 @@
 #include "graph.h"
 
 #define DL_MAX_LAYERS 256
+#define DL_MAX_MODEL_PARAMS ((size_t)1 << 26) /* 64M values: far past any playground model */
+
+uint32_t dl_crc32(const uint8_t *p, size_t n); /* IEEE CRC-32, as in the model file */
 
 typedef struct dl_layer {
   char name[DL_NAME_MAX];

@@ -25,7 +25,7 @@
 #define VERSION 1u
 #define RNG_BYTES 24
 
-static uint32_t crc32(const uint8_t *p, size_t n) {
+uint32_t dl_crc32(const uint8_t *p, size_t n) {
   static const uint32_t nibble[16] = {0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
                                       0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
                                       0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
@@ -83,7 +83,7 @@ dl_status dl_model_save(dl_model *m, int32_t with_optimizer, uint8_t **bytes, si
     PUT(&g->rng.spare, 4);
     PUT(&has, 4);
   }
-  u32 = crc32(buf, (size_t)(p - buf)), PUT(&u32, 4);
+  u32 = dl_crc32(buf, (size_t)(p - buf)), PUT(&u32, 4);
 #undef PUT
   *bytes = buf;
   *len = total;
@@ -112,7 +112,7 @@ dl_status dl_model_load(dl_model **out, const uint8_t *bytes, size_t len) {
   take(&r, &version, 4);
   if (version != VERSION) return dl_fail(DL_ERR_FORMAT, "model file version %u; this dlplay reads version %u", version, VERSION);
   memcpy(&crc, bytes + len - 4, 4);
-  if (crc != crc32(bytes, len - 4)) return dl_fail(DL_ERR_FORMAT, "model file is corrupt (checksum mismatch)");
+  if (crc != dl_crc32(bytes, len - 4)) return dl_fail(DL_ERR_FORMAT, "model file is corrupt (checksum mismatch)");
   take(&r, &flags, 4);
   if (flags > 1) return dl_fail(DL_ERR_FORMAT, "model file has unknown flags 0x%x", flags);
   if (!take(&r, &spec_len, 4) || r.len - r.pos < spec_len) return TRUNCATED(&r);

