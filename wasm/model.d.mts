@@ -1,0 +1,155 @@
+// The Model API: a network from a plain JSON spec, trained, evaluated and saved.
+//
+//   const model = dl.model({
+//     input: [1, 28, 28], seed: 1,
+//     layers: [
+//       { type: 'conv2d', filters: 8, kernel: 5, padding: 'same', activation: 'relu' },
+//       { type: 'maxPool2d', size: 2 },
+//       { type: 'flatten' },
+//       { type: 'dense', units: 10 },
+//     ],
+//   });
+//   console.log(model.summary());
+//   const history = await model.fit({ x, y }, { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 1e-3 });
+//   const { accuracy, confusion } = model.evaluate({ x: testX, y: testY });
+//   const bytes = model.save();
+import { Graph, Optimizer } from './dlplay.mjs';
+
+/** Per-sample inputs: Float32Array, or Uint8Array whose bytes are scaled by 1/255. */
+export type Inputs = Float32Array | Uint8Array;
+
+/** A data set: x holds n samples (n x input size values); y one class label per sample, or n x output size targets. */
+export interface DataSet {
+  x: Inputs;
+  y: ArrayLike<number>;
+}
+
+/** An initializer: a name (he_normal, xavier_uniform, zeros, orthogonal, ...) or {type, a, b}. */
+export type Initializer = string | { type: string; a?: number; b?: number };
+
+/**
+ * One layer. Every computing layer also takes `activation` (linear, relu, sigmoid, tanh, step,
+ * softplus, gelu, softmax, logSoftmax, leakyRelu {alpha}, elu {alpha}, silu/swish {beta}, prelu)
+ * and an optional unique `name` (1-24 characters).
+ */
+export interface LayerCommon {
+  name?: string;
+  activation?: string;
+  /** leakyRelu and elu slope */
+  alpha?: number;
+  /** silu / swish sharpness */
+  beta?: number;
+}
+
+export type LayerSpec = LayerCommon & (
+  | { type: 'dense'; units: number; useBias?: boolean; kernelInitializer?: Initializer; biasInitializer?: Initializer }
+  | { type: 'conv2d'; filters: number; kernel: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number | [number, number] }
+  | { type: 'conv2dTranspose'; filters: number; kernel: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number | [number, number]; outputPadding?: number | [number, number] }
+  | { type: 'maxPool2d' | 'avgPool2d'; size?: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number }
+  | { type: 'globalAvgPool' | 'flatten' }
+  | { type: 'reshape'; shape: number[] }
+  | { type: 'upsample'; size?: number | [number, number] }
+  | { type: 'dropout'; rate: number }
+  | { type: 'batchNorm'; momentum?: number; eps?: number }
+  | { type: 'layerNorm'; dims?: number; eps?: number }
+  | { type: 'activation'; activation: string }
+  | { type: 'residual'; layers: LayerSpec[] });
+
+export interface ModelSpec {
+  /** The per-sample input shape: [features] or [channels, height, width]. */
+  input: number[];
+  /** Seed for initialization, dropout and augmentation (default 1). */
+  seed?: number;
+  layers: LayerSpec[];
+}
+
+export interface BatchInfo { epoch: number; batch: number; batches: number; loss: number; accuracy: number | null; lr: number; samplesPerSec: number }
+export interface EpochInfo { epoch: number; loss: number; accuracy: number | null; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+
+export interface FitOptions {
+  epochs?: number;             // 1
+  batchSize?: number;          // 32
+  /** 'adam' (default), 'sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adamw', or {type, beta1, beta2, eps, momentum, rho, weightDecay}. */
+  optimizer?: string | { type: string; lr?: number; [option: string]: number | string | undefined };
+  /** Learning rate (default per optimizer: 1e-3 for adam, 1e-2 for sgd). */
+  lr?: number;
+  /** A schedule from the engine's list (see Engine.schedule), per batch (default) or per epoch. */
+  schedule?: { type: string; per?: 'batch' | 'epoch'; [option: string]: number | string | undefined };
+  /** softmax_ce (integer labels, default), softmax_ce_soft, mse, bce, bce_logits, hinge. */
+  loss?: string;
+  labelSmoothing?: number;
+  l1?: number;
+  l2?: number;
+  clipNorm?: number;
+  clipValue?: number;
+  /** Fraction of the data (its tail, before shuffling) held out for validation. */
+  validationSplit?: number;
+  validationData?: DataSet;
+  shuffle?: boolean;           // true
+  seed?: number;               // 1: shuffling order
+  /** Random shifts (pixels), rotations (degrees) and Gaussian noise on training images. */
+  augment?: { shift?: number; rotate?: number; noise?: number };
+  earlyStopping?: { monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy'; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
+  onBatch?: (info: BatchInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  /** Stops training cleanly between chunks; fit resolves with history.stopped = 'aborted'. */
+  signal?: AbortSignal;
+  /** Batches per call into wasm (16). */
+  chunk?: number;
+  /** Start a fresh optimizer instead of continuing the last fit's state. */
+  resetOptimizer?: boolean;
+}
+
+export interface History {
+  loss: number[]; accuracy: (number | null)[]; valLoss: (number | null)[]; valAccuracy: (number | null)[]; lr: number[];
+  epochs: number;
+  /** null, 'aborted', or why early stopping ended training. */
+  stopped: string | null;
+}
+
+export interface ClassMetrics { precision: number; recall: number; f1: number; support: number }
+export interface Evaluation {
+  loss: number; accuracy: number | null; n: number;
+  /** confusion[true][predicted] */
+  confusion?: number[][];
+  perClass?: ClassMetrics[];
+  macro?: { precision: number; recall: number; f1: number };
+  weighted?: { precision: number; recall: number; f1: number };
+  predictions?: Int32Array;
+}
+
+export interface Weight { name: string; shape: number[]; values: Float32Array }
+
+export class Model {
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly layers: { name: string; type: string; shape: number[]; params: number }[];
+  readonly paramCount: number;
+  /** The model's graph (for op-level access: values, gradients). */
+  readonly graph: Graph;
+  /** The optimizer of the last fit (or of a loaded training state). */
+  readonly optimizer?: Optimizer;
+  /** Keras-like table of layers, output shapes and parameter counts. */
+  summary(): string;
+  /** Train; rejects with a DlError ('numeric') if the loss becomes NaN, keeping the last good weights. */
+  fit(data: DataSet, options?: FitOptions): Promise<History>;
+  pause(): void;
+  resume(): void;
+  /** Outputs (n x output size) in evaluation mode. */
+  predict(x: Inputs): Float32Array;
+  evaluate(data: DataSet, options?: { loss?: string }): Evaluation;
+  /** A layer's output (feature maps) for the samples in x. */
+  activations(x: Inputs | ArrayLike<number>, layer: string | number): { shape: number[]; data: Float32Array };
+  /** d(loss)/d(input) for samples and their labels: saliency maps, FGSM directions. */
+  inputGradient(x: Inputs | ArrayLike<number>, target: ArrayLike<number>): Float32Array;
+  getWeights(): Weight[];
+  /** Replace parameters by name; all entries are checked before any is written. */
+  setWeights(weights: { name: string; values: ArrayLike<number> }[]): void;
+  /** Plan memory for batches of up to n samples. */
+  ensureBatch(n: number): void;
+  /** Bytes in the versioned model format; optimizer: true adds the training state for resuming. */
+  save(options?: { optimizer?: boolean }): Uint8Array;
+  dispose(): void;
+}
