@@ -127,6 +127,8 @@ bench: all build/peak.wasm
 	node bench/gemm.mjs
 	@echo
 	node bench/train.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
+	@echo
+	node bench/browser.mjs
 
 serve: deps
 	@$(MAKE) --no-print-directory all

@@ -90,8 +90,15 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
   const res = await fetch(url, { signal });
   if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new DecompressionStream('gzip')).getReader();
-  let pending = new Uint8Array(0), set = null, D = 0, offset = 0;
+  let pending = new Uint8Array(0), set = null, D = 0, offset = 0, slice = performance.now();
   for (;;) {
+    // A fast source resolves every read at once, as microtasks: without a real yield now and
+    // then, messages to this thread (a worker's requests, a page's clicks) would wait for the
+    // whole file.
+    if (performance.now() - slice > 8) {
+      await new Promise((r) => setTimeout(r, 0));
+      slice = performance.now();
+    }
     const { done, value } = await reader.read();
     if (value) {
       const joined = new Uint8Array(pending.length + value.length);

@@ -135,8 +135,11 @@ export class Model {
   summary(): string;
   /** Train; rejects with a DlError ('numeric') if the loss becomes NaN, keeping the last good weights. */
   fit(data: DataSet, options?: FitOptions): Promise<History>;
+  /** Hold a running fit between chunks (or the next fit before its first batch). */
   pause(): void;
   resume(): void;
+  /** Run n more batches (default 1), then stay paused. */
+  step(n?: number): void;
   /** Outputs (n x output size) in evaluation mode. */
   predict(x: Inputs): Float32Array;
   evaluate(data: DataSet, options?: { loss?: string }): Evaluation;

@@ -88,10 +88,11 @@ export class Model {
     this.maxBatch = 64;
     this.lossType = null;
     this.paused = null;
+    this.stepsQueued = 0;
     // a loaded model may carry its optimizer's state
     if (this.info.optimizer) {
       this.optimizer = new Optimizer(this.graph, this.info.optimizer, {}, -1, this.b.exports.dl_model_optimizer(ptr));
-      this.step = this.info.step; // schedules continue from the batch where training stopped
+      this.stepCount = this.info.step; // schedules continue from the batch where training stopped
     }
   }
 
@@ -260,11 +261,13 @@ export class Model {
     const schedule = new Schedule(this.engine, schedType, lr, schedOptions);
 
     const orderPtr = b.alloc(N * 4), statsPtr = b.alloc(o.chunk * 3 * 4);
+    const wake = () => this.paused?.fire();
+    o.signal?.addEventListener('abort', wake);
     const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], epochs: 0, stopped: null };
     const es = o.earlyStopping ? { monitor: 'valLoss', patience: 5, minDelta: 0, restoreBestWeights: false, ...o.earlyStopping } : null;
     let best = Infinity, bestWeights = null, waited = 0;
     const started = performance.now();
-    let samplesDone = 0, step = this.step ?? 0;
+    let samplesDone = 0, step = this.stepCount ?? 0;
     try {
       for (let epoch = 0; epoch < o.epochs; epoch++) {
         const t0 = performance.now();
@@ -272,10 +275,20 @@ export class Model {
         if (o.shuffle) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
         b.i32(orderPtr, N).set(order);
         let lossSum = 0, correct = 0, seen = 0, lastLr = lr;
-        for (let first = 0; first < batchesPerEpoch; first += o.chunk) {
+        for (let first = 0, nb = 0; first < batchesPerEpoch; first += nb) {
+          // paused: wait for resume(), or run a single batch for each step()
+          let limit = o.chunk;
+          while (this.paused && !o.signal?.aborted) {
+            if (this.stepsQueued > 0) {
+              this.stepsQueued--;
+              limit = 1;
+              break;
+            }
+            await this.paused.next();
+          }
           if (o.signal?.aborted) throw Object.assign(new Error('aborted'), { aborted: true });
-          if (this.paused) await this.paused.promise;
-          const nb = Math.min(o.chunk, batchesPerEpoch - first), start = first * bs, count = Math.min(nb * bs, N - start);
+          nb = Math.min(limit, batchesPerEpoch - first);
+          const start = first * bs, count = Math.min(nb * bs, N - start);
           const schedStep = per === 'batch' ? step : epoch;
           let status;
           if (per === 'batch') {
@@ -309,7 +322,7 @@ export class Model {
             });
           }
           step += done;
-          this.step = step;
+          this.stepCount = step;
           if (status !== 0) {
             const err = new DlError(b.lastError(), ['ok', 'arg', 'shape', 'oom', 'state', 'numeric', 'format'][status]);
             err.history = history;
@@ -356,21 +369,30 @@ export class Model {
       b.exports.dl_free(orderPtr);
       b.exports.dl_free(statsPtr);
       schedule.dispose();
+      o.signal?.removeEventListener('abort', wake);
     }
     return history;
   }
 
-  /** Pause a running fit between chunks; resume() continues it. */
+  /**
+   * Pause a running fit between chunks (or before a fit starts); resume() continues it, and
+   * step() runs exactly one more batch and stays paused: the playground's single-step button.
+   */
   pause() {
-    if (!this.paused) {
-      let resolve;
-      const promise = new Promise((r) => (resolve = r));
-      this.paused = { promise, resolve };
-    }
+    if (this.paused) return;
+    const waiters = [];
+    this.paused = { next: () => new Promise((r) => waiters.push(r)), fire: () => waiters.splice(0).forEach((r) => r()) };
   }
   resume() {
-    this.paused?.resolve();
+    const p = this.paused;
     this.paused = null;
+    this.stepsQueued = 0;
+    p?.fire();
+  }
+  step(n = 1) {
+    this.pause();
+    this.stepsQueued = (this.stepsQueued ?? 0) + n;
+    this.paused.fire();
   }
 
   #evaluateStaged(s, wantOutputs) {

@@ -194,6 +194,21 @@ test('an AbortSignal stops fit cleanly between chunks; pause and resume continue
   m.resume();
   await run;
   assert.equal(count, 32);
+  // single steps: start paused, step twice, then let it run out
+  count = 0;
+  m.pause();
+  const stepped = m.fit(subset(256), { epochs: 1, batchSize: 32, chunk: 4, onBatch: () => count++ });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(count, 0);
+  m.step();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(count, 1);
+  m.step();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(count, 2);
+  m.resume();
+  await stepped;
+  assert.equal(count, 8);
   m.dispose();
 });
 

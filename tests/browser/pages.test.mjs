@@ -1,0 +1,38 @@
+// pages.test.mjs: every page loads with no console errors or failed requests, and the plain
+// (non-SIMD) engine runs the playground when SIMD is turned off, saying so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, openPage, screenshot } from './browser.mjs';
+
+let env;
+before(async () => (env = await start()));
+after(async () => env?.close());
+
+for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', 'body[data-engine="ready"]'], ['/components-demo.html', 'canvas']]) {
+  test(`${path} loads with no console errors and no failed requests`, async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
+    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()}: ${r.url()}`));
+    await page.goto(`${env.base}${path}`);
+    await page.waitForSelector(ready);
+    await page.waitForTimeout(500);
+    await screenshot(page, `page${path.replace(/[/.]/g, '-')}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
+test('with SIMD turned off the playground runs the plain build and says so', async () => {
+  const page = await openPage(env.browser, `${env.base}/playground.html#dataset=xor&simd=off&epochs=50`);
+  await page.waitForSelector('body[data-engine="ready"]');
+  assert.match(await page.textContent('#engine-status'), /plain WebAssembly \(SIMD turned off by the link\)/);
+  await page.waitForFunction(() => /training and \d+ test points/.test(document.getElementById('data-status').textContent));
+  await page.click('#start');
+  await page.waitForSelector('body[data-runs="1"]', { state: 'attached', timeout: 60000 });
+  assert.ok(parseFloat(await page.textContent('#test-accuracy')) > 90);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

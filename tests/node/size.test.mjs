@@ -1,0 +1,15 @@
+// size.test.mjs: what a page downloads to run the engine (the SIMD module and the JS it needs,
+// the worker included) stays within 150 KB gzipped. A size is deterministic, so it is a test;
+// load times are measured in bench/browser.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+
+const ENGINE = ['dlplay.wasm', 'loader.mjs', 'bindings.mjs', 'dlplay.mjs', 'model.mjs', 'datasets.mjs', 'worker.mjs', 'worker-client.mjs'];
+
+test('the engine (wasm + JS glue) is at most 150 KB gzipped', async () => {
+  let total = 0;
+  for (const f of ENGINE) total += gzipSync(await readFile(new URL(`../../web/dlplay/${f}`, import.meta.url)), { level: 9 }).length;
+  assert.ok(total <= 150 * 1024, `${(total / 1024).toFixed(1)} KB`);
+});

@@ -1,0 +1,81 @@
+// datasets2d.mjs: the 2-D toy sets of TensorFlow Playground's kind, generated from a seed:
+// points in [-6, 6]^2 with labels, plus Gaussian noise scaled by `noise` (0..0.5).
+
+function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  return { next, gauss };
+}
+
+const GENERATORS = {
+  // two arms winding around the origin
+  spiral(n, noise, r) {
+    const pts = [];
+    for (let c = 0; c < 2; c++)
+      for (let i = 0; i < n / 2; i++) {
+        const t = i / (n / 2), rad = 5 * t, angle = 1.75 * t * 2 * Math.PI + c * Math.PI;
+        pts.push({ x: rad * Math.sin(angle) + noise * 5 * r.gauss() * 0.3, y: rad * Math.cos(angle) + noise * 5 * r.gauss() * 0.3, label: c });
+      }
+    return pts;
+  },
+  // the four quadrants, opposite ones sharing a class
+  xor(n, noise, r) {
+    return Array.from({ length: n }, () => {
+      let x = 10 * r.next() - 5, y = 10 * r.next() - 5;
+      x += x > 0 ? 0.3 : -0.3;
+      y += y > 0 ? 0.3 : -0.3;
+      return { x: x + noise * 6 * r.gauss() * 0.3, y: y + noise * 6 * r.gauss() * 0.3, label: x * y >= 0 ? 0 : 1 };
+    });
+  },
+  // a disc inside a ring
+  circles(n, noise, r) {
+    return Array.from({ length: n }, (_, i) => {
+      const inner = i < n / 2, rad = inner ? 2 * r.next() : 3.5 + 1.5 * r.next(), a = 2 * Math.PI * r.next();
+      return { x: rad * Math.sin(a) + noise * 4 * r.gauss() * 0.3, y: rad * Math.cos(a) + noise * 4 * r.gauss() * 0.3, label: inner ? 0 : 1 };
+    });
+  },
+  // three Gaussian clusters
+  gaussians(n, noise, r) {
+    const centres = [[-3, -2], [3, -2], [0, 3]];
+    return Array.from({ length: n }, (_, i) => {
+      const c = i % 3, s = 0.6 + noise * 4;
+      return { x: centres[c][0] + s * r.gauss(), y: centres[c][1] + s * r.gauss(), label: c };
+    });
+  },
+};
+
+export const CLASSES_2D = { spiral: 2, xor: 2, circles: 2, gaussians: 3 };
+
+/**
+ * Points for a toy set, shuffled, split into train and test by `ratio`, clipped to [-6, 6].
+ * @returns {{train: {x, y}[], test: {x, y}[]}} points {x, y, label}
+ */
+export function makeToySet(name, { n = 400, noise = 0.1, ratio = 0.5, seed = 1 } = {}) {
+  const r = rng(seed * 7919 + name.length);
+  const pts = GENERATORS[name](n, noise, r).map((p) => ({ ...p, x: Math.max(-6, Math.min(6, p.x)), y: Math.max(-6, Math.min(6, p.y)) }));
+  for (let i = pts.length - 1; i > 0; i--) {
+    const j = Math.floor(r.next() * (i + 1));
+    [pts[i], pts[j]] = [pts[j], pts[i]];
+  }
+  const cut = Math.round(pts.length * ratio);
+  return { train: pts.slice(0, cut), test: pts.slice(cut) };
+}
+
+/** Split the user's own points the same way (the order they were placed in, every k-th to test). */
+export function splitPoints(points, ratio) {
+  const train = [], test = [];
+  points.forEach((p, i) => ((i + 1) % Math.round(1 / (1 - ratio)) === 0 && points.length > 3 ? test : train).push(p));
+  return { train, test };
+}
+
+/** Points as model data: x = [x0, y0, x1, y1, ...], y = labels. */
+export function toArrays(points) {
+  return { x: Float32Array.from(points.flatMap((p) => [p.x, p.y])), y: Uint8Array.from(points.map((p) => p.label)) };
+}

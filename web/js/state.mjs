@@ -1,0 +1,122 @@
+// state.mjs: the playground's whole configuration, kept in the URL hash so a copied link
+// reopens the same network, data and settings (TensorFlow Playground's approach). One table
+// lists every parameter with its type, default and allowed values; anything invalid in a URL
+// falls back to its default and is reported once, so the page can show a notice.
+
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adam', 'adamw'];
+const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'polynomial', 'cyclical', 'onecycle', 'plateau'];
+const INITS = ['auto', 'he_normal', 'he_uniform', 'xavier_normal', 'xavier_uniform', 'orthogonal', 'normal', 'uniform', 'zeros'];
+export const DATASETS = ['mnist', 'fashion', 'spiral', 'xor', 'circles', 'gaussians', 'custom'];
+export const PRESETS = ['perceptron', 'mlp', 'lenet', 'allconv', 'resnet', 'bndropout'];
+
+/** name, type, default, and the allowed values (enum) or range (number, int). */
+export const PARAMS = [
+  { name: 'dataset', type: 'enum', values: DATASETS, default: 'spiral' },
+  { name: 'noise', type: 'number', min: 0, max: 0.5, default: 0.1 },
+  { name: 'ratio', type: 'number', min: 0.1, max: 0.9, default: 0.5 },
+  { name: 'points', type: 'points', default: [] },
+  { name: 'preset', type: 'enum', values: PRESETS, default: 'mlp' },
+  { name: 'layers', type: 'layers', default: null },
+  { name: 'optimizer', type: 'enum', values: OPTIMIZERS, default: 'adam' },
+  { name: 'lr', type: 'number', min: 1e-6, max: 10, default: 0.003 },
+  { name: 'momentum', type: 'number', min: 0, max: 0.999, default: 0.9 },
+  { name: 'beta1', type: 'number', min: 0, max: 0.999, default: 0.9 },
+  { name: 'beta2', type: 'number', min: 0, max: 0.99999, default: 0.999 },
+  { name: 'schedule', type: 'enum', values: SCHEDULES, default: 'cosine' },
+  { name: 'warmup', type: 'int', min: 0, max: 100000, default: 0 },
+  { name: 'batch', type: 'int', min: 1, max: 1024, default: 32 },
+  { name: 'epochs', type: 'int', min: 1, max: 1000, default: 20 },
+  { name: 'init', type: 'enum', values: INITS, default: 'auto' },
+  { name: 'l1', type: 'number', min: 0, max: 1, default: 0 },
+  { name: 'l2', type: 'number', min: 0, max: 1, default: 0 },
+  { name: 'dropout', type: 'number', min: 0, max: 0.9, default: 0 },
+  { name: 'shift', type: 'number', min: 0, max: 8, default: 0 },
+  { name: 'rotate', type: 'number', min: 0, max: 45, default: 0 },
+  { name: 'pixelnoise', type: 'number', min: 0, max: 1, default: 0 },
+  { name: 'patience', type: 'int', min: 0, max: 1000, default: 0 },
+  { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },
+  { name: 'hide', type: 'list', default: [] },
+  { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
+];
+const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
+
+// base64url of UTF-8 JSON: a layer list survives copying and pasting a link.
+const encodeJson = (v) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(v)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const decodeJson = (s) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+
+function parseValue(p, raw) {
+  switch (p.type) {
+    case 'enum':
+      if (!p.values.includes(raw)) throw new Error(`expected one of ${p.values.join(', ')}`);
+      return raw;
+    case 'number':
+    case 'int': {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error('not a number');
+      if (p.type === 'int' && !Number.isInteger(v)) throw new Error('not a whole number');
+      if (v < p.min || v > p.max) throw new Error(`outside [${p.min}, ${p.max}]`);
+      return v;
+    }
+    case 'layers': {
+      const v = decodeJson(raw);
+      if (!Array.isArray(v)) throw new Error('not a layer list');
+      return v;
+    }
+    case 'points':
+      // x,y,label;x,y,label
+      return raw.split(';').filter(Boolean).map((t) => {
+        const [x, y, label] = t.split(',').map(Number);
+        if (![x, y].every(Number.isFinite) || !Number.isInteger(label) || label < 0 || label > 3 || Math.abs(x) > 6 || Math.abs(y) > 6)
+          throw new Error(`bad point '${t}'`);
+        return { x, y, label };
+      });
+    case 'list':
+      return raw.split(',').filter(Boolean);
+  }
+  throw new Error(`unknown type ${p.type}`);
+}
+
+function formatValue(p, v) {
+  if (p.type === 'layers') return encodeJson(v);
+  if (p.type === 'points') return v.map((q) => `${+q.x.toFixed(3)},${+q.y.toFixed(3)},${q.label}`).join(';');
+  if (p.type === 'list') return v.join(',');
+  return String(v);
+}
+
+/** The defaults for every parameter. */
+export function defaults() {
+  return Object.fromEntries(PARAMS.map((p) => [p.name, structuredClone(p.default)]));
+}
+
+/**
+ * Read a hash like "#dataset=mnist&preset=lenet&lr=0.002". Returns {state, notices}: each
+ * notice names a parameter that was ignored and why.
+ */
+export function parseHash(hash) {
+  const state = defaults(), notices = [];
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  for (const [name, raw] of params) {
+    const p = BY_NAME.get(name);
+    if (!p) {
+      notices.push(`Ignored unknown setting "${name}".`);
+      continue;
+    }
+    try {
+      state[name] = parseValue(p, raw);
+    } catch (e) {
+      notices.push(`Ignored ${name}=${raw.length > 24 ? raw.slice(0, 24) + '…' : raw}: ${e.message}; using ${formatValue(p, p.default) || 'the default'}.`);
+    }
+  }
+  return { state, notices };
+}
+
+/** The hash for a state: only values that differ from their defaults. */
+export function toHash(state) {
+  const params = new URLSearchParams();
+  for (const p of PARAMS) {
+    const v = state[p.name];
+    if (JSON.stringify(v) !== JSON.stringify(p.default)) params.set(p.name, formatValue(p, v));
+  }
+  const s = params.toString();
+  return s ? `#${s}` : '';
+}
