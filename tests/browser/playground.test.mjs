@@ -161,3 +161,26 @@ test('the playground is readable on a 390-pixel phone screen', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('Step trains one batch at a time; Pause holds training and Resume continues it', async () => {
+  const page = await playground('#dataset=xor&epochs=1000&batch=2'); // long enough to pause
+  await page.waitForFunction(() => /training and \d+ test points/.test(document.getElementById('data-status').textContent));
+  await page.click('#step');
+  await page.waitForFunction(() => /batch 1\/\d+/.test(document.getElementById('progress').textContent));
+  assert.equal(await page.evaluate(() => document.body.dataset.training), 'paused');
+  await page.click('#step');
+  await page.waitForFunction(() => /batch 2\/\d+/.test(document.getElementById('progress').textContent));
+  assert.equal(await page.textContent('#start'), 'Resume');
+  await page.click('#start'); // resume
+  await page.waitForSelector('body[data-training="running"]', { state: 'attached' });
+  await page.click('#start'); // pause
+  await page.waitForSelector('body[data-training="paused"]', { state: 'attached' });
+  const held = await page.textContent('#progress');
+  await page.waitForTimeout(300);
+  assert.equal(await page.textContent('#progress'), held); // nothing moves while paused
+  await page.click('#stop');
+  await finished(page);
+  assert.match(await page.textContent('#file-status'), /Training stopped/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
