@@ -12,7 +12,7 @@ import { readDataset } from '../wasm/datasets.mjs';
 import { printTable } from './common.mjs';
 
 const root = new URL('../', import.meta.url).pathname;
-const ENGINE = ['dlplay.wasm', 'loader.mjs', 'bindings.mjs', 'dlplay.mjs', 'model.mjs', 'datasets.mjs', 'worker.mjs', 'worker-client.mjs'];
+const ENGINE = ['dlplay.wasm', 'loader.mjs', 'bindings.mjs', 'dlplay.mjs', 'model.mjs', 'datasets.mjs', 'worker.mjs', 'worker-client.mjs', 'random.mjs'];
 const gz = async (path) => gzipSync(await readFile(path), { level: 9 }).length;
 
 let engineBytes = 0;

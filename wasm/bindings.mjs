@@ -45,7 +45,8 @@ export function bind(exports) {
     if (status !== 0) throw new DlError(lastError(), STATUS[status] ?? `status ${status}`);
   }
 
-  // Allocate, fill, run `fn(ptr)`, free: for strings and small arrays passed by pointer.
+  // Allocate, fill, run `fn(ptr)`, free: for strings, byte blobs and small arrays passed by pointer.
+  // Bytes get a NUL after them, so text can be read as a C string.
   function alloc(bytes) {
     const p = exports.dl_alloc(bytes);
     if (!p) throw new DlError(`out of memory allocating ${bytes} bytes`, 'oom');
@@ -75,5 +76,5 @@ export function bind(exports) {
   const withInts = (values, fn) => withArray(Int32Array, values, fn);
   const withFloats = (values, fn) => withArray(Float32Array, values, fn);
 
-  return { exports, memory, out, i32, u32, f32, readString, lastError, check, alloc, withString, withInts, withFloats };
+  return { exports, memory, out, i32, u32, f32, readString, lastError, check, alloc, withBytes, withString, withInts, withFloats };
 }

@@ -2,22 +2,11 @@
 // the layers and their options); this module moves data into wasm memory once per call and asks
 // the core for whole chunks of training batches, so a batch never costs a crossing per sample.
 import { DlError, Graph, Optimizer, Schedule, finalizer } from './dlplay.mjs';
+import { mulberry32 } from './random.mjs';
 
 const DEFAULT_LR = { sgd: 0.01, momentum: 0.01, nesterov: 0.01, rmsprop: 0.001, adagrad: 0.01, adam: 0.001, adamw: 0.001 };
 const OPTIMIZER_KEYS = { beta1: 'beta1', beta2: 'beta2', eps: 'eps', momentum: 'momentum', rho: 'rho', weightDecay: 'weight_decay' };
 const LOSSES = ['softmax_ce', 'softmax_ce_soft', 'mse', 'bce', 'bce_logits', 'hinge'];
-
-/** Mulberry32: the shuffling generator; plain integer math, so every JS engine agrees. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled(indices, seed) {
   const r = mulberry32(seed);
@@ -50,16 +39,8 @@ export class Model {
   /** Use engine.model(spec). */
   static create(engine, spec) {
     if (spec === null || typeof spec !== 'object') throw new DlError('model spec must be an object', 'arg');
-    const b = engine.b;
-    const json = JSON.stringify(spec);
-    const bytes = new TextEncoder().encode(json);
-    const p = b.alloc(bytes.length + 1);
-    try {
-      new Uint8Array(b.memory.buffer, p, bytes.length).set(bytes);
-      b.check(b.exports.dl_model_create(b.out, p, bytes.length));
-    } finally {
-      b.exports.dl_free(p);
-    }
+    const b = engine.b, bytes = new TextEncoder().encode(JSON.stringify(spec));
+    b.withBytes(bytes, (p) => b.check(b.exports.dl_model_create(b.out, p, bytes.length)));
     return new Model(engine, b.u32(b.out, 1)[0]);
   }
 
@@ -68,13 +49,7 @@ export class Model {
     const b = engine.b;
     const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes?.buffer ?? bytes ?? []);
     if (u8.length === 0) throw new DlError('not a dlplay model file (empty)', 'format');
-    const p = b.alloc(u8.length);
-    try {
-      new Uint8Array(b.memory.buffer, p, u8.length).set(u8);
-      b.check(b.exports.dl_model_load(b.out, p, u8.length));
-    } finally {
-      b.exports.dl_free(p);
-    }
+    b.withBytes(u8, (p) => b.check(b.exports.dl_model_load(b.out, p, u8.length)));
     return new Model(engine, b.u32(b.out, 1)[0]);
   }
 

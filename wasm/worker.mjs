@@ -10,6 +10,7 @@ import { simdSupported } from './loader.mjs';
 import { load } from './dlplay.mjs';
 import './model.mjs';
 import './bindings.mjs';
+import './random.mjs';
 
 let dl = null;
 let starting = null; // the engine's load, shared by every request that arrives meanwhile

@@ -1,5 +1,6 @@
 // helpers.mjs: shared by the node suites: a seeded generator and wasm buffer helpers.
 import { load } from '../../wasm/dlplay.mjs';
+import { mulberry32, gaussian } from '../../wasm/random.mjs';
 
 let engines = {};
 /** The SIMD (default) or fallback engine, loaded once per test file. */
@@ -8,17 +9,8 @@ export async function engine(simd = true) {
   return engines[simd];
 }
 
-/** Mulberry32: a small seeded generator for test data (not the core's RNG). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator for test data (wasm/random.mjs; not the core's RNG). */
+export const rng = mulberry32;
 
 /** Floats in [lo, hi) from a seeded generator. */
 export function randomFloats(n, seed, lo = -1, hi = 1) {
@@ -90,7 +82,7 @@ export function accuracy(net, xs, ys, dim = 2) {
 
 /** Two interleaved spirals (TensorFlow Playground's set), `n` points per arm, Gaussian noise. */
 export function spiral(n, noise, seed) {
-  const r = rng(seed), gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const r = rng(seed), gauss = () => gaussian(r);
   const xs = new Float32Array(4 * n), ys = new Float32Array(2 * n);
   for (let c = 0; c < 2; c++)
     for (let i = 0; i < n; i++) {

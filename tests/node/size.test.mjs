@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 
-const ENGINE = ['dlplay.wasm', 'loader.mjs', 'bindings.mjs', 'dlplay.mjs', 'model.mjs', 'datasets.mjs', 'worker.mjs', 'worker-client.mjs'];
+const ENGINE = ['dlplay.wasm', 'loader.mjs', 'bindings.mjs', 'dlplay.mjs', 'model.mjs', 'datasets.mjs', 'worker.mjs', 'worker-client.mjs', 'random.mjs'];
 
 test('the engine (wasm + JS glue) is at most 150 KB gzipped', async () => {
   let total = 0;

@@ -1,17 +1,10 @@
 // datasets2d.mjs: the 2-D toy sets of TensorFlow Playground's kind, generated from a seed:
 // points in [-6, 6]^2 with labels, plus Gaussian noise scaled by `noise` (0..0.5).
+import { mulberry32, gaussian } from '../dlplay/random.mjs';
 
 function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, gauss };
+  const next = mulberry32(seed);
+  return { next, gauss: () => gaussian(next) };
 }
 
 const GENERATORS = {
