@@ -50,7 +50,6 @@ function probabilities(x) {
 
 function need(what) {
   if (what === 'model' && !model) throw Object.assign(new Error('no model yet: build one first'), { code: 'state' });
-  return true;
 }
 
 function dataset(name) {
@@ -317,13 +316,9 @@ self.onmessage = async ({ data: msg }) => {
     if (!handlers[type]) throw Object.assign(new Error(`unknown request: ${type}`), { code: 'arg' });
     if (type !== 'init' && !dl && !NO_ENGINE.has(type)) await handlers.init({});
     const result = await handlers[type](msg);
-    let list = [];
-    try {
-      list = transfers(result).filter((b) => ![...datasets.values()].some((d) => d.x.buffer === b || d.y.buffer === b));
-    } catch {
-      list = [];
-    }
-    post({ type: 'result', id, result }, list);
+    // results are copies, but never hand over the data sets' own buffers
+    const kept = new Set([...datasets.values()].flatMap((d) => [d.x.buffer, d.y.buffer]));
+    post({ type: 'result', id, result }, transfers(result).filter((b) => !kept.has(b)));
   } catch (e) {
     post({ type: 'error', id, message: e.message, code: e.code ?? 'arg' });
   }

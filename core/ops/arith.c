@@ -20,7 +20,7 @@ static dl_status binary_infer(dl_graph *g, dl_node *n) {
 /* The repeat count and length of b within a. */
 static void split(dl_graph *g, dl_node *n, size_t *outer, size_t *inner) {
   dl_node *b = dl_input(g, n, 1);
-  *inner = b->kind == DL_KIND_PARAM || !b->batched ? dl_node_sample_numel(b) : dl_node_numel(g, b);
+  *inner = b->batched ? dl_node_numel(g, b) : dl_node_sample_numel(b); /* batched b has a's shape: one block */
   *outer = dl_node_numel(g, n) / *inner;
 }
 

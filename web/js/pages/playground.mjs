@@ -160,9 +160,8 @@ function showPresetAbout() {
 }
 
 function networkChanged() {
-  state.layers = editor.get();
+  state.layers = editor.get(); // the preset select keeps showing where the layers came from
   showPresetAbout();
-  state.preset = state.preset; // the preset select keeps showing where the layers came from
   writeHash();
   loadedModel = false;
   clearTimeout(validateTimer);
@@ -332,49 +331,52 @@ async function ensureModel() {
 }
 
 let epochBase = 0; // epochs trained before the current run, for the charts' x axis
+
+// A run exists from the click on: `started` resolves once the worker has the fit request, so
+// Step and Pause pressed while the model is still being built wait for it instead of racing.
 async function startTraining({ paused = false } = {}) {
-  await dataReady;
-  if (!(await ensureModel())) return;
-  const options = trainOptions();
-  const t0 = performance.now();
-  let done = 0;
-  const total = options.epochs, smooth = { loss: null, acc: null };
-  session = { paused };
+  let started, finish;
+  const run = (session = { paused, started: new Promise((r) => (started = r)), done: new Promise((r) => (finish = r)) });
   setRunning(true, paused);
   $('file-status').textContent = '';
-  const run = remote.fit({ train: { name: 'train' }, val: { name: 'test' }, options, paused }, {
-    onBatches: (batches) => {
-      // single batches are noisy: the curves show a moving average over about ten of them
-      for (const b of batches) {
-        const x = epochBase + b.epoch + (b.batch + 1) / b.batches;
-        smooth.loss = smooth.loss == null ? b.loss : 0.9 * smooth.loss + 0.1 * b.loss;
-        views.loss.push(0, x, smooth.loss);
-        if (b.accuracy != null) {
-          smooth.acc = smooth.acc == null ? b.accuracy : 0.9 * smooth.acc + 0.1 * b.accuracy;
-          views.acc.push(0, x, smooth.acc);
-        }
-      }
-      const b = batches.at(-1);
-      done = b.epoch * b.batches + b.batch + 1;
-      const fraction = done / (total * b.batches), left = ((performance.now() - t0) / 1000) * (1 / fraction - 1);
-      views.progress.update({
-        fraction,
-        text: `epoch ${b.epoch + 1}/${total} · batch ${b.batch + 1}/${b.batches} · ${Math.round(b.samplesPerSec).toLocaleString()} samples/s · ${clock(left)} left`,
-      });
-    },
-    onEpoch: (e) => {
-      views.loss.push(1, epochBase + e.epoch + 1, e.valLoss);
-      if (e.valAccuracy != null) views.acc.push(1, epochBase + e.epoch + 1, e.valAccuracy);
-      $('test-accuracy').textContent = e.valAccuracy != null ? `${(100 * e.valAccuracy).toFixed(2)}%` : '–';
-      $('test-loss').textContent = e.valLoss.toFixed(4);
-      $('epoch-count').textContent = String(epochBase + e.epoch + 1);
-      document.body.dataset.epochSeconds = e.seconds.toFixed(3); // read by bench/browser.mjs
-      refreshInsight();
-    },
-  });
-  session.promise = run;
+  $('file-status').className = 'note';
   try {
-    const h = await run;
+    await dataReady;
+    if (!(await ensureModel())) return;
+    const options = trainOptions();
+    const t0 = performance.now(), total = options.epochs, smooth = { loss: null, acc: null };
+    const fit = remote.fit({ train: { name: 'train' }, val: { name: 'test' }, options, paused: run.paused }, {
+      onBatches: (batches) => {
+        // single batches are noisy: the curves show a moving average over about ten of them
+        for (const b of batches) {
+          const x = epochBase + b.epoch + (b.batch + 1) / b.batches;
+          smooth.loss = smooth.loss == null ? b.loss : 0.9 * smooth.loss + 0.1 * b.loss;
+          views.loss.push(0, x, smooth.loss);
+          if (b.accuracy != null) {
+            smooth.acc = smooth.acc == null ? b.accuracy : 0.9 * smooth.acc + 0.1 * b.accuracy;
+            views.acc.push(0, x, smooth.acc);
+          }
+        }
+        const b = batches.at(-1);
+        const fraction = (b.epoch * b.batches + b.batch + 1) / (total * b.batches), left = ((performance.now() - t0) / 1000) * (1 / fraction - 1);
+        views.progress.update({
+          fraction,
+          text: `epoch ${b.epoch + 1}/${total} · batch ${b.batch + 1}/${b.batches} · ${Math.round(b.samplesPerSec).toLocaleString()} samples/s · ${clock(left)} left`,
+        });
+      },
+      onEpoch: (e) => {
+        views.loss.push(1, epochBase + e.epoch + 1, e.valLoss);
+        if (e.valAccuracy != null) views.acc.push(1, epochBase + e.epoch + 1, e.valAccuracy);
+        $('test-accuracy').textContent = e.valAccuracy != null ? `${(100 * e.valAccuracy).toFixed(2)}%` : '–';
+        $('test-loss').textContent = e.valLoss.toFixed(4);
+        $('epoch-count').textContent = String(epochBase + e.epoch + 1);
+        document.body.dataset.epochSeconds = e.seconds.toFixed(3); // read by bench/browser.mjs
+        refreshInsight();
+      },
+    });
+    run.live = true;
+    started();
+    const h = await fit;
     epochBase += h.epochs;
     if (h.stopped) $('file-status').textContent = h.stopped === 'aborted' ? 'Training stopped.' : `Training ended: ${h.stopped}.`;
     else views.progress.update({ fraction: 1, text: `done: ${h.epochs} epochs in ${clock((performance.now() - t0) / 1000)}` });
@@ -382,6 +384,8 @@ async function startTraining({ paused = false } = {}) {
     $('file-status').textContent = `Training stopped: ${e.message}`;
     $('file-status').className = 'note error';
   } finally {
+    started();
+    finish();
     session = null;
     setRunning(false);
     document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1); // finished runs, for tests
@@ -553,22 +557,29 @@ function wire() {
 
   $('start').addEventListener('click', async () => {
     if (!session) return startTraining();
-    session.paused = !session.paused;
-    await (session.paused ? remote.pause() : remote.resume());
-    setRunning(true, session.paused);
+    const run = session;
+    run.paused = !run.paused;
+    setRunning(true, run.paused);
+    await run.started;
+    if (run.live && session === run) await (run.paused ? remote.pause() : remote.resume());
   });
   $('step').addEventListener('click', async () => {
-    if (!session) {
-      startTraining({ paused: true });
-      await new Promise((r) => setTimeout(r, 30));
-    }
-    if (session) await remote.step();
+    if (!session) startTraining({ paused: true });
+    const run = session;
+    await run.started;
+    if (run.live && session === run) await remote.step();
   });
-  $('stop').addEventListener('click', () => remote.stop());
+  $('stop').addEventListener('click', async () => {
+    const run = session;
+    await run?.started;
+    await remote.stop();
+  });
   $('reset').addEventListener('click', async () => {
-    if (session) {
+    const run = session;
+    if (run) {
+      await run.started;
       await remote.stop();
-      await session?.promise?.catch(() => {});
+      await run.done;
     }
     built = null;
     loadedModel = false;
