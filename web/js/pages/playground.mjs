@@ -188,6 +188,7 @@ function showDataKind() {
   views.fgsmProbs.destroy();
   views.fgsmProbs = createBarChart($('fgsm-probs'), { labels });
   for (const k of ['lr', 'batch', 'epochs']) $(k).value = auto(k);
+  $('draw-title').textContent = state.dataset === 'fashion' ? 'Draw a piece of clothing' : 'Draw a digit';
 }
 
 function refreshData() {
