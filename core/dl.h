@@ -113,6 +113,8 @@ dl_status dl_model_plan(dl_model *m, int32_t max_batch);
 /* The layers as JSON: {"input":[..],"output":[..],"params":N,"layers":[{"name","type","shape",
  * "params","node","paramNodes":[..]}]}. *json stays valid until the next call on m. */
 dl_status dl_model_summary(dl_model *m, const char **json);
+/* The JSON spec the model was built from (kept for saving; a loaded model returns its file's). */
+const char *dl_model_spec(const dl_model *m);
 /* loss: softmax_ce (integer labels), softmax_ce_soft, mse, bce, bce_logits, hinge. */
 dl_status dl_model_set_loss(dl_model *m, const char *loss, float smoothing);
 /* Replace the model's optimizer; options then go through dl_optim_set on dl_model_optimizer. */

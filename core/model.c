@@ -434,6 +434,7 @@ void dl_model_destroy(dl_model *m) {
 }
 
 dl_graph *dl_model_graph(dl_model *m) { return m ? m->g : NULL; }
+const char *dl_model_spec(const dl_model *m) { return m ? m->spec : ""; }
 dl_optim *dl_model_optimizer(dl_model *m) { return m ? m->opt : NULL; }
 
 static dl_status read_input_shape(const dl_json *v, int32_t *shape, int *nd) {

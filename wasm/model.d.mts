@@ -121,6 +121,8 @@ export interface Evaluation {
 export interface Weight { name: string; shape: number[]; values: Float32Array }
 
 export class Model {
+  /** The spec the model was built from (for a loaded model, the one in its file). */
+  readonly spec: ModelSpec;
   readonly inputShape: number[];
   readonly outputShape: number[];
   readonly inputSize: number;

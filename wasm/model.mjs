@@ -82,6 +82,11 @@ export class Model {
     return JSON.parse(b.readString(b.u32(b.out, 1)[0]));
   }
 
+  /** The spec the model was built from (for a loaded model, the one in its file). */
+  get spec() {
+    return JSON.parse(this.b.readString(this.b.exports.dl_model_spec(this.#live())));
+  }
+
   /** Per-sample input and output shapes. */
   get inputShape() {
     return this.info.input;

@@ -115,8 +115,9 @@ export class RemoteEngine {
   save() {
     return this.call('save');
   }
-  load(bytes) {
-    return this.call('load', { bytes });
+  /** expect: {input, output} shapes the model must have, or it is refused (the current one stays). */
+  load(bytes, expect) {
+    return this.call('load', { bytes, expect });
   }
   terminate() {
     this.worker.terminate();

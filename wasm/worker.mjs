@@ -66,7 +66,7 @@ function slice({ name, from = 0, count }) {
 }
 
 function summary() {
-  return { layers: model.layers, params: model.paramCount, input: model.inputShape, output: model.outputShape, text: model.summary() };
+  return { layers: model.layers, params: model.paramCount, input: model.inputShape, output: model.outputShape, text: model.summary(), spec: model.spec };
 }
 
 const handlers = {
@@ -288,9 +288,16 @@ const handlers = {
     return { bytes: model.save() };
   },
 
-  // A model file from the user; a bad file throws and the current model stays.
-  load({ bytes }) {
+  // A model file from the user; a bad file, or one whose input and output do not fit the data
+  // (`expect`), throws and the current model stays.
+  load({ bytes, expect }) {
     const m = dl.loadModel(bytes);
+    const same = (a, b) => a.length === b.length && a.every((d, i) => d === b[i]);
+    if (expect && (!same(m.inputShape, expect.input) || !same(m.outputShape, expect.output))) {
+      const msg = `this model takes [${m.inputShape}] inputs and gives [${m.outputShape}] outputs; the current data set has [${expect.input}] inputs and [${expect.output}] classes`;
+      m.dispose();
+      throw Object.assign(new Error(msg), { code: 'shape' });
+    }
     if (fitting) fitting.controller.abort();
     model?.dispose();
     model = m;

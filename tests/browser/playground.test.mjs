@@ -114,13 +114,35 @@ test('the spiral trains to at least 95% and the decision boundary is drawn; a co
   // save the trained model and load it back: same boundary, working model
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
   const path = await download.path();
+  await page.selectOption('#preset', 'perceptron'); // the editor changes; loading brings the file's layers back
   await page.setInputFiles('#load', path);
   await page.waitForFunction(() => /^Loaded /.test(document.getElementById('file-status').textContent));
+  assert.deepEqual(await cardTypes(page), ['dense', 'dense']);
   await page.click('#start'); // the loaded model trains on
   await finished(page, 2);
   assert.ok(parseFloat(await page.textContent('#test-accuracy')) >= 95);
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('a model file made for other data is refused, and the current model stays', async () => {
+  const page = await playground('#dataset=mnist&preset=perceptron&epochs=1');
+  await page.waitForFunction(() => /60,000 training/.test(document.getElementById('data-status').textContent), null, { timeout: 60000 });
+  await page.click('#start');
+  await finished(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const mnistModel = await download.path();
+  const other = await playground('#dataset=circles&epochs=50');
+  await other.waitForFunction(() => /200 training/.test(document.getElementById('data-status').textContent));
+  await other.setInputFiles('#load', mnistModel);
+  await other.waitForFunction(() => /Could not load/.test(document.getElementById('file-status').textContent));
+  assert.match(await other.textContent('#file-status'), /takes \[1,28,28\] inputs .* the current data set has \[2\] inputs/);
+  await other.click('#start');
+  await finished(other);
+  assert.ok(parseFloat(await other.textContent('#test-accuracy')) > 80);
+  assert.deepEqual([...page.errors, ...other.errors], []);
+  await page.close();
+  await other.close();
 });
 
 test('points placed by clicking make a data set the network can learn', async () => {

@@ -159,7 +159,9 @@ test('corrupt, truncated and foreign model files give clear errors and change no
   newer[4] = 9;
   assert.throws(() => dl.loadModel(newer), /model file version 9; this dlplay reads version 1/);
   assert.deepEqual(m.predict(test_.x.subarray(0, 784 * 5)), before);
-  dl.loadModel(bytes).dispose();
+  const loaded = dl.loadModel(bytes);
+  assert.deepEqual(loaded.spec, MLP); // the file carries the spec it was built from
+  loaded.dispose();
   m.dispose();
 });
 

@@ -610,10 +610,17 @@ function wire() {
     ev.target.value = '';
     if (!file) return;
     try {
-      const summary = await remote.load(new Uint8Array(await file.arrayBuffer()));
+      const summary = await remote.load(new Uint8Array(await file.arrayBuffer()), { input: inputShape(), output: [classCount()] });
+      // show the file's layers: its hidden layers in the editor, the output layer stays implied
+      const hidden = summary.spec.layers.filter((l, i, all) => !(i === all.length - 1 && l.name === 'output'));
+      editor.set(hidden);
+      state.layers = editor.get();
+      writeHash();
+      showPresetAbout();
       loadedModel = true;
       built = null;
-      $('file-status').textContent = `Loaded ${file.name}: ${summary.layers.length} layers, ${summary.params.toLocaleString()} parameters. Editing the layers builds a new model.`;
+      await validate();
+      $('file-status').textContent = `Loaded ${file.name}: ${summary.layers.length} layers, ${summary.params.toLocaleString()} parameters. Start trains it further; editing the layers builds a new model.`;
       $('file-status').className = 'note';
       refreshInsight();
     } catch (e) {
