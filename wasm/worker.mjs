@@ -112,7 +112,8 @@ const handlers = {
     try {
       const set = await job.promise;
       set.url = url;
-      if (loading.get(name) === undefined || datasets.get(name)?.url === url) datasets.set(name, set);
+      const newer = loading.get(name); // our job is done; a job still there streams another file
+      if (!newer || newer.url === url) datasets.set(name, set);
       return describe(set);
     } finally {
       job.listeners.delete(listener);

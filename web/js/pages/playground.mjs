@@ -1,6 +1,7 @@
 // playground.mjs: the playground page: read the state from the URL, start the engine in a
 // worker, wire the controls, and draw what the worker sends back. No math here.
 import { attach } from '../../dlplay/worker-client.mjs';
+import { MNIST_LABELS, FASHION_LABELS } from '../../dlplay/datasets.mjs';
 import { parseHash, toHash, PARAMS, defaults } from '../state.mjs';
 import { presetLayers, PRESET_INFO } from '../presets.mjs';
 import { makeToySet, splitPoints, toArrays, CLASSES_2D } from '../datasets2d.mjs';
@@ -16,10 +17,7 @@ import { createProgress } from '../components/progress.mjs';
 
 const $ = (id) => document.getElementById(id);
 const EXTENT = [-6, 6];
-const LABELS = {
-  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-  fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-};
+const LABELS = { mnist: MNIST_LABELS, fashion: FASHION_LABELS };
 // Settings that depend on the kind of data unless the user (or the link) chose them.
 const AUTO = { images: { lr: 0.002, batch: 64, epochs: 5 }, plane: { lr: 0.01, batch: 16, epochs: 300 } };
 
@@ -27,7 +25,7 @@ const parsed = parseHash(location.hash);
 const state = parsed.state;
 const touched = new Set(new URLSearchParams(location.hash.slice(1)).keys()); // settings the link chose
 let remote = null;
-let session = null; // {promise, paused} while training
+let session = null; // while a run exists: {paused, started, done, live} (see startTraining)
 let built = null; // the spec the worker's model was built from
 let loadedModel = false; // the worker holds a model loaded from a file
 let dataReady = null; // promise: the current data set is in the worker
