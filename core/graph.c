@@ -117,19 +117,26 @@ static dl_status find_name(const dl_graph *g, const char *name, int32_t *id) {
   return DL_ERR_ARG;
 }
 
-/* Validate a name and a shape, and fill a fresh node for them (not yet appended). */
-static dl_status prepare_node(dl_graph *g, dl_node *n, const char *what, const char *name, int32_t ndim,
-                              const int32_t *shape, int32_t batched) {
+/* Give a fresh node its name: the one asked for (short enough, not taken) or "<kind><id>". */
+static dl_status set_name(const dl_graph *g, dl_node *n, const char *kind, const char *name) {
   int32_t dummy;
-  memset(n, 0, sizeof *n);
   if (name && strlen(name) >= DL_NAME_MAX)
-    return dl_fail(DL_ERR_ARG, "%s name '%.20s...' is longer than %d characters", what, name, DL_NAME_MAX - 1);
+    return dl_fail(DL_ERR_ARG, "%s name '%.20s...' is longer than %d characters", kind, name, DL_NAME_MAX - 1);
   if (name && name[0]) {
     if (find_name(g, name, &dummy) == DL_OK) return dl_fail(DL_ERR_ARG, "duplicate node name '%s'", name);
     strcpy(n->name, name);
   } else {
-    snprintf(n->name, DL_NAME_MAX, "%s%d", what, g->n);
+    snprintf(n->name, DL_NAME_MAX, "%s%d", kind, g->n);
   }
+  return DL_OK;
+}
+
+/* Validate a name and a shape, and fill a fresh node for them (not yet appended). */
+static dl_status prepare_node(dl_graph *g, dl_node *n, const char *what, const char *name, int32_t ndim,
+                              const int32_t *shape, int32_t batched) {
+  memset(n, 0, sizeof *n);
+  dl_status st = set_name(g, n, what, name);
+  if (st) return st;
   int32_t stored = ndim + (batched ? 1 : 0);
   if (ndim < 1 || stored > DL_MAX_DIMS)
     return dl_fail(DL_ERR_SHAPE, "%s '%s': %d dims given, expected 1 to %d", what, n->name, ndim,
@@ -212,15 +219,7 @@ dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t nin
   if (k < 0) return dl_fail(DL_ERR_ARG, "unknown op: %s", op);
   dl_node n;
   memset(&n, 0, sizeof n);
-  if (name && strlen(name) >= DL_NAME_MAX)
-    return dl_fail(DL_ERR_ARG, "%s name '%.20s...' is longer than %d characters", op, name, DL_NAME_MAX - 1);
-  int32_t dummy;
-  if (name && name[0]) {
-    if (find_name(g, name, &dummy) == DL_OK) return dl_fail(DL_ERR_ARG, "duplicate node name '%s'", name);
-    strcpy(n.name, name);
-  } else {
-    snprintf(n.name, DL_NAME_MAX, "%s%d", op, g->n);
-  }
+  if ((st = set_name(g, &n, op, name))) return st;
   n.kind = DL_KIND_OP;
   n.op = k;
   int32_t arity = dl_op_arity[k];

@@ -258,20 +258,26 @@ static dl_status layer_pool(builder *b, int32_t *cur, const char *op) {
   return add_op(b, op, NULL, 1, cur, 9, a, 0, NULL, cur);
 }
 
+/* A per-sample shape: an array of 1 to 3 whole sizes in [1, 2^24]. Returns how many, or 0 when
+ * v is not such an array, or -1 when an entry is not such a size (callers word the message). */
+static int read_sizes(const dl_json *v, int32_t *out) {
+  if (!v || v->type != DL_JSON_ARRAY || v->count < 1 || v->count > 3) return 0;
+  for (int i = 0; i < v->count; i++) {
+    const dl_json *e = dl_json_at(v, i);
+    if (e->type != DL_JSON_NUMBER || e->number != floor(e->number) || e->number < 1 || e->number > 1 << 24) return -1;
+    out[i] = (int32_t)e->number;
+  }
+  return v->count;
+}
+
 static dl_status layer_reshape(builder *b, int32_t *cur, int flatten) {
   dl_node *x = &b->g->nodes[*cur];
   int32_t a[5] = {1, (int32_t)dl_node_sample_numel(x)};
   if (!flatten) {
-    const dl_json *v = dl_json_get(b->layer, "shape");
-    if (!v || v->type != DL_JSON_ARRAY || v->count < 1 || v->count > 3)
-      return lfail(b, DL_ERR_ARG, "shape must be an array of 1 to 3 sizes (per sample)");
-    a[0] = v->count;
-    for (int i = 0; i < v->count; i++) {
-      const dl_json *e = dl_json_at(v, i);
-      if (e->type != DL_JSON_NUMBER || e->number != floor(e->number) || e->number < 1 || e->number > 1 << 24)
-        return lfail(b, DL_ERR_ARG, "shape entries must be positive whole numbers");
-      a[1 + i] = (int32_t)e->number;
-    }
+    int nd = read_sizes(dl_json_get(b->layer, "shape"), a + 1);
+    if (nd == 0) return lfail(b, DL_ERR_ARG, "shape must be an array of 1 to 3 sizes (per sample)");
+    if (nd < 0) return lfail(b, DL_ERR_ARG, "shape entries must be positive whole numbers");
+    a[0] = nd;
   }
   return add_op(b, "reshape", NULL, 1, cur, 1 + a[0], a, 0, NULL, cur);
 }
@@ -438,15 +444,9 @@ const char *dl_model_spec(const dl_model *m) { return m ? m->spec : ""; }
 dl_optim *dl_model_optimizer(dl_model *m) { return m ? m->opt : NULL; }
 
 static dl_status read_input_shape(const dl_json *v, int32_t *shape, int *nd) {
-  if (!v || v->type != DL_JSON_ARRAY || v->count < 1 || v->count > 3)
-    return dl_fail(DL_ERR_ARG, "spec: input must be the per-sample shape, an array of 1 to 3 sizes");
-  *nd = v->count;
-  for (int i = 0; i < v->count; i++) {
-    const dl_json *e = dl_json_at(v, i);
-    if (e->type != DL_JSON_NUMBER || e->number != floor(e->number) || e->number < 1 || e->number > 1 << 24)
-      return dl_fail(DL_ERR_ARG, "spec: input sizes must be positive whole numbers");
-    shape[i] = (int32_t)e->number;
-  }
+  *nd = read_sizes(v, shape);
+  if (*nd == 0) return dl_fail(DL_ERR_ARG, "spec: input must be the per-sample shape, an array of 1 to 3 sizes");
+  if (*nd < 0) return dl_fail(DL_ERR_ARG, "spec: input sizes must be positive whole numbers");
   return DL_OK;
 }
 

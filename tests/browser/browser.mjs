@@ -21,12 +21,21 @@ export async function start() {
   };
 }
 
-/** A page that records console errors and uncaught exceptions in `page.errors`. */
-export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
+/**
+ * A page that records console errors and uncaught exceptions in `page.errors`.
+ * Options: viewport; initScript (runs before the page's own scripts); requests: also record
+ * failed requests and HTTP errors (off where a test aborts downloads on purpose, e.g. reloads).
+ */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, initScript, requests = false } = {}) {
   const page = await browser.newPage({ viewport });
   page.errors = [];
   page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
   page.on('pageerror', (e) => page.errors.push(String(e)));
+  if (requests) {
+    page.on('requestfailed', (r) => page.errors.push(`failed: ${r.url()}`));
+    page.on('response', (r) => r.status() >= 400 && page.errors.push(`${r.status()}: ${r.url()}`));
+  }
+  if (initScript) await page.addInitScript(initScript);
   await page.goto(url);
   return page;
 }

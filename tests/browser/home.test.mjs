@@ -22,7 +22,7 @@ test('the home page shows the engine version and SIMD128, and trains XOR on clic
 });
 
 test('the home page is readable on a 390-pixel phone screen', async () => {
-  const page = await openPage(env.browser, `${env.base}/`, { width: 390, height: 844 });
+  const page = await openPage(env.browser, `${env.base}/`, { viewport: { width: 390, height: 844 } });
   await page.locator('#engine-status', { hasText: 'ready' }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);

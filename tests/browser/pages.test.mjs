@@ -10,17 +10,11 @@ after(async () => env?.close());
 
 for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', 'body[data-engine="ready"]'], ['/components-demo.html', 'canvas']]) {
   test(`${path} loads with no console errors and no failed requests`, async () => {
-    const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
-    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()}: ${r.url()}`));
-    await page.goto(`${env.base}${path}`);
+    const page = await openPage(env.browser, `${env.base}${path}`, { requests: true });
     await page.waitForSelector(ready);
     await page.waitForTimeout(500);
     await screenshot(page, `page${path.replace(/[/.]/g, '-')}`);
-    assert.deepEqual(errors, []);
+    assert.deepEqual(page.errors, []);
     await page.close();
   });
 }

@@ -16,12 +16,7 @@ const LONG_TASKS = () => {
 };
 
 async function playground(hash, viewport) {
-  const page = await env.browser.newPage({ viewport: viewport ?? { width: 1280, height: 800 } });
-  page.errors = [];
-  page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
-  page.on('pageerror', (e) => page.errors.push(String(e)));
-  await page.addInitScript(LONG_TASKS);
-  await page.goto(`${env.base}/playground.html${hash}`);
+  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport, initScript: LONG_TASKS });
   await page.waitForSelector('body[data-engine="ready"]');
   return page;
 }
