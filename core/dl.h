@@ -21,7 +21,7 @@
 #define DL_MAX_INPUTS 8
 #define DL_MAX_IATTR 12
 #define DL_MAX_FATTR 4
-#define DL_NAME_MAX 40
+#define DL_NAME_MAX 64
 
 typedef enum dl_status {
   DL_OK = 0,
@@ -103,35 +103,47 @@ dl_status dl_graph_set_group(dl_graph *g, int32_t id, int32_t group);
 /* One training step: forward to `loss`, check it is finite, backward, update. */
 dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float *loss_out);
 
-/* ---- models: layers from a JSON spec (see core/model.c for the format) ---------------------- */
+/* ---- models: networks from a JSON spec (core/model.c), trained by programs (core/program.c) ---- */
 typedef struct dl_model dl_model;
 dl_status dl_model_create(dl_model **out, const char *spec, size_t len);
 void dl_model_destroy(dl_model *m);
 dl_graph *dl_model_graph(dl_model *m);
 /* Memory for batches of up to max_batch samples (weights are kept). */
 dl_status dl_model_plan(dl_model *m, int32_t max_batch);
-/* The layers as JSON: {"input":[..],"output":[..],"params":N,"layers":[{"name","type","shape",
- * "params","node","paramNodes":[..]}]}. *json stays valid until the next call on m. */
+/* The model as JSON: its tensors (inputs first: their order is the order of data slots),
+ * networks, layers with their parameters, optimizers and program (losses with their terms, the
+ * program's data slots, steps). *json stays valid until the next call on m. */
 dl_status dl_model_summary(dl_model *m, const char **json);
 /* The JSON spec the model was built from (kept for saving; a loaded model returns its file's). */
 const char *dl_model_spec(const dl_model *m);
-/* loss: softmax_ce (integer labels), softmax_ce_soft, mse, bce, bce_logits, hinge. */
-dl_status dl_model_set_loss(dl_model *m, const char *loss, float smoothing);
-/* Replace the model's optimizer; options then go through dl_optim_set on dl_model_optimizer. */
-dl_status dl_model_set_optimizer(dl_model *m, const char *type);
-dl_optim *dl_model_optimizer(dl_model *m);
-/* Random shifts (pixels), rotations (degrees) and Gaussian noise (std) applied to training images. */
+/* The program's JSON, or "" when none is set. */
+const char *dl_model_program(const dl_model *m);
+/* Every layer, activation, loss, optimizer, schedule and initializer with its options, as JSON. */
+dl_status dl_catalog(const char **json);
+/* Set the training program (format at the top of core/program.c). The new program is built
+ * whole before the old one goes; optimizers keeping name, type and networks keep their state. */
+dl_status dl_model_set_program(dl_model *m, const char *json, size_t len);
+dl_status dl_model_clear_program(dl_model *m);
+/* Random shifts (pixels), rotations (degrees) and Gaussian noise (std) applied to image data inputs in training. */
 dl_status dl_model_set_augment(dl_model *m, float shift, float rotate, float noise);
-/* Train on count samples taken in `order` (indices into the n samples of x/y), `batch` at a time, the rate from
- * s at steps step0, step0+1, ... x holds per-sample inputs as floats, or bytes scaled by 1/255
- * when x_u8; y holds class indices (softmax_ce) or per-sample targets. For each batch, stats
- * gets {loss, correct, lr}. *done counts the batches completed, also when an error stops it. */
-dl_status dl_model_train(dl_model *m, const void *x, int32_t x_u8, const float *y, int32_t n, const int32_t *order,
-                         int32_t count, int32_t batch, dl_sched *s, int64_t step0, float *stats, int32_t *done);
-/* Evaluation mode over n samples: outputs to out (n x output size) when out is not NULL; the
- * summed loss and the number of correct predictions when y is not NULL. */
-dl_status dl_model_evaluate(dl_model *m, const void *x, int32_t x_u8, const float *y, int32_t n, float *out,
-                            double *loss_sum, int32_t *correct);
+/* Run up to `iterations` passes over the program's steps. data[s] holds data slot s for n
+ * samples (floats, or bytes scaled by 1/255 when u8[s]; class indices for one-hot inputs and
+ * labels); a step that reads data takes the next `batch` of the `count` sample indices in
+ * `order`, and a pass starts only while samples remain for it. Schedules see each optimizer's
+ * update count, or `epoch`. For each step run, stats gets {loss, lr, samples, correct,
+ * term values...}. *done counts whole passes, *used the samples they took, also when an error
+ * stops the run; a refused step changes nothing. */
+dl_status dl_model_run(dl_model *m, const void *const *data, const int32_t *u8, int32_t n, const int32_t *order, int32_t count,
+                       int32_t batch, int32_t iterations, int64_t epoch, float *stats, int32_t *done, int32_t *used);
+/* Evaluation mode over samples 0..n-1: sums[0] gets the summed loss `loss` of the program,
+ * sums[1 + k] its term k; *correct the samples a softmax_ce first term classes right; out, when
+ * not NULL, the model's last output. Noise is drawn, and the random stream restored after. */
+dl_status dl_model_evaluate(dl_model *m, int32_t loss, const void *const *data, const int32_t *u8, int32_t n, double *sums,
+                            int32_t *correct, float *out);
+/* Evaluation mode: node's values for n samples into out. Noise inputs take data[s] when given. */
+dl_status dl_model_infer(dl_model *m, int32_t node, const void *const *data, const int32_t *u8, int32_t n, float *out);
+/* Report a metric to an optimizer's schedule (reduce-on-plateau). */
+dl_status dl_model_report(dl_model *m, const char *optimizer, float metric);
 /* Serialize (see core/model_io.c); *bytes is freed with dl_free. */
 dl_status dl_model_save(dl_model *m, int32_t with_optimizer, uint8_t **bytes, size_t *len);
 dl_status dl_model_load(dl_model **out, const uint8_t *bytes, size_t len);

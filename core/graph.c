@@ -287,7 +287,7 @@ dl_status dl_graph_set_group(dl_graph *g, int32_t id, int32_t group) {
   dl_status st;
   if ((st = check_id(g, id, "set_group"))) return st;
   if (g->nodes[id].kind != DL_KIND_PARAM) return dl_fail(DL_ERR_ARG, "set_group: node '%s' is not a param", g->nodes[id].name);
-  if (group < 0) return dl_fail(DL_ERR_ARG, "set_group: group %d must be >= 0", group);
+  if (group < 0 || group > 31) return dl_fail(DL_ERR_ARG, "set_group: group %d outside [0, 31]", group);
   g->nodes[id].group = group;
   return DL_OK;
 }
@@ -381,12 +381,25 @@ static dl_status check_run(dl_graph *g, int32_t id, const char *fn) {
   return DL_OK;
 }
 
-dl_status dl_graph_forward(dl_graph *g, int32_t target) {
+dl_status dl_graph_forward(dl_graph *g, int32_t target) { return dl_graph_forward_many(g, &target, 1); }
+
+/* Forward every node the targets depend on, each once. */
+dl_status dl_graph_forward_many(dl_graph *g, const int32_t *targets, int32_t count) {
   dl_status st;
-  if ((st = check_run(g, target, "forward"))) return st;
-  mark_ancestors(g, target, 1);
+  int32_t last = -1;
+  for (int32_t k = 0; k < count; k++) {
+    if ((st = check_run(g, targets[k], "forward"))) return st;
+    if (targets[k] > last) last = targets[k];
+  }
+  for (int32_t i = 0; i <= last; i++) g->nodes[i].mark = 0;
+  for (int32_t k = 0; k < count; k++) g->nodes[targets[k]].mark = 1;
+  for (int32_t i = last; i >= 0; i--) {
+    dl_node *n = &g->nodes[i];
+    if (n->mark)
+      for (int32_t j = 0; j < n->ninputs; j++) g->nodes[n->inputs[j]].mark = 1;
+  }
   g->run_status = DL_OK;
-  for (int32_t i = 0; i <= target; i++) {
+  for (int32_t i = 0; i <= last; i++) {
     dl_node *n = &g->nodes[i];
     if (!n->mark || n->kind != DL_KIND_OP) continue;
     dl_op_table[n->op]->forward(g, n);
@@ -395,8 +408,9 @@ dl_status dl_graph_forward(dl_graph *g, int32_t target) {
   return DL_OK;
 }
 
-static int param_learns(const dl_node *n) {
-  return (n->flags & DL_PARAM_TRAINABLE) && !(n->flags & (DL_PARAM_FROZEN | DL_PARAM_STATE));
+static int param_learns(const dl_graph *g, const dl_node *n) {
+  return (n->flags & DL_PARAM_TRAINABLE) && !(n->flags & (DL_PARAM_FROZEN | DL_PARAM_STATE)) &&
+         (g->learn_mask == 0 || (n->group < 32 && (g->learn_mask >> n->group) & 1u));
 }
 
 dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
@@ -412,7 +426,7 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
     dl_node *n = &g->nodes[i];
     n->needs_grad = 0;
     if (!n->mark) continue;
-    if (n->kind == DL_KIND_PARAM) n->needs_grad = param_learns(n);
+    if (n->kind == DL_KIND_PARAM) n->needs_grad = param_learns(g, n);
     else if (n->kind == DL_KIND_INPUT) n->needs_grad = (n->flags & DL_INPUT_REQUIRES_GRAD) != 0;
     else if (n->op != DL_OP_DETACH)
       for (int32_t j = 0; j < n->ninputs; j++) n->needs_grad |= g->nodes[n->inputs[j]].needs_grad;
@@ -425,6 +439,30 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
     if (n->needs_grad && n->kind == DL_KIND_OP) dl_op_table[n->op]->backward(g, n);
   }
   return DL_OK;
+}
+
+void dl_graph_commit(dl_graph *g) {
+  for (int32_t i = 0; i < g->n; i++) {
+    dl_node *n = &g->nodes[i];
+    if (!n->pending) continue;
+    n->pending = 0;
+    dl_op_table[n->op]->commit(g, n);
+  }
+}
+
+void dl_graph_discard(dl_graph *g) {
+  for (int32_t i = 0; i < g->n; i++) g->nodes[i].pending = 0;
+}
+
+void dl_graph_truncate(dl_graph *g, int32_t n) {
+  if (!g || n < 0 || n >= g->n) return;
+  if (g->arena) free_arena(g);
+  for (int32_t i = n; i < g->n; i++)
+    if (g->nodes[i].kind == DL_KIND_PARAM) {
+      free(g->nodes[i].value);
+      free(g->nodes[i].grad);
+    }
+  g->n = n;
 }
 
 dl_status dl_graph_tensor(dl_graph *g, int32_t id, int32_t which, float **data, size_t *numel) {

@@ -22,6 +22,7 @@ typedef struct dl_node {
   size_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer */
   float *value, *grad, *scratch;
   int32_t needs_grad, mark; /* set per forward/backward walk */
+  int32_t pending;          /* forward left state to commit (batch-norm running statistics) */
   char name[DL_NAME_MAX];
 } dl_node;
 
@@ -33,7 +34,18 @@ struct dl_graph {
   float *arena; /* activations, gradients and scratch for every op node, planned at max_batch */
   size_t arena_floats;
   dl_status run_status; /* set by an op whose data is invalid (a label out of range) */
+  /* Training steps that must change nothing when refused set defer_commit: ops then leave
+   * state updates pending until dl_graph_commit (or drop them at dl_graph_discard). */
+  int32_t defer_commit;
+  uint32_t learn_mask; /* when not 0, only parameters whose group bit is set take gradients */
 };
+
+dl_status dl_graph_forward_many(dl_graph *g, const int32_t *targets, int32_t count);
+/* Apply, or drop, what forward passes left pending since the last commit. */
+void dl_graph_commit(dl_graph *g);
+void dl_graph_discard(dl_graph *g);
+/* Drop nodes [n, end): what a training program added is removed before the next one is built. */
+void dl_graph_truncate(dl_graph *g, int32_t n);
 
 /* Elements of a node at the current batch size. */
 static inline size_t dl_node_numel(const dl_graph *g, const dl_node *n) {

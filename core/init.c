@@ -6,6 +6,7 @@
 #include <string.h>
 #include "err.h"
 #include "init.h"
+#include "text.h"
 
 void dl_init_fans(int32_t ndim, const int32_t *shape, double *fan_in, double *fan_out) {
   if (ndim == 1) {
@@ -51,6 +52,29 @@ static dl_status fill_orthogonal(float *w, size_t rows, size_t cols, double gain
       w[i * cols + j] = (float)(gain * (rows <= cols ? q[i * big + j] : q[j * big + i]));
   free(q);
   return DL_OK;
+}
+
+/* The names, for the catalog; dl_init_fill below is the one place that knows what they mean. */
+static const struct { const char *name, *alias, *doc; } init_names[] = {
+    {"zeros", NULL, "all 0"},
+    {"constant", NULL, "all a"},
+    {"uniform", NULL, "uniform in [a, b] (default [-0.05, 0.05])"},
+    {"normal", NULL, "normal with mean a, std b (default std 0.05)"},
+    {"xavier_uniform", "glorot_uniform", "uniform in +-gain sqrt(6 / (fan_in + fan_out))"},
+    {"xavier_normal", "glorot_normal", "normal with std gain sqrt(2 / (fan_in + fan_out))"},
+    {"he_uniform", "kaiming_uniform", "uniform in +-gain sqrt(6 / fan_in)"},
+    {"he_normal", "kaiming_normal", "normal with std gain sqrt(2 / fan_in)"},
+    {"orthogonal", NULL, "a random orthogonal matrix times gain"},
+};
+
+void dl_init_catalog(dl_text *t) {
+  dl_put(t, "[");
+  for (size_t i = 0; i < sizeof init_names / sizeof init_names[0]; i++) {
+    dl_put(t, "%s{\"name\":\"%s\",\"doc\":\"%s\"", i ? "," : "", init_names[i].name, init_names[i].doc);
+    if (init_names[i].alias) dl_put(t, ",\"aliases\":[\"%s\"]", init_names[i].alias);
+    dl_put(t, "}");
+  }
+  dl_put(t, "]");
 }
 
 dl_status dl_init_fill(float *w, int32_t ndim, const int32_t *shape, const char *init, float a, float b, dl_rng *rng) {

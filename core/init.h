@@ -8,4 +8,6 @@
 dl_status dl_init_fill(float *w, int32_t ndim, const int32_t *shape, const char *init, float a, float b, dl_rng *rng);
 /* Fans: 2-D [in, out] (dense); 4-D [out, in, kh, kw] (conv): fan_in = in*kh*kw, fan_out = out*kh*kw. */
 void dl_init_fans(int32_t ndim, const int32_t *shape, double *fan_in, double *fan_out);
+struct dl_text;
+void dl_init_catalog(struct dl_text *t); /* the initializer names, as JSON */
 #endif

@@ -1,37 +1,88 @@
-/* model.h: layers, models built from a JSON spec, losses, training and evaluation loops. The
- * model owns its graph; layers are compositions of graph ops (dense = dense op + activation). */
+/* model.h: models built from a JSON spec, and the training programs that run on them.
+ *
+ * A model has named tensors: its inputs (data, or noise the engine draws) and what the spec
+ * computes from them. Networks are layer stacks whose parameters are created on their first
+ * application and shared by every later one. A program (program.c) adds losses (weighted sums
+ * of terms), optimizers over sets of networks, and the steps that run them. The model owns its
+ * graph; layers are compositions of graph ops (layers.c). */
 #ifndef DL_MODEL_H
 #define DL_MODEL_H
 #include "dl.h"
 #include "graph.h"
 
 #define DL_MAX_LAYERS 256
+#define DL_MAX_NETS 16
+#define DL_MAX_TENSORS 64
+#define DL_LAYER_MAX_PARAMS 8       /* parameters one layer may create (batch norm has 4, + prelu) */
 #define DL_MAX_MODEL_PARAMS ((size_t)1 << 26) /* 64M values: far past any playground model */
+#define DL_SHORT_NAME 24            /* networks, layers, tensors, losses, optimizers */
 
 uint32_t dl_crc32(const uint8_t *p, size_t n); /* IEEE CRC-32, as in the model file */
 
 typedef struct dl_layer {
-  char name[DL_NAME_MAX];
-  char type[24];
-  int32_t out;                /* output node */
+  char name[DL_NAME_MAX];       /* "dense_1", or "D/dense_1" inside a named network */
+  char type[DL_SHORT_NAME];
+  int32_t net;                  /* network index */
+  int32_t out;                  /* output node of the network's first application */
   int32_t first_node, end_node; /* nodes [first, end) were created for this layer (its params among them) */
-  int32_t params[8], nparams;  /* parameter nodes this layer created itself */
+  int32_t params[DL_LAYER_MAX_PARAMS], nparams; /* parameter nodes this layer created itself */
 } dl_layer;
+
+typedef struct dl_net {
+  char name[DL_SHORT_NAME];
+  char prefix[DL_SHORT_NAME + 1]; /* "D/" for named networks, "" for a single-stack spec */
+  const void *layers;             /* its dl_json layer list, while the spec is being built */
+  int32_t first_layer, nlayers;   /* its records in m->layers */
+  int32_t applications;           /* times applied; parameters are made by the first */
+  int32_t in_ndim, in_shape[DL_MAX_DIMS]; /* the input it was built for */
+} dl_net;
+
+enum { DL_TENSOR_DATA, DL_TENSOR_NOISE, DL_TENSOR_COMPUTED };
+enum { DL_NOISE_NORMAL, DL_NOISE_UNIFORM, DL_NOISE_BERNOULLI };
+
+typedef struct dl_tensor {
+  char name[DL_SHORT_NAME];
+  int32_t node;
+  int32_t kind;     /* DL_TENSOR_* */
+  int32_t classes;  /* data given as class indices, held one-hot (0: as given) */
+  int32_t noise;    /* DL_NOISE_* */
+  float a, b;       /* normal: mean, std; uniform: low, high; bernoulli: p */
+} dl_tensor;
+
+typedef struct dl_program dl_program;
+typedef struct dl_model_optim {
+  char name[DL_SHORT_NAME];
+  dl_optim *opt;
+  uint32_t nets;    /* networks it trains: bit k for network k */
+  dl_sched *sched;  /* the rate at each update (owned) */
+  int32_t per_epoch; /* the schedule counts epochs, not updates */
+} dl_model_optim;
 
 struct dl_model {
   dl_graph *g;
   char *spec;                 /* the spec text, for saving */
   size_t spec_len;
-  int32_t input, output;
-  int32_t nlayers;
+  int32_t nnets, nlayers, ntensors, ninputs; /* inputs are tensors [0, ninputs): the data slots */
+  dl_net nets[DL_MAX_NETS];
   dl_layer *layers;
-  int32_t target, loss;       /* -1 until a loss is set */
-  int loss_kind;
-  float smoothing;
-  int32_t classes;            /* output width when the loss takes class labels, else 0 */
-  dl_optim *opt;              /* owned; created by dl_model_set_optimizer */
+  dl_tensor tensors[DL_MAX_TENSORS];
+  int32_t input, output;      /* the first input's node and the last output's */
+  int32_t base_nodes;         /* nodes the spec built; a program's come after */
+  dl_program *prog;           /* NULL until a program is set */
+  int32_t running;            /* inside dl_model_run */
+  int32_t nopts;
+  dl_model_optim opts[DL_MAX_NETS];
   float aug_shift, aug_rotate, aug_noise;
   float *aug_tmp;             /* one image, for augmentation without allocating per step */
   char *summary;              /* the last dl_model_summary text */
 };
+
+/* program.c */
+void dl_program_free(dl_program *p);
+void dl_model_optims_free(dl_model *m);
+/* The tensor named `name`, or -1. */
+int32_t dl_model_tensor(const dl_model *m, const char *name);
+struct dl_text;
+void dl_program_summary(const dl_model *m, struct dl_text *t);
+void dl_loss_catalog(struct dl_text *t);
 #endif

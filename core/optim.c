@@ -18,28 +18,31 @@
  * a new backward would add the penalty twice). Defaults follow Keras where PyTorch differs
  * (rmsprop rho 0.9); adagrad's eps is 1e-10 as in PyTorch. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "err.h"
 #include "graph.h"
 #include "kernels/kernels.h"
 #include "optim.h"
+#include "text.h"
 
 enum { OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAM, OPT_ADAMW, OPT_COUNT };
 static const char *const opt_names[OPT_COUNT] = {"sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
 
 struct dl_optim {
   dl_graph *g;
-  int type, group;
+  int type;
+  uint32_t mask; /* parameter groups covered: bit k for group k */
   float momentum, beta1, beta2, eps, rho, weight_decay, l1, l2, clip_norm, clip_value;
   int64_t t;
   int32_t nparams, *ids;
   float **s1, **s2; /* per-parameter state: velocity / second moment / first moment */
 };
 
-static int selected(const dl_node *n, int group) {
-  return n->kind == DL_KIND_PARAM && (n->flags & DL_PARAM_TRAINABLE) && !(n->flags & DL_PARAM_STATE) &&
-         (group < 0 || n->group == group);
+static int selected(const dl_node *n, uint32_t mask) {
+  return n->kind == DL_KIND_PARAM && (n->flags & DL_PARAM_TRAINABLE) && !(n->flags & DL_PARAM_STATE) && n->group < 32 &&
+         ((mask >> n->group) & 1u);
 }
 
 void dl_optim_destroy(dl_optim *o) {
@@ -55,6 +58,11 @@ void dl_optim_destroy(dl_optim *o) {
 }
 
 dl_status dl_optim_create(dl_optim **out, dl_graph *g, const char *type, int32_t group) {
+  if (group >= 32) return dl_fail(DL_ERR_ARG, "optim_create: group %d outside [-1, 31]", group);
+  return dl_optim_create_set(out, g, type, group < 0 ? 0xFFFFFFFFu : 1u << group);
+}
+
+dl_status dl_optim_create_set(dl_optim **out, dl_graph *g, const char *type, uint32_t mask) {
   if (!out || !g || !type) return dl_fail(DL_ERR_ARG, "optim_create: null argument");
   int k = -1;
   for (int i = 0; i < OPT_COUNT; i++)
@@ -62,11 +70,11 @@ dl_status dl_optim_create(dl_optim **out, dl_graph *g, const char *type, int32_t
   if (k < 0) return dl_fail(DL_ERR_ARG, "unknown optimizer: %s", type);
   dl_optim *o = calloc(1, sizeof *o);
   if (!o) return dl_fail(DL_ERR_OOM, "out of memory creating optimizer");
-  o->g = g, o->type = k, o->group = group;
+  o->g = g, o->type = k, o->mask = mask;
   o->momentum = 0.9f, o->beta1 = 0.9f, o->beta2 = 0.999f, o->rho = 0.9f;
   o->eps = k == OPT_ADAGRAD ? 1e-10f : 1e-8f;
   o->weight_decay = k == OPT_ADAMW ? 0.01f : 0.0f;
-  for (int32_t i = 0; i < g->n; i++) o->nparams += selected(&g->nodes[i], group);
+  for (int32_t i = 0; i < g->n; i++) o->nparams += selected(&g->nodes[i], mask);
   o->ids = calloc((size_t)o->nparams + 1, sizeof *o->ids);
   o->s1 = calloc((size_t)o->nparams + 1, sizeof *o->s1);
   o->s2 = calloc((size_t)o->nparams + 1, sizeof *o->s2);
@@ -74,7 +82,7 @@ dl_status dl_optim_create(dl_optim **out, dl_graph *g, const char *type, int32_t
   int need1 = k != OPT_SGD, need2 = k == OPT_ADAM || k == OPT_ADAMW;
   for (int32_t i = 0, j = 0; i < g->n; i++) {
     dl_node *n = &g->nodes[i];
-    if (!selected(n, group)) continue;
+    if (!selected(n, mask)) continue;
     size_t len = dl_node_sample_numel(n);
     o->ids[j] = i;
     if (need1 && !(o->s1[j] = calloc(len, sizeof(float)))) goto fail;
@@ -88,27 +96,77 @@ fail:
   return dl_fail(DL_ERR_OOM, "out of memory for %s optimizer state", type);
 }
 
+/* The options, one table: the setter, the saved state and the catalog read it. `key` is the
+ * spec's name (camelCase, as in JS); the C API also takes `alias`. */
+static const struct optim_option {
+  const char *key, *alias;
+  size_t offset;
+  float lo, hi;
+  int lo_open, hi_open;
+  const char *doc;
+} optim_options[] = {
+    {"momentum", "momentum", offsetof(dl_optim, momentum), 0, 1, 0, 1, "momentum and nesterov: velocity decay (0.9)"},
+    {"beta1", "beta1", offsetof(dl_optim, beta1), 0, 1, 0, 1, "adam, adamw: first-moment decay (0.9)"},
+    {"beta2", "beta2", offsetof(dl_optim, beta2), 0, 1, 0, 1, "adam, adamw: second-moment decay (0.999)"},
+    {"eps", "eps", offsetof(dl_optim, eps), 0, 1, 1, 0, "added to the denominator (1e-8; adagrad 1e-10)"},
+    {"rho", "rho", offsetof(dl_optim, rho), 0, 1, 0, 1, "rmsprop: squared-gradient decay (0.9)"},
+    {"weightDecay", "weight_decay", offsetof(dl_optim, weight_decay), 0, 1, 0, 0, "decoupled for adamw (0.01), else added to the gradient (0)"},
+    {"l1", "l1", offsetof(dl_optim, l1), 0, 1, 0, 0, "penalty l1 sum|w| on weights (0)"},
+    {"l2", "l2", offsetof(dl_optim, l2), 0, 1, 0, 0, "penalty l2 sum w^2 on weights (0)"},
+    {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30f, 0, 0, "clip the global gradient norm to this (0: off)"},
+    {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30f, 0, 0, "clip each gradient into [-v, v] (0: off)"},
+};
+#define OPTIM_NOPTIONS ((int)(sizeof optim_options / sizeof optim_options[0]))
+
+static float *option_field(dl_optim *o, int i) { return (float *)((char *)o + optim_options[i].offset); }
+
 dl_status dl_optim_set(dl_optim *o, const char *key, float v) {
   if (!o || !key) return dl_fail(DL_ERR_ARG, "optim_set: null argument");
   const char *name = opt_names[o->type];
-  if (!isfinite(v)) return dl_fail(DL_ERR_ARG, "%s %s must be a finite number", name, key);
-  struct { const char *key; float *field; float lo, hi; int lo_open, hi_open; } table[] = {
-      {"momentum", &o->momentum, 0, 1, 0, 1},    {"beta1", &o->beta1, 0, 1, 0, 1},
-      {"beta2", &o->beta2, 0, 1, 0, 1},          {"eps", &o->eps, 0, 1, 1, 0},
-      {"rho", &o->rho, 0, 1, 0, 1},              {"weight_decay", &o->weight_decay, 0, 1, 0, 0},
-      {"l1", &o->l1, 0, 1, 0, 0},                {"l2", &o->l2, 0, 1, 0, 0},
-      {"clip_norm", &o->clip_norm, 0, 1e30f, 0, 0}, {"clip_value", &o->clip_value, 0, 1e30f, 0, 0},
-  };
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-    if (strcmp(key, table[i].key)) continue;
-    if ((table[i].lo_open ? v <= table[i].lo : v < table[i].lo) || (table[i].hi_open ? v >= table[i].hi : v > table[i].hi))
-      return dl_fail(DL_ERR_ARG, "%s %s = %g outside %c%g, %g%c", name, key, v, table[i].lo_open ? '(' : '[',
-                     table[i].lo, table[i].hi, table[i].hi_open ? ')' : ']');
-    *table[i].field = v;
+  for (int i = 0; i < OPTIM_NOPTIONS; i++) {
+    const struct optim_option *d = &optim_options[i];
+    if (strcmp(key, d->key) && strcmp(key, d->alias)) continue;
+    if (!isfinite(v)) return dl_fail(DL_ERR_ARG, "%s %s must be a finite number", name, key);
+    if ((d->lo_open ? v <= d->lo : v < d->lo) || (d->hi_open ? v >= d->hi : v > d->hi))
+      return dl_fail(DL_ERR_ARG, "%s %s = %g outside %c%g, %g%c", name, key, v, d->lo_open ? '(' : '[', d->lo, d->hi,
+                     d->hi_open ? ')' : ']');
+    *option_field(o, i) = v;
     return DL_OK;
   }
   return dl_fail(DL_ERR_ARG, "unknown %s option: %s", name, key);
 }
+
+int dl_optim_find(const char *type) {
+  for (int i = 0; i < OPT_COUNT; i++)
+    if (!strcmp(type, opt_names[i])) return i;
+  return -1;
+}
+
+/* The rate a program uses when it names none: Keras's defaults. */
+static const float default_lr[OPT_COUNT] = {0.01f, 0.01f, 0.01f, 0.001f, 0.01f, 0.001f, 0.001f};
+float dl_optim_default_lr(int type) { return type >= 0 && type < OPT_COUNT ? default_lr[type] : 0.0f; }
+
+void dl_optim_catalog(dl_text *t) {
+  dl_put(t, "[");
+  for (int k = 0; k < OPT_COUNT; k++) {
+    dl_put(t, "%s{\"name\":\"%s\",\"lr\":", k ? "," : "", opt_names[k]);
+    dl_put_num(t, default_lr[k]);
+    dl_put(t, "}");
+  }
+  dl_put(t, "],\"optimizerOptions\":[");
+  for (int i = 0; i < OPTIM_NOPTIONS; i++) {
+    const struct optim_option *d = &optim_options[i];
+    dl_put(t, "%s{\"name\":\"%s\",\"type\":\"number\",\"min\":", i ? "," : "", d->key);
+    dl_put_num(t, d->lo);
+    dl_put(t, ",\"max\":");
+    dl_put_num(t, d->hi);
+    dl_put(t, ",\"minOpen\":%s,\"maxOpen\":%s,\"doc\":\"%s\"}", d->lo_open ? "true" : "false", d->hi_open ? "true" : "false", d->doc);
+  }
+  dl_put(t, "]");
+}
+
+uint32_t dl_optim_mask(const dl_optim *o) { return o->mask; }
+int32_t dl_optim_nparams(const dl_optim *o) { return o->nparams; }
 
 dl_status dl_optim_reset(dl_optim *o) {
   if (!o) return dl_fail(DL_ERR_ARG, "optim_reset: null optimizer");
@@ -212,12 +270,28 @@ dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float 
   if (!g || !o) return dl_fail(DL_ERR_ARG, "train_step: null graph or optimizer");
   if (o->g != g) return dl_fail(DL_ERR_ARG, "train_step: optimizer belongs to another graph");
   if (!(lr >= 0.0f) || !isfinite(lr)) return dl_fail(DL_ERR_ARG, "learning rate %g must be a finite number >= 0", lr);
-  if ((st = dl_graph_forward(g, loss))) return st;
-  float l = g->nodes[loss].value[0];
+  /* A refused step changes nothing: batch-norm statistics wait for the commit, and the random
+   * stream is rewound so the retry draws what this step drew. */
+  dl_rng saved = g->rng;
+  int32_t defer = g->defer_commit;
+  g->defer_commit = 1;
+  float l = NAN;
+  st = dl_graph_forward(g, loss);
+  if (!st) {
+    l = g->nodes[loss].value[0];
+    if (!isfinite(l)) st = dl_fail(DL_ERR_NUMERIC, "loss is %s: step refused, weights kept", isnan(l) ? "NaN" : "infinite");
+  }
+  if (!st) st = dl_graph_backward(g, loss);
+  if (!st) st = dl_optim_step(o, lr);
+  if (st) {
+    dl_graph_discard(g);
+    g->rng = saved;
+  } else {
+    dl_graph_commit(g);
+  }
+  g->defer_commit = defer;
   if (loss_out) *loss_out = l;
-  if (!isfinite(l)) return dl_fail(DL_ERR_NUMERIC, "loss is %s: training stopped, weights kept", isnan(l) ? "NaN" : "infinite");
-  if ((st = dl_graph_backward(g, loss))) return st;
-  return dl_optim_step(o, lr);
+  return st;
 }
 
 /* ---- state for saved models ----
@@ -225,8 +299,7 @@ dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float 
  * parameter: name (u16 + bytes), numel (u32), s1 and s2 flags (u8 each), the s1 and s2 values.
  * Little-endian, as every wasm engine and the machines we build on are. */
 static void opt_fields(dl_optim *o, float **f) {
-  f[0] = &o->momentum, f[1] = &o->beta1, f[2] = &o->beta2, f[3] = &o->eps, f[4] = &o->rho;
-  f[5] = &o->weight_decay, f[6] = &o->l1, f[7] = &o->l2, f[8] = &o->clip_norm, f[9] = &o->clip_value;
+  for (int i = 0; i < OPTIM_NOPTIONS; i++) f[i] = option_field(o, i);
 }
 
 size_t dl_optim_state_bytes(dl_optim *o) {
@@ -282,12 +355,16 @@ dl_status dl_optim_read_state(dl_optim *o, const uint8_t *p, size_t len) {
   float *f[10], v[10];
   NEED(40 + 8 + 4);
   memcpy(v, p + pos, 40), pos += 40;
-  for (int i = 0; i < 10; i++)
-    if (!isfinite(v[i])) return dl_fail(DL_ERR_FORMAT, "model file: optimizer option %d is not finite", i);
+  for (int i = 0; i < OPTIM_NOPTIONS; i++) {
+    const struct optim_option *d = &optim_options[i];
+    if (!isfinite(v[i]) || (d->lo_open ? v[i] <= d->lo : v[i] < d->lo) || (d->hi_open ? v[i] >= d->hi : v[i] > d->hi))
+      return dl_fail(DL_ERR_FORMAT, "model file: optimizer option %s = %g is out of range", d->key, v[i]);
+  }
   uint64_t t;
   uint32_t count;
   memcpy(&t, p + pos, 8), pos += 8;
   memcpy(&count, p + pos, 4), pos += 4;
+  if (t > ((uint64_t)1 << 53)) return dl_fail(DL_ERR_FORMAT, "model file: optimizer step count %llu is out of range", (unsigned long long)t);
   if (count != (uint32_t)o->nparams) return dl_fail(DL_ERR_FORMAT, "model file: optimizer state covers %u parameters, model has %d", count, o->nparams);
   for (int32_t j = 0; j < o->nparams; j++) {
     dl_node *n = &o->g->nodes[o->ids[j]];

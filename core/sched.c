@@ -18,9 +18,12 @@
  *                                                                      mode (0 = lower is better, 1 = higher), cooldown (0), lr_min (0)
  * Every schedule also takes warmup (0): the rate is multiplied by min(1, (t + 1)/warmup). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "err.h"
+#include "sched.h"
+#include "text.h"
 
 enum { SCH_CONSTANT, SCH_STEP, SCH_EXPONENTIAL, SCH_COSINE, SCH_POLYNOMIAL, SCH_CYCLICAL, SCH_ONECYCLE, SCH_PLATEAU, SCH_COUNT };
 static const char *const sched_names[SCH_COUNT] = {"constant", "step", "exponential", "cosine", "polynomial", "cyclical", "onecycle", "plateau"};
@@ -58,43 +61,75 @@ dl_status dl_sched_create(dl_sched **out, const char *type, float lr) {
 
 void dl_sched_destroy(dl_sched *s) { free(s); }
 
+/* The options, one table for the setter and the catalog: key, field, the schedules it belongs
+ * to (bit mask; ~0 = all), minimum, maximum, whole numbers only. */
+#define ALL ~0u
+#define ONLY(k) (1u << (k))
+static const struct sched_option {
+  const char *key;
+  size_t offset;
+  unsigned types;
+  double lo, hi;
+  int integer;
+} sched_options[] = {
+    {"warmup", offsetof(dl_sched, warmup), ALL, 0, 1e9, 1},
+    {"step_size", offsetof(dl_sched, step_size), ONLY(SCH_STEP) | ONLY(SCH_CYCLICAL), 1, 1e9, 1},
+    {"gamma", offsetof(dl_sched, gamma), ONLY(SCH_STEP) | ONLY(SCH_EXPONENTIAL), 1e-12, 1, 0},
+    {"period", offsetof(dl_sched, period), ONLY(SCH_COSINE), 1, 1e9, 1},
+    {"t_mult", offsetof(dl_sched, t_mult), ONLY(SCH_COSINE), 1, 100, 0},
+    {"restart", offsetof(dl_sched, restart), ONLY(SCH_COSINE), 0, 1, 1},
+    {"lr_min", offsetof(dl_sched, lr_min), ONLY(SCH_COSINE) | ONLY(SCH_PLATEAU), 0, 1e9, 0},
+    {"total", offsetof(dl_sched, total), ONLY(SCH_POLYNOMIAL) | ONLY(SCH_ONECYCLE), 1, 1e12, 1},
+    {"power", offsetof(dl_sched, power), ONLY(SCH_POLYNOMIAL), 1e-6, 100, 0},
+    {"lr_end", offsetof(dl_sched, lr_end), ONLY(SCH_POLYNOMIAL), 0, 1e9, 0},
+    {"lr_max", offsetof(dl_sched, lr_max), ONLY(SCH_CYCLICAL), 0, 1e9, 0},
+    {"decay", offsetof(dl_sched, decay), ONLY(SCH_CYCLICAL), 1e-6, 1, 0},
+    {"pct", offsetof(dl_sched, pct), ONLY(SCH_ONECYCLE), 1e-6, 1, 0},
+    {"div", offsetof(dl_sched, div), ONLY(SCH_ONECYCLE), 1, 1e9, 0},
+    {"final_div", offsetof(dl_sched, final_div), ONLY(SCH_ONECYCLE), 1, 1e12, 0},
+    {"factor", offsetof(dl_sched, factor), ONLY(SCH_PLATEAU), 1e-9, 0.999999, 0},
+    {"patience", offsetof(dl_sched, patience), ONLY(SCH_PLATEAU), 0, 1e9, 1},
+    {"min_delta", offsetof(dl_sched, min_delta), ONLY(SCH_PLATEAU), 0, 1e9, 0},
+    {"mode", offsetof(dl_sched, mode), ONLY(SCH_PLATEAU), 0, 1, 1},
+    {"cooldown", offsetof(dl_sched, cooldown), ONLY(SCH_PLATEAU), 0, 1e9, 1},
+};
+#define NSCHED_OPTIONS (sizeof sched_options / sizeof sched_options[0])
+
 dl_status dl_sched_set(dl_sched *s, const char *key, float value) {
   if (!s || !key) return dl_fail(DL_ERR_ARG, "sched_set: null argument");
   const char *name = sched_names[s->type];
   double v = value;
   if (!isfinite(value)) return dl_fail(DL_ERR_ARG, "%s schedule: %s must be a finite number", name, key);
-  /* key, field, the schedules it belongs to (bit mask; ~0 = all), minimum, maximum */
-  struct { const char *key; double *field; unsigned types; double lo, hi; int integer; } t[] = {
-      {"warmup", &s->warmup, ~0u, 0, 1e9, 1},
-      {"step_size", &s->step_size, 1u << SCH_STEP | 1u << SCH_CYCLICAL, 1, 1e9, 1},
-      {"gamma", &s->gamma, 1u << SCH_STEP | 1u << SCH_EXPONENTIAL, 1e-12, 1, 0},
-      {"period", &s->period, 1u << SCH_COSINE, 1, 1e9, 1},
-      {"t_mult", &s->t_mult, 1u << SCH_COSINE, 1, 100, 0},
-      {"restart", &s->restart, 1u << SCH_COSINE, 0, 1, 1},
-      {"lr_min", &s->lr_min, 1u << SCH_COSINE | 1u << SCH_PLATEAU, 0, 1e9, 0},
-      {"total", &s->total, 1u << SCH_POLYNOMIAL | 1u << SCH_ONECYCLE, 1, 1e12, 1},
-      {"power", &s->power, 1u << SCH_POLYNOMIAL, 1e-6, 100, 0},
-      {"lr_end", &s->lr_end, 1u << SCH_POLYNOMIAL, 0, 1e9, 0},
-      {"lr_max", &s->lr_max, 1u << SCH_CYCLICAL, 0, 1e9, 0},
-      {"decay", &s->decay, 1u << SCH_CYCLICAL, 1e-6, 1, 0},
-      {"pct", &s->pct, 1u << SCH_ONECYCLE, 1e-6, 1, 0},
-      {"div", &s->div, 1u << SCH_ONECYCLE, 1, 1e9, 0},
-      {"final_div", &s->final_div, 1u << SCH_ONECYCLE, 1, 1e12, 0},
-      {"factor", &s->factor, 1u << SCH_PLATEAU, 1e-9, 0.999999, 0},
-      {"patience", &s->patience, 1u << SCH_PLATEAU, 0, 1e9, 1},
-      {"min_delta", &s->min_delta, 1u << SCH_PLATEAU, 0, 1e9, 0},
-      {"mode", &s->mode, 1u << SCH_PLATEAU, 0, 1, 1},
-      {"cooldown", &s->cooldown, 1u << SCH_PLATEAU, 0, 1e9, 1},
-  };
-  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-    if (strcmp(key, t[i].key)) continue;
-    if (!(t[i].types >> s->type & 1)) break;
-    if (v < t[i].lo || v > t[i].hi) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g outside [%g, %g]", name, key, v, t[i].lo, t[i].hi);
-    if (t[i].integer && v != floor(v)) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g must be a whole number", name, key, v);
-    *t[i].field = v;
+  for (size_t i = 0; i < NSCHED_OPTIONS; i++) {
+    const struct sched_option *o = &sched_options[i];
+    if (strcmp(key, o->key)) continue;
+    if (!(o->types >> s->type & 1)) break;
+    if (v < o->lo || v > o->hi) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g outside [%g, %g]", name, key, v, o->lo, o->hi);
+    if (o->integer && v != floor(v)) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g must be a whole number", name, key, v);
+    *(double *)((char *)s + o->offset) = v;
     return DL_OK;
   }
   return dl_fail(DL_ERR_ARG, "unknown option for %s schedule: %s", name, key);
+}
+
+void dl_sched_catalog(dl_text *t) {
+  dl_put(t, "[");
+  for (int k = 0; k < SCH_COUNT; k++) {
+    dl_put(t, "%s{\"name\":\"%s\",\"options\":[", k ? "," : "", sched_names[k]);
+    int first = 1;
+    for (size_t i = 0; i < NSCHED_OPTIONS; i++) {
+      const struct sched_option *o = &sched_options[i];
+      if (!(o->types >> k & 1)) continue;
+      dl_put(t, "%s{\"name\":\"%s\",\"type\":\"%s\",\"min\":", first ? "" : ",", o->key, o->integer ? "int" : "number");
+      dl_put_num(t, o->lo);
+      dl_put(t, ",\"max\":");
+      dl_put_num(t, o->hi);
+      dl_put(t, "}");
+      first = 0;
+    }
+    dl_put(t, "]}");
+  }
+  dl_put(t, "]");
 }
 
 static double cosine_between(double hi, double lo, double frac) { return lo + (hi - lo) * (1.0 + cos(PI * frac)) / 2.0; }

@@ -36,6 +36,18 @@ export class Engine {
   get raw() {
     return this.b.exports;
   }
+  /**
+   * Every layer, activation, loss, optimizer, schedule and initializer the core knows, with
+   * their options (types, ranges, defaults): the one list docs, pages and checks read.
+   */
+  get catalog() {
+    if (!this._catalog) {
+      const b = this.b;
+      b.check(b.exports.dl_catalog(b.out));
+      this._catalog = JSON.parse(b.readString(b.u32(b.out, 1)[0]));
+    }
+    return this._catalog;
+  }
   /** Bytes of wasm memory in use (it only grows). */
   memoryBytes() {
     return this.b.memory.buffer.byteLength;

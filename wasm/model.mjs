@@ -1,12 +1,8 @@
 // model.mjs: the Model API. A model is built in the core from a JSON spec (core/model.c lists
 // the layers and their options); this module moves data into wasm memory once per call and asks
 // the core for whole chunks of training batches, so a batch never costs a crossing per sample.
-import { DlError, Graph, Optimizer, Schedule, finalizer } from './dlplay.mjs';
+import { DlError, Graph, finalizer } from './dlplay.mjs';
 import { mulberry32 } from './random.mjs';
-
-const DEFAULT_LR = { sgd: 0.01, momentum: 0.01, nesterov: 0.01, rmsprop: 0.001, adagrad: 0.01, adam: 0.001, adamw: 0.001 };
-const OPTIMIZER_KEYS = { beta1: 'beta1', beta2: 'beta2', eps: 'eps', momentum: 'momentum', rho: 'rho', weightDecay: 'weight_decay' };
-const LOSSES = ['softmax_ce', 'softmax_ce_soft', 'mse', 'bce', 'bce_logits', 'hinge'];
 
 function shuffled(indices, seed) {
   const r = mulberry32(seed);
@@ -34,6 +30,8 @@ const argmax = (a, off, k) => {
   for (let i = 1; i < k; i++) if (a[off + i] > a[off + best]) best = i;
   return best;
 };
+const product = (shape) => shape.reduce((a, d) => a * d, 1);
+const isBytes = (x) => x instanceof Uint8Array || x instanceof Uint8ClampedArray;
 
 export class Model {
   /** Use engine.model(spec). */
@@ -59,16 +57,11 @@ export class Model {
     this.ptr = ptr;
     finalizer.register(this, { free: this.b.exports.dl_model_destroy, ptr }, this);
     this.graph = new Graph(engine, 0, this.b.exports.dl_model_graph(ptr));
-    this.info = this.#summaryJson();
     this.maxBatch = 64;
-    this.lossType = null;
+    this.training = false;
     this.paused = null;
     this.stepsQueued = 0;
-    // a loaded model may carry its optimizer's state
-    if (this.info.optimizer) {
-      this.optimizer = new Optimizer(this.graph, this.info.optimizer, {}, -1, this.b.exports.dl_model_optimizer(ptr));
-      this.stepCount = this.info.step; // schedules continue from the batch where training stopped
-    }
+    this.#refresh();
   }
 
   #live() {
@@ -76,18 +69,24 @@ export class Model {
     return this.ptr;
   }
 
-  #summaryJson() {
+  // The core's summary: tensors, networks, layers, optimizers, program.
+  #refresh() {
     const b = this.b;
     b.check(b.exports.dl_model_summary(this.#live(), b.out));
-    return JSON.parse(b.readString(b.u32(b.out, 1)[0]));
+    this.info = JSON.parse(b.readString(b.u32(b.out, 1)[0]));
   }
 
   /** The spec the model was built from (for a loaded model, the one in its file). */
   get spec() {
     return JSON.parse(this.b.readString(this.b.exports.dl_model_spec(this.#live())));
   }
+  /** The training program last set (null when none). */
+  get program() {
+    const text = this.b.readString(this.b.exports.dl_model_program(this.#live()));
+    return text ? JSON.parse(text) : null;
+  }
 
-  /** Per-sample input and output shapes. */
+  /** Per-sample input and output shapes (the first input, the last output). */
   get inputShape() {
     return this.info.input;
   }
@@ -95,10 +94,18 @@ export class Model {
     return this.info.output;
   }
   get inputSize() {
-    return this.info.input.reduce((a, d) => a * d, 1);
+    return product(this.info.input);
   }
   get outputSize() {
-    return this.info.output.reduce((a, d) => a * d, 1);
+    return product(this.info.output);
+  }
+  /** The model's tensors: [{name, kind: 'data'|'noise'|'computed', shape, classes?, noise?}] */
+  get tensors() {
+    return this.info.tensors.map(({ name, kind, shape, classes, noise }) => ({ name, kind, shape, ...(classes ? { classes } : {}), ...(noise ? { noise } : {}) }));
+  }
+  /** [{name, params, layers}] */
+  get networks() {
+    return this.info.networks.map((n) => ({ name: n.name, params: n.params, layers: this.info.layers.slice(n.firstLayer, n.firstLayer + n.layers).map((l) => l.name) }));
   }
   /** [{name, type, shape, params}] */
   get layers() {
@@ -107,10 +114,15 @@ export class Model {
   get paramCount() {
     return this.info.params;
   }
+  /** The optimizers of the program: [{name, type, step, networks}]. */
+  get optimizers() {
+    return this.info.optimizers.map(({ name, type, step, networks }) => ({ name, type, step, networks }));
+  }
 
   /** A Keras-like table: each layer's output shape and parameter count. */
   summary() {
-    const rows = [['Layer (type)', 'Output shape', 'Params'], ['input', `[${this.info.input.join(', ')}]`, '0']];
+    const rows = [['Layer (type)', 'Output shape', 'Params']];
+    for (const t of this.info.tensors) if (t.kind !== 'computed') rows.push([`${t.name} (${t.kind === 'noise' ? `${t.noise} noise` : 'input'})`, `[${t.shape.join(', ')}]`, '0']);
     for (const l of this.info.layers) rows.push([`${l.name} (${l.type})`, `[${l.shape.join(', ')}]`, String(l.params)]);
     const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
     const line = (r) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
@@ -126,137 +138,150 @@ export class Model {
     }
   }
 
-  #setLoss(loss = 'softmax_ce', smoothing = 0) {
-    if (!LOSSES.includes(loss)) throw new DlError(`unknown loss: ${loss} (expected one of ${LOSSES.join(', ')})`, 'arg');
-    const b = this.b;
-    b.withString(loss, (l) => b.check(b.exports.dl_model_set_loss(this.#live(), l, smoothing)));
-    this.lossType = loss;
-  }
-
-  // Validate a data set {x, y} and copy it into wasm memory; returns pointers and a free().
-  #stage(data, what, needTargets) {
-    if (!data || !data.x) throw new DlError(`${what}: expected {x, y}`, 'arg');
-    const { x, y } = data;
-    const D = this.inputSize;
-    const u8 = x instanceof Uint8Array || x instanceof Uint8ClampedArray;
-    if (!u8 && !(x instanceof Float32Array)) throw new DlError(`${what}: x must be a Float32Array or Uint8Array`, 'arg');
-    if (x.length === 0 || x.length % D !== 0)
-      throw new DlError(`${what}: x has ${x.length} values, not a multiple of the input size ${D} ([${this.inputShape.join(', ')}])`, 'shape');
-    const n = x.length / D;
-    let yf = null;
-    if (y != null) {
-      const labels = this.lossType === 'softmax_ce';
-      const per = labels ? 1 : this.outputSize;
-      if (y.length !== n * per)
-        throw new DlError(`${what}: y has ${y.length} values for ${n} samples; expected ${n * per} (${labels ? 'one class label' : `${per} targets`} per sample)`, 'shape');
-      yf = y instanceof Float32Array ? y : Float32Array.from(y);
-      if (labels) {
-        const K = this.outputSize;
-        for (let i = 0; i < n; i++) {
-          const c = yf[i];
-          if (!(Number.isInteger(c) && c >= 0 && c < K))
-            throw new DlError(`${what}: label ${c} of sample ${i} is not a class in [0, ${K})`, 'arg');
-        }
-      } else {
-        for (let i = 0; i < yf.length; i++)
-          if (!Number.isFinite(yf[i])) throw new DlError(`${what}: target ${i} is not a finite number`, 'arg');
-      }
-    } else if (needTargets) {
-      throw new DlError(`${what}: y is required`, 'arg');
-    }
-    const b = this.b;
-    const xp = b.alloc(x.byteLength);
-    new Uint8Array(b.memory.buffer, xp, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-    let yp = 0;
-    if (yf) {
-      try {
-        yp = b.alloc(yf.byteLength);
-      } catch (e) {
-        b.exports.dl_free(xp);
-        throw e;
-      }
-      b.f32(yp, yf.length).set(yf);
-    }
-    return { xp, yp, u8: u8 ? 1 : 0, n, free: () => (b.exports.dl_free(xp), yp && b.exports.dl_free(yp)) };
-  }
-
-  // Slice samples [from, to) of a data set.
-  #slice(data, from, to) {
-    const D = this.inputSize, per = this.lossType === 'softmax_ce' ? 1 : this.outputSize;
-    return { x: data.x.subarray(from * D, to * D), y: data.y?.subarray(from * per, to * per) };
+  #idle(what) {
+    this.#live();
+    if (this.training) throw new DlError(`${what}: the model is already training (stop or await that run first)`, 'state');
   }
 
   /**
-   * Train. Returns the history {loss, accuracy, valLoss, valAccuracy, lr, epochs, stopped}.
-   * See docs/api.md for every option; the main ones: epochs, batchSize, optimizer ('adam' or
-   * {type, lr, ...}), lr, schedule ({type, per: 'batch'|'epoch', ...}), loss, labelSmoothing, l1, l2,
-   * clipNorm, clipValue, validationSplit or validationData, shuffle, seed, augment
-   * ({shift, rotate, noise}), earlyStopping ({monitor, patience, minDelta, restoreBestWeights}),
-   * onBatch, onEpoch, signal (AbortSignal), chunk (batches per call into wasm).
+   * Set the training program: {losses, optimizers, steps} (see docs/api.md and the top of
+   * core/program.c). It is checked whole before it replaces the current one; optimizers that
+   * keep their name, type and networks keep their state.
    */
-  async fit(data, options = {}) {
-    this.#live();
-    const o = { epochs: 1, batchSize: 32, shuffle: true, seed: 1, chunk: 16, loss: 'softmax_ce', labelSmoothing: 0, ...options };
+  setProgram(program) {
+    this.#idle('setProgram');
+    if (program === null || typeof program !== 'object') throw new DlError('program must be an object {losses, optimizers, steps}', 'arg');
+    const b = this.b, bytes = new TextEncoder().encode(JSON.stringify(program));
+    b.withBytes(bytes, (p) => b.check(b.exports.dl_model_set_program(this.ptr, p, bytes.length)));
+    this.#refresh();
+    return this;
+  }
+
+  // The data slots (the order the core reads them in): model inputs, then program data.
+  #slots() {
+    const slots = this.info.tensors.filter((t) => t.kind !== 'computed').map((t) => ({ name: t.name, per: t.classes ? 1 : product(t.shape), labels: t.classes ?? 0, noise: t.kind === 'noise', shape: t.shape }));
+    for (const d of this.info.program?.data ?? []) slots.push({ name: d.name, per: d.labels ? 1 : product(d.shape), labels: d.labels, noise: false, shape: d.shape });
+    return slots;
+  }
+
+  // Validate named arrays and copy them into wasm memory: {ptrs, u8s, n, free()}. `need`
+  // names the slots that must be given; noise slots are optional.
+  #stage(data, what, need = null) {
+    if (!data || typeof data !== 'object') throw new DlError(`${what}: expected an object of arrays by name`, 'arg');
+    const slots = this.#slots(), b = this.b;
+    const known = new Set(slots.map((s) => s.name));
+    for (const k of Object.keys(data))
+      if (data[k] != null && !known.has(k)) throw new DlError(`${what}: '${k}' is not an input of the model or data of its program (expected ${[...known].join(', ')})`, 'arg');
+    let n = null;
+    const arrays = slots.map((s) => {
+      const a = data[s.name];
+      if (a == null) {
+        if (need?.has(s.name)) throw new DlError(`${what}: '${s.name}' is required`, 'arg');
+        return null;
+      }
+      if (!(a instanceof Float32Array) && !isBytes(a) && !Array.isArray(a) && !ArrayBuffer.isView(a))
+        throw new DlError(`${what}: '${s.name}' must be a Float32Array or Uint8Array`, 'arg');
+      if (a.length === 0 || a.length % s.per !== 0)
+        throw new DlError(`${what}: '${s.name}' has ${a.length} values, not a multiple of ${s.per} (${s.labels ? 'one class index' : `[${s.shape.join(', ')}]`} per sample)`, 'shape');
+      const count = a.length / s.per;
+      if (n !== null && count !== n) throw new DlError(`${what}: '${s.name}' has ${count} samples, the other data ${n}`, 'shape');
+      n = count;
+      if (s.labels) {
+        for (let i = 0; i < a.length; i++)
+          if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < s.labels)) throw new DlError(`${what}: label ${a[i]} of sample ${i} is not a class in [0, ${s.labels})`, 'arg');
+      } else if (!isBytes(a)) {
+        for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new DlError(`${what}: '${s.name}' value ${i} is not a finite number`, 'arg');
+      }
+      return isBytes(a) && !s.labels ? a : a instanceof Float32Array ? a : Float32Array.from(a);
+    });
+    if (n === null) n = 0;
+    const ptrs = [], table = b.alloc(slots.length * 8 + 8);
+    try {
+      for (const a of arrays) {
+        if (!a) {
+          ptrs.push(0);
+          continue;
+        }
+        const p = b.alloc(a.byteLength);
+        ptrs.push(p);
+        new Uint8Array(b.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      }
+    } catch (e) {
+      for (const p of ptrs) if (p) b.exports.dl_free(p);
+      b.exports.dl_free(table);
+      throw e;
+    }
+    b.u32(table, slots.length).set(ptrs);
+    b.i32(table + slots.length * 4, slots.length).set(arrays.map((a) => (a && isBytes(a) ? 1 : 0)));
+    let freed = false;
+    return {
+      data: table,
+      u8: table + slots.length * 4,
+      n,
+      free: () => {
+        if (freed) return;
+        freed = true;
+        for (const p of ptrs) if (p) b.exports.dl_free(p);
+        b.exports.dl_free(table);
+      },
+    };
+  }
+
+  /**
+   * Run the program: {epochs} passes over the data, or {iterations} passes over the steps.
+   * data: arrays by slot name ({x, y} for inputs x and program data y). Options: batchSize
+   * (32), epochs, iterations, shuffle (true), seed (1), chunk (iterations per call into wasm, 16),
+   * onStep(record) each iteration, onEpoch(record), signal (AbortSignal). Returns
+   * {steps, epochs, stopped, losses: {name: [per iteration]}}.
+   */
+  async train(data = {}, options = {}) {
+    this.#idle('train');
+    if (!this.info.program) throw new DlError('train: no program set (call setProgram first)', 'state');
+    const o = { batchSize: 32, shuffle: true, seed: 1, chunk: 16, ...options };
+    const staged = this.#stage(data, 'train');
+    try {
+      return await this.#loop(staged, o, null);
+    } finally {
+      staged.free();
+    }
+  }
+
+  // The chunked loop shared by train() and fit(): shuffles each epoch, calls the core for up to
+  // `chunk` iterations at a time, decodes the per-step records, yields between chunks.
+  async #loop(staged, o, perEpoch) {
+    const b = this.b, prog = this.info.program;
     const check = (ok, msg) => {
       if (!ok) throw new DlError(msg, 'arg');
     };
-    check(Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1e6, `epochs must be a whole number >= 1, got ${o.epochs}`);
     check(Number.isInteger(o.batchSize) && o.batchSize >= 1 && o.batchSize <= 65536, `batchSize must be a whole number in [1, 65536], got ${o.batchSize}`);
-    check(Number.isInteger(o.chunk) && o.chunk >= 1, `chunk must be a whole number >= 1, got ${o.chunk}`);
-    const opt = typeof o.optimizer === 'string' ? { type: o.optimizer } : { type: 'adam', ...(o.optimizer ?? {}) };
-    check(opt.type in DEFAULT_LR, `unknown optimizer: ${opt.type} (expected one of ${Object.keys(DEFAULT_LR).join(', ')})`);
-    const lr = o.lr ?? opt.lr ?? DEFAULT_LR[opt.type];
-    check(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0, `learning rate ${lr} must be a finite number >= 0`);
-    check(o.validationSplit == null || (o.validationSplit >= 0 && o.validationSplit < 1), `validationSplit must be in [0, 1), got ${o.validationSplit}`);
-
-    this.#setLoss(o.loss, o.labelSmoothing);
-    const b = this.b;
-    // The optimizer (kept between fits unless its type changes, so training can resume).
-    if (!this.optimizer || this.optimizer.type !== opt.type || o.resetOptimizer) {
-      b.withString(opt.type, (t) => b.check(b.exports.dl_model_set_optimizer(this.ptr, t)));
-      this.optimizer = new Optimizer(this.graph, opt.type, {}, -1, b.exports.dl_model_optimizer(this.ptr));
-    }
-    for (const [k, v] of Object.entries(opt)) if (k !== 'type' && k !== 'lr') this.optimizer.set(OPTIMIZER_KEYS[k] ?? k, v);
-    this.optimizer.set('l1', o.l1 ?? 0);
-    this.optimizer.set('l2', o.l2 ?? 0);
-    this.optimizer.set('clip_norm', o.clipNorm ?? 0);
-    this.optimizer.set('clip_value', o.clipValue ?? 0);
-    const aug = o.augment ?? {};
-    b.check(b.exports.dl_model_set_augment(this.ptr, aug.shift ?? 0, aug.rotate ?? 0, aug.noise ?? 0));
-
-    // Data: the validation part is the tail of the set (before shuffling), as in Keras.
-    let train = data, val = o.validationData ?? null;
-    if (!val && o.validationSplit > 0) {
-      const n = data.x.length / this.inputSize, nv = Math.floor(n * o.validationSplit);
-      if (nv > 0) (train = this.#slice(data, 0, n - nv)), (val = this.#slice(data, n - nv, n));
-    }
-    const staged = this.#stage(train, 'training data', true);
-    const stagedVal = val ? this.#stage(val, 'validation data', true) : null;
-    const N = staged.n, bs = Math.min(o.batchSize, N), batchesPerEpoch = Math.ceil(N / bs);
+    check(Number.isInteger(o.chunk) && o.chunk >= 1 && o.chunk <= 65536, `chunk must be a whole number in [1, 65536], got ${o.chunk}`);
+    check(o.epochs == null || (Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1e6), `epochs must be a whole number >= 1, got ${o.epochs}`);
+    check(o.iterations == null || (Number.isInteger(o.iterations) && o.iterations >= 1), `iterations must be a whole number >= 1, got ${o.iterations}`);
+    const readsData = prog.steps.some((s) => s.readsData);
+    const N = staged.n;
+    if (readsData && N === 0) throw new DlError('train: the program reads data, and none was given', 'arg');
+    if (!readsData && o.iterations == null) throw new DlError('train: a program that reads no data needs iterations', 'arg');
+    const bs = readsData ? Math.min(o.batchSize, N) : o.batchSize;
+    const epochs = o.iterations != null ? Infinity : o.epochs ?? 1;
     this.ensureBatch(bs);
-
-    const sched = o.schedule ? { per: 'batch', ...o.schedule } : { type: 'constant', per: 'batch' };
-    const { type: schedType, per, ...schedOptions } = sched;
-    check(per === 'batch' || per === 'epoch', `schedule.per must be 'batch' or 'epoch', got ${per}`);
-    const schedule = new Schedule(this.engine, schedType, lr, schedOptions);
-
-    const orderPtr = b.alloc(N * 4), statsPtr = b.alloc(o.chunk * 3 * 4);
+    const record = prog.record, layout = [];
+    for (const s of prog.steps) {
+      const l = prog.losses.find((x) => x.name === s.loss);
+      for (let r = 0; r < s.repeat; r++) layout.push({ loss: l.name, optimizer: s.optimizer, terms: l.terms.map((t) => t.name) });
+    }
+    const orderPtr = b.alloc(Math.max(N, 1) * 4), statsPtr = b.alloc(o.chunk * record * 4);
     const wake = () => this.paused?.fire();
     o.signal?.addEventListener('abort', wake);
-    const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], epochs: 0, stopped: null };
-    const es = o.earlyStopping ? { monitor: 'valLoss', patience: 5, minDelta: 0, restoreBestWeights: false, ...o.earlyStopping } : null;
-    let best = Infinity, bestWeights = null, waited = 0;
-    const started = performance.now();
-    let samplesDone = 0, step = this.stepCount ?? 0;
+    const history = { epochs: 0, iterations: 0, stopped: null, losses: Object.fromEntries(prog.losses.map((l) => [l.name, []])) };
+    this.training = true;
+    let iteration = 0;
     try {
-      for (let epoch = 0; epoch < o.epochs; epoch++) {
-        const t0 = performance.now();
+      for (let epoch = 0; epoch < epochs && (o.iterations == null || iteration < o.iterations); epoch++) {
         const order = Int32Array.from({ length: N }, (_, i) => i);
-        if (o.shuffle) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
+        if (o.shuffle && N > 1) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
         b.i32(orderPtr, N).set(order);
-        let lossSum = 0, correct = 0, seen = 0, lastLr = lr;
-        for (let first = 0, nb = 0; first < batchesPerEpoch; first += nb) {
-          // paused: wait for resume(), or run a single batch for each step()
+        const epochRec = perEpoch?.start(epoch);
+        for (let first = 0; readsData ? first < N : true; ) {
           let limit = o.chunk;
           while (this.paused && !o.signal?.aborted) {
             if (this.stepsQueued > 0) {
@@ -267,91 +292,206 @@ export class Model {
             await this.paused.next();
           }
           if (o.signal?.aborted) throw Object.assign(new Error('aborted'), { aborted: true });
-          nb = Math.min(limit, batchesPerEpoch - first);
-          const start = first * bs, count = Math.min(nb * bs, N - start);
-          const schedStep = per === 'batch' ? step : epoch;
-          let status;
-          if (per === 'batch') {
-            status = b.exports.dl_model_train(this.ptr, staged.xp, staged.u8, staged.yp, N, orderPtr + start * 4, count, bs, schedule.ptr, BigInt(schedStep), statsPtr, b.out);
-          } else {
-            // one rate for the whole epoch: ask the schedule for it and hold it
-            const fixed = new Schedule(this.engine, 'constant', schedule.lr(epoch));
-            try {
-              status = b.exports.dl_model_train(this.ptr, staged.xp, staged.u8, staged.yp, N, orderPtr + start * 4, count, bs, fixed.ptr, 0n, statsPtr, b.out);
-            } finally {
-              fixed.dispose();
-            }
-          }
-          const done = b.i32(b.out, 1)[0];
-          const stats = b.f32(statsPtr, done * 3).slice();
+          if (!this.ptr) throw new DlError('model was disposed during training', 'state');
+          if (o.iterations != null) limit = Math.min(limit, o.iterations - iteration);
+          if (limit <= 0) break;
+          const status = b.exports.dl_model_run(this.ptr, staged.data, staged.u8, N, orderPtr + first * 4, N - first, bs, limit, BigInt(epoch), statsPtr, b.out, b.out + 4);
+          const [done, used] = b.i32(b.out, 2);
+          const stats = b.f32(statsPtr, done * record).slice();
           for (let k = 0; k < done; k++) {
-            const n = Math.min(bs, N - start - k * bs);
-            lossSum += stats[3 * k] * n;
-            correct += stats[3 * k + 1];
-            seen += n;
-            samplesDone += n;
-            lastLr = stats[3 * k + 2];
-            o.onBatch?.({
-              epoch,
-              batch: first + k,
-              batches: batchesPerEpoch,
-              loss: stats[3 * k],
-              accuracy: this.lossType === 'softmax_ce' ? stats[3 * k + 1] / n : null,
-              lr: lastLr,
-              samplesPerSec: samplesDone / ((performance.now() - started) / 1000),
-            });
+            let at = k * record;
+            const rec = { epoch, iteration: iteration + k, steps: [] };
+            for (const st of layout) {
+              const terms = Object.fromEntries(st.terms.map((t, i) => [t, stats[at + 4 + i]]));
+              rec.steps.push({ loss: st.loss, optimizer: st.optimizer, value: stats[at], lr: stats[at + 1], samples: stats[at + 2], correct: stats[at + 3], terms });
+              at += 4 + st.terms.length;
+            }
+            for (const st of rec.steps) history.losses[st.loss].push(st.value);
+            epochRec?.step(rec);
+            o.onStep?.(rec);
           }
-          step += done;
-          this.stepCount = step;
+          iteration += done;
+          history.iterations = iteration;
+          first += used;
           if (status !== 0) {
             const err = new DlError(b.lastError(), ['ok', 'arg', 'shape', 'oom', 'state', 'numeric', 'format'][status]);
             err.history = history;
             throw err;
           }
+          if (done < limit && readsData) break; /* the epoch's samples are used up */
           await yieldToLoop();
+          if (!readsData) break;
         }
-        const rec = { epoch, loss: lossSum / seen, accuracy: this.lossType === 'softmax_ce' ? correct / seen : null, lr: lastLr };
-        if (stagedVal) {
-          const v = this.#evaluateStaged(stagedVal, false);
-          rec.valLoss = v.loss;
-          rec.valAccuracy = v.accuracy;
-        }
-        rec.seconds = (performance.now() - t0) / 1000;
-        history.loss.push(rec.loss);
-        history.accuracy.push(rec.accuracy);
-        history.valLoss.push(rec.valLoss ?? null);
-        history.valAccuracy.push(rec.valAccuracy ?? null);
-        history.lr.push(rec.lr);
         history.epochs = epoch + 1;
-        if (schedType === 'plateau') schedule.report(rec.valLoss ?? rec.loss);
-        o.onEpoch?.(rec);
-        if (es) {
-          const value = rec[es.monitor];
-          if (value == null) throw new DlError(`earlyStopping.monitor '${es.monitor}' is not reported (use valLoss, valAccuracy, loss or accuracy)`, 'arg');
-          const better = /accuracy/i.test(es.monitor) ? -value : value;
-          if (better < best - es.minDelta) {
-            best = better;
-            waited = 0;
-            if (es.restoreBestWeights) bestWeights = this.getWeights();
-          } else if (++waited >= es.patience) {
-            history.stopped = `early stopping: ${es.monitor} did not improve for ${es.patience} epochs`;
-            break;
-          }
-        }
+        if (epochRec && (await epochRec.end()) === 'stop') break;
+        o.onEpoch?.({ epoch, iterations: iteration });
       }
-      if (bestWeights) this.setWeights(bestWeights);
     } catch (e) {
       if (!e.aborted) throw e;
       history.stopped = 'aborted';
     } finally {
-      staged.free();
-      stagedVal?.free();
+      this.training = false;
       b.exports.dl_free(orderPtr);
       b.exports.dl_free(statsPtr);
-      schedule.dispose();
       o.signal?.removeEventListener('abort', wake);
+      if (this.ptr) this.#refresh();
     }
     return history;
+  }
+
+  // fit's program: one loss on the output, one optimizer named 'main' over every network.
+  #classifierProgram(o) {
+    const cat = this.engine.catalog;
+    const opt = typeof o.optimizer === 'string' ? { type: o.optimizer } : { type: 'adam', ...(o.optimizer ?? {}) };
+    const known = cat.optimizers.map((x) => x.name);
+    if (!known.includes(opt.type)) throw new DlError(`unknown optimizer: ${opt.type} (expected one of ${known.join(', ')})`, 'arg');
+    const lr = o.lr ?? opt.lr ?? cat.optimizers.find((x) => x.name === opt.type).lr;
+    if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) throw new DlError(`learning rate ${lr} must be a finite number >= 0`, 'arg');
+    const losses = cat.losses.filter((l) => l.target !== 'none').map((l) => l.name);
+    if (!losses.includes(o.loss)) throw new DlError(`unknown loss: ${o.loss} (expected one of ${losses.join(', ')})`, 'arg');
+    const { type, lr: _lr, ...rest } = opt;
+    const main = { type, lr, ...rest, l1: o.l1 ?? 0, l2: o.l2 ?? 0, clipNorm: o.clipNorm ?? 0, clipValue: o.clipValue ?? 0 };
+    if (o.schedule) {
+      const { per = 'batch', ...sched } = o.schedule;
+      if (per !== 'batch' && per !== 'epoch') throw new DlError(`schedule.per must be 'batch' or 'epoch', got ${per}`, 'arg');
+      main.schedule = sched;
+      main.per = per === 'epoch' ? 'epoch' : 'step';
+    }
+    const term = { type: o.loss, on: o.output ?? this.info.tensors.filter((t) => t.kind === 'computed').at(-1).name, target: { data: 'y' } };
+    if (o.labelSmoothing) term.smoothing = o.labelSmoothing;
+    return { losses: { main: [term] }, optimizers: { main } };
+  }
+
+  /**
+   * Train a classifier (or a regressor) on {x, y}. Returns the history {loss, accuracy,
+   * valLoss, valAccuracy, lr, epochs, stopped}. See docs/api.md for every option; the main ones:
+   * epochs, batchSize, optimizer ('adam' or {type, lr, ...}), lr, schedule ({type, per: 'batch'|'epoch', ...}),
+   * loss, labelSmoothing, l1, l2, clipNorm, clipValue, validationSplit or validationData, shuffle,
+   * seed, augment ({shift, rotate, noise}), earlyStopping ({monitor, patience, minDelta,
+   * restoreBestWeights}), onBatch, onEpoch, signal (AbortSignal), chunk (batches per call into wasm).
+   * fit is a preset program: one loss term on the last output, one optimizer named 'main'.
+   */
+  async fit(data, options = {}) {
+    this.#idle('fit');
+    const o = { epochs: 1, batchSize: 32, shuffle: true, seed: 1, chunk: 16, loss: 'softmax_ce', labelSmoothing: 0, ...options };
+    const check = (ok, msg) => {
+      if (!ok) throw new DlError(msg, 'arg');
+    };
+    check(Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1e6, `epochs must be a whole number >= 1, got ${o.epochs}`);
+    check(Number.isInteger(o.batchSize) && o.batchSize >= 1 && o.batchSize <= 65536, `batchSize must be a whole number in [1, 65536], got ${o.batchSize}`);
+    check(Number.isInteger(o.chunk) && o.chunk >= 1 && o.chunk <= 65536, `chunk must be a whole number in [1, 65536], got ${o.chunk}`);
+    check(o.validationSplit == null || (o.validationSplit >= 0 && o.validationSplit < 1), `validationSplit must be in [0, 1), got ${o.validationSplit}`);
+    const aug = o.augment ?? {};
+    for (const [k, max] of [['shift', 8], ['rotate', 45], ['noise', 1]])
+      check(aug[k] == null || (aug[k] >= 0 && aug[k] <= max), `augmentation out of range: ${k} ${aug[k]} (0..${max})`);
+    const program = this.#classifierProgram(o);
+    if (!data?.x) throw new DlError('training data: expected {x, y}', 'arg');
+
+    // Data: the validation part is the tail of the set (before shuffling), as in Keras.
+    const inputName = this.info.tensors[0].name, labels = o.loss === 'softmax_ce';
+    const per = labels ? 1 : this.outputSize, D = this.inputSize;
+    let train = data, val = o.validationData ?? null;
+    const slice = (d, from, to) => ({ x: d.x.subarray(from * D, to * D), y: d.y?.subarray(from * per, to * per) });
+    if (!val && o.validationSplit > 0) {
+      const n = Math.floor(data.x.length / D), nv = Math.floor(n * o.validationSplit);
+      if (nv > 0) (train = slice(data, 0, n - nv)), (val = slice(data, n - nv, n));
+    }
+    // Check the data against the program before anything changes: a scratch copy of the slots.
+    this.#checkXY(train, 'training data', labels);
+    if (val) this.#checkXY(val, 'validation data', labels);
+    const previous = this.program;
+    if (o.resetOptimizer) this.b.check(this.b.exports.dl_model_clear_program(this.ptr));
+    this.setProgram(program);
+    let staged, stagedVal;
+    try {
+      staged = this.#stage({ [inputName]: train.x, y: train.y }, 'training data');
+      stagedVal = val ? this.#stage({ [inputName]: val.x, y: val.y }, 'validation data') : null;
+      this.b.check(this.b.exports.dl_model_set_augment(this.ptr, aug.shift ?? 0, aug.rotate ?? 0, aug.noise ?? 0));
+    } catch (e) {
+      staged?.free();
+      if (previous) this.setProgram(previous);
+      throw e;
+    }
+    const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], epochs: 0, stopped: null };
+    const es = o.earlyStopping ? { monitor: 'valLoss', patience: 5, minDelta: 0, restoreBestWeights: false, ...o.earlyStopping } : null;
+    let best = Infinity, bestWeights = null, waited = 0, samplesDone = 0;
+    const started = performance.now(), N = staged.n, batches = Math.ceil(N / Math.min(o.batchSize, N));
+    const isPlateau = o.schedule?.type === 'plateau';
+    const perEpoch = {
+      start: (epoch) => {
+        const t0 = performance.now();
+        let lossSum = 0, correct = 0, seen = 0, lastLr = 0, batch = 0;
+        return {
+          step: (rec) => {
+            const s = rec.steps[0];
+            lossSum += s.value * s.samples;
+            correct += s.correct;
+            seen += s.samples;
+            samplesDone += s.samples;
+            lastLr = s.lr;
+            o.onBatch?.({ epoch, batch: batch++, batches, loss: s.value, accuracy: labels ? s.correct / s.samples : null, lr: s.lr, samplesPerSec: samplesDone / ((performance.now() - started) / 1000) });
+          },
+          end: async () => {
+            const rec = { epoch, loss: lossSum / seen, accuracy: labels ? correct / seen : null, lr: lastLr };
+            if (stagedVal) {
+              const v = this.#evaluateStaged(stagedVal, false);
+              rec.valLoss = v.loss;
+              rec.valAccuracy = v.accuracy;
+            }
+            rec.seconds = (performance.now() - t0) / 1000;
+            history.loss.push(rec.loss);
+            history.accuracy.push(rec.accuracy);
+            history.valLoss.push(rec.valLoss ?? null);
+            history.valAccuracy.push(rec.valAccuracy ?? null);
+            history.lr.push(rec.lr);
+            history.epochs = epoch + 1;
+            if (isPlateau) this.b.withString('main', (n) => this.b.check(this.b.exports.dl_model_report(this.ptr, n, rec.valLoss ?? rec.loss)));
+            o.onEpoch?.(rec);
+            if (!es) return null;
+            const value = rec[es.monitor];
+            if (value == null) throw new DlError(`earlyStopping.monitor '${es.monitor}' is not reported (use valLoss, valAccuracy, loss or accuracy)`, 'arg');
+            const better = /accuracy/i.test(es.monitor) ? -value : value;
+            if (better < best - es.minDelta) {
+              best = better;
+              waited = 0;
+              if (es.restoreBestWeights) bestWeights = this.getWeights();
+            } else if (++waited >= es.patience) {
+              history.stopped = `early stopping: ${es.monitor} did not improve for ${es.patience} epochs`;
+              return 'stop';
+            }
+            return null;
+          },
+        };
+      },
+    };
+    try {
+      const h = await this.#loop(staged, { ...o, onEpoch: null, onStep: null }, perEpoch);
+      if (h.stopped) history.stopped = h.stopped;
+      if (bestWeights) this.setWeights(bestWeights);
+    } catch (e) {
+      if (e.history) e.history = history;
+      throw e;
+    } finally {
+      staged.free();
+      stagedVal?.free();
+    }
+    return history;
+  }
+
+  #checkXY(d, what, labels) {
+    const D = this.inputSize, x = d.x, y = d.y;
+    if (!(x instanceof Float32Array) && !isBytes(x)) throw new DlError(`${what}: x must be a Float32Array or Uint8Array`, 'arg');
+    if (x.length === 0 || x.length % D !== 0)
+      throw new DlError(`${what}: x has ${x.length} values, not a multiple of the input size ${D} ([${this.inputShape.join(', ')}])`, 'shape');
+    const n = x.length / D, per = labels ? 1 : this.outputSize;
+    if (y == null) throw new DlError(`${what}: y is required`, 'arg');
+    if (y.length !== n * per)
+      throw new DlError(`${what}: y has ${y.length} values for ${n} samples; expected ${n * per} (${labels ? 'one class label' : `${per} targets`} per sample)`, 'shape');
+    for (let i = 0; i < y.length; i++) {
+      const c = y[i];
+      if (labels ? !(Number.isInteger(c) && c >= 0 && c < this.outputSize) : !Number.isFinite(c))
+        throw new DlError(labels ? `${what}: label ${c} of sample ${i} is not a class in [0, ${this.outputSize})` : `${what}: target ${i} is not a finite number`, 'arg');
+    }
   }
 
   /**
@@ -375,31 +515,81 @@ export class Model {
     this.paused.fire();
   }
 
-  #evaluateStaged(s, wantOutputs) {
+  // The loss and accuracy of program loss 0 over staged data, with the last output if asked.
+  #evaluateStaged(s, wantOutputs, loss = 0) {
     const b = this.b;
-    const outPtr = wantOutputs ? b.alloc(s.n * this.outputSize * 4) : 0;
+    const L = this.info.program.losses[loss];
+    const outPtr = wantOutputs ? b.alloc(s.n * this.outputSize * 4) : 0, sums = b.alloc(8 * (1 + L.terms.length));
     try {
-      b.check(b.exports.dl_model_evaluate(this.ptr, s.xp, s.u8, s.yp, s.n, outPtr, b.out, b.out + 8));
-      const lossSum = new Float64Array(b.memory.buffer, b.out, 1)[0];
-      const correct = b.i32(b.out + 8, 1)[0];
+      b.check(b.exports.dl_model_evaluate(this.ptr, loss, s.data, s.u8, s.n, sums, b.out, outPtr));
+      const v = Array.from(new Float64Array(b.memory.buffer, sums, 1 + L.terms.length), (x) => x / s.n);
+      const labels = L.terms[0].type === 'softmax_ce';
       return {
-        loss: s.yp ? lossSum / s.n : null,
-        accuracy: s.yp && this.lossType === 'softmax_ce' ? correct / s.n : null,
+        loss: v[0],
+        terms: Object.fromEntries(L.terms.map((t, i) => [t.name, v[1 + i]])),
+        accuracy: labels ? b.i32(b.out, 1)[0] / s.n : null,
         outputs: wantOutputs ? b.f32(outPtr, s.n * this.outputSize).slice() : null,
       };
     } finally {
       if (outPtr) b.exports.dl_free(outPtr);
+      b.exports.dl_free(sums);
+    }
+  }
+
+  /**
+   * A loss of the program in evaluation mode over named data: {loss, terms: {name: value}}
+   * (means per sample). Noise is drawn, and the model's random stream is left as it was.
+   */
+  evaluateLoss(loss, data) {
+    this.#idle('evaluateLoss');
+    const k = this.info.program?.losses.findIndex((l) => l.name === loss) ?? -1;
+    if (k < 0) throw new DlError(`evaluateLoss: no loss named '${loss}' (the program has ${this.info.program?.losses.map((l) => l.name).join(', ') ?? 'none'})`, 'arg');
+    const s = this.#stage(data, 'evaluateLoss');
+    try {
+      const { loss: value, terms } = this.#evaluateStaged(s, false, k);
+      return { loss: value, terms };
+    } finally {
+      s.free();
+    }
+  }
+
+  /**
+   * Any tensor (or layer output) of the model in evaluation mode, for the named inputs it
+   * needs: run('fake', {z}) decodes given noise; noise not given is drawn. Returns a Float32Array
+   * of n x the tensor's per-sample size.
+   */
+  run(name, inputs) {
+    this.#idle('run');
+    const t = this.info.tensors.find((x) => x.name === name) ?? this.info.layers.find((x) => x.name === name);
+    if (!t) throw new DlError(`run: no tensor or layer named '${name}' (tensors: ${this.info.tensors.map((x) => x.name).join(', ')})`, 'arg');
+    const s = this.#stage(inputs, 'run');
+    const n = s.n, b = this.b, size = product(t.shape);
+    try {
+      if (n === 0) throw new DlError(`run: no samples given (pass the inputs '${name}' needs)`, 'arg');
+      const out = b.alloc(n * size * 4);
+      try {
+        b.check(b.exports.dl_model_infer(this.ptr, t.node, s.data, s.u8, n, out));
+        return b.f32(out, n * size).slice();
+      } finally {
+        b.exports.dl_free(out);
+      }
+    } finally {
+      s.free();
     }
   }
 
   /** Outputs for the samples in x (Float32Array or Uint8Array scaled by 1/255), in evaluation mode. */
   predict(x) {
-    const s = this.#stage({ x }, 'predict', false);
-    try {
-      return this.#evaluateStaged(s, true).outputs;
-    } finally {
-      s.free();
-    }
+    if (!(x instanceof Float32Array) && !isBytes(x)) x = Float32Array.from(x);
+    const out = this.info.tensors.filter((t) => t.kind === 'computed').at(-1).name;
+    return this.run(out, { [this.info.tensors[0].name]: x });
+  }
+
+  // fit's program, for evaluate and inputGradient on a model that has not been fitted yet.
+  #ensureFitProgram(loss) {
+    const L = this.info.program?.losses[0];
+    if (L && L.name === 'main' && (!loss || L.terms[0].type === loss)) return;
+    this.setProgram(this.#classifierProgram({ loss: loss ?? 'softmax_ce', optimizer: this.info.optimizers[0]?.type ?? 'adam' }));
   }
 
   /**
@@ -407,8 +597,11 @@ export class Model {
    * predicted), per-class precision, recall, F1 and support, and macro and weighted averages.
    */
   evaluate(data, { loss } = {}) {
-    if (!this.lossType || loss) this.#setLoss(loss ?? 'softmax_ce');
-    const s = this.#stage(data, 'evaluate', true);
+    this.#idle('evaluate');
+    this.#ensureFitProgram(loss);
+    const labels = this.info.program.losses[0].terms[0].type === 'softmax_ce';
+    this.#checkXY(data, 'evaluate', labels);
+    const s = this.#stage({ [this.info.tensors[0].name]: data.x, y: data.y }, 'evaluate');
     let r;
     try {
       r = this.#evaluateStaged(s, true);
@@ -416,7 +609,7 @@ export class Model {
       s.free();
     }
     const result = { loss: r.loss, accuracy: r.accuracy, n: s.n };
-    if (this.lossType !== 'softmax_ce') return result;
+    if (!labels) return result;
     const K = this.outputSize, y = data.y;
     const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
     for (let i = 0; i < s.n; i++) confusion[y[i]][argmax(r.outputs, i * K, K)]++;
@@ -469,17 +662,17 @@ export class Model {
 
   /**
    * d(loss)/d(input) for the samples in x and their class labels (saliency maps; its sign gives
-   * the FGSM adversarial direction: x + eps * sign(gradient)).
+   * the FGSM adversarial direction: x + eps * sign(gradient)). Uses fit's loss.
    */
   inputGradient(x, target) {
-    if (!this.lossType) this.#setLoss('softmax_ce');
+    this.#idle('inputGradient');
+    this.#ensureFitProgram();
     const n = this.#feed(x);
-    const g = this.graph;
-    const tNode = g.find(`target_${this.lossType}`), lNode = g.find(`loss_${this.lossType}`);
+    const g = this.graph, term = this.info.program.losses[0].terms[0], lNode = this.info.program.losses[0].node;
     const t = Float32Array.from(target);
-    const per = this.lossType === 'softmax_ce' ? 1 : this.outputSize;
+    const per = term.type === 'softmax_ce' ? 1 : this.outputSize;
     if (t.length !== n * per) throw new DlError(`target has ${t.length} values, expected ${n * per}`, 'shape');
-    g.setValue(tNode, t);
+    g.setValue(term.target, t);
     g.setTraining(false);
     g.setFlags(this.info.inputNode, 16);
     try {
@@ -515,14 +708,15 @@ export class Model {
   }
 
   /**
-   * The model as bytes (format in core/model_io.c). optimizer: true also keeps the training state
-   * (optimizer moments, step count, random-number state), so a loaded copy resumes training
-   * exactly as the original would.
+   * The model as bytes (format in core/model_io.c), with its program. optimizer: true also keeps
+   * the training state (every optimizer's moments and step count, the random-number state), so a
+   * loaded copy resumes training exactly as the original would.
    */
   save({ optimizer = false } = {}) {
+    this.#idle('save');
     const b = this.b;
-    if (optimizer && !this.optimizer) throw new DlError('save: no optimizer state yet (train first)', 'state');
-    b.check(b.exports.dl_model_save(this.#live(), optimizer ? 1 : 0, b.out, b.out + 4));
+    if (optimizer && !this.info.optimizers.length) throw new DlError('save: no optimizer state yet (train first)', 'state');
+    b.check(b.exports.dl_model_save(this.ptr, optimizer ? 1 : 0, b.out, b.out + 4));
     const [p, n] = b.u32(b.out, 2);
     const bytes = new Uint8Array(b.memory.buffer, p, n).slice();
     b.exports.dl_free(p);
@@ -535,6 +729,6 @@ export class Model {
     this.b.exports.dl_model_destroy(this.ptr);
     this.ptr = 0;
     this.graph.ptr = 0;
-    if (this.optimizer) this.optimizer.ptr = 0;
+    this.paused?.fire(); // a paused run wakes up and stops with a 'state' error
   }
 }

@@ -1,4 +1,4 @@
-/* arith.c: elementwise a + b, a - b, a * b. b has a's shape, or b is unbatched and equals a's
+/* arith.c: elementwise a + b, a - b, a * b, and c x for a constant c. b has a's shape, or b is unbatched and equals a's
  * trailing dims, in which case it is repeated over a's leading dims (a bias, a per-position
  * table) and its gradient sums over the repeats. */
 #include "ops.h"
@@ -68,3 +68,17 @@ static void mul_backward(dl_graph *g, dl_node *n) {
 DL_DEFINE_OP(add);
 DL_DEFINE_OP(sub);
 DL_DEFINE_OP(mul);
+
+/* ---- y = c x, c = f0 (a constant: weights of loss terms, attention's 1/sqrt(d)) ---- */
+static dl_status scale_infer(dl_graph *g, dl_node *n) {
+  dl_shape_like(n, dl_input(g, n, 0));
+  return DL_OK;
+}
+static void scale_forward(dl_graph *g, dl_node *n) {
+  dl_vscale(dl_node_numel(g, n), n->fattr[0], dl_input(g, n, 0)->value, n->value);
+}
+static void scale_backward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0);
+  if (x->needs_grad) dl_vaxpy(dl_node_numel(g, n), n->fattr[0], n->grad, x->grad);
+}
+DL_DEFINE_OP(scale);

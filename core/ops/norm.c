@@ -24,7 +24,7 @@ static dl_status batchnorm_infer(dl_graph *g, dl_node *n) {
   if (!(n->fattr[0] > 0.0f && n->fattr[0] <= 1.0f)) return OP_FAIL(g, n, DL_ERR_ARG, "momentum %g outside (0, 1]", n->fattr[0]);
   if (!(n->fattr[1] > 0.0f)) return OP_FAIL(g, n, DL_ERR_ARG, "eps %g must be positive", n->fattr[1]);
   dl_shape_like(n, x);
-  n->scratch_fixed = 2 * (size_t)C; /* mean, rstd */
+  n->scratch_fixed = 4 * (size_t)C; /* mean, rstd; the batch mean and unbiased variance to commit */
   return DL_OK;
 }
 
@@ -36,11 +36,22 @@ static dl_status batchnorm_infer(dl_graph *g, dl_node *n) {
 /* element (sample s, channel c, position i) */
 #define AT(buf, s, c, i) (buf)[((size_t)(s) * C + (c)) * S + (i)]
 
+/* The running statistics move towards this batch's only once the step is accepted: a step
+ * refused for a non-finite loss leaves them as they were. */
+static void batchnorm_commit(dl_graph *g, dl_node *n) {
+  int C = dl_input(g, n, 0)->shape[1];
+  float *rmean = dl_input(g, n, 3)->value, *rvar = dl_input(g, n, 4)->value, mom = n->fattr[0];
+  for (int c = 0; c < C; c++) {
+    rmean[c] = (1.0f - mom) * rmean[c] + mom * n->scratch[2 * C + c];
+    rvar[c] = (1.0f - mom) * rvar[c] + mom * n->scratch[3 * C + c];
+  }
+}
+
 static void batchnorm_forward(dl_graph *g, dl_node *n) {
   BN_GEOM
   const float *gamma = dl_input(g, n, 1)->value, *beta = dl_input(g, n, 2)->value;
   float *rmean = dl_input(g, n, 3)->value, *rvar = dl_input(g, n, 4)->value;
-  float mom = n->fattr[0], eps = n->fattr[1];
+  float eps = n->fattr[1];
   for (int c = 0; c < C; c++) {
     if (g->training) {
       double s = 0.0, ss = 0.0;
@@ -55,8 +66,8 @@ static void batchnorm_forward(dl_graph *g, dl_node *n) {
       double var = ss / M;
       mean[c] = (float)m;
       rstd[c] = (float)(1.0 / sqrt(var + eps));
-      rmean[c] = (1.0f - mom) * rmean[c] + mom * (float)m;
-      rvar[c] = (1.0f - mom) * rvar[c] + mom * (float)(M > 1 ? var * M / (M - 1) : var);
+      n->scratch[2 * C + c] = (float)m;
+      n->scratch[3 * C + c] = (float)(M > 1 ? var * M / (M - 1) : var);
     } else {
       mean[c] = rmean[c];
       rstd[c] = 1.0f / sqrtf(rvar[c] + eps);
@@ -64,6 +75,8 @@ static void batchnorm_forward(dl_graph *g, dl_node *n) {
     for (int b = 0; b < N; b++)
       for (size_t i = 0; i < S; i++) AT(n->value, b, c, i) = gamma[c] * (AT(x->value, b, c, i) - mean[c]) * rstd[c] + beta[c];
   }
+  if (g->training && g->defer_commit) n->pending = 1;
+  else if (g->training) batchnorm_commit(g, n);
 }
 
 static void batchnorm_backward(dl_graph *g, dl_node *n) {
@@ -93,7 +106,7 @@ static void batchnorm_backward(dl_graph *g, dl_node *n) {
       }
   }
 }
-DL_DEFINE_OP(batchnorm);
+DL_DEFINE_OP_COMMIT(batchnorm);
 
 /* ---- layer norm over the last i0 dims of each sample (default 1) ---- */
 static size_t ln_len(const dl_node *x, int k) {

@@ -13,6 +13,7 @@ typedef struct dl_op_impl {
   dl_status (*infer)(dl_graph *g, dl_node *n);
   void (*forward)(dl_graph *g, dl_node *n);
   void (*backward)(dl_graph *g, dl_node *n);
+  void (*commit)(dl_graph *g, dl_node *n); /* optional: apply state left pending by forward */
 } dl_op_impl;
 
 enum {
@@ -45,5 +46,7 @@ int dl_same_shape(const dl_node *a, const dl_node *b);
 /* "3x28x28" (per sample for batched nodes). */
 const char *dl_shape_str(const dl_node *n, char *buf, size_t len);
 
-#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward}
+#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL}
+#define DL_DEFINE_OP_COMMIT(name) \
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, name##_commit}
 #endif

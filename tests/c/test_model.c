@@ -53,9 +53,9 @@ static void test_model_summary_counts_parameters_like_keras(void) {
   dl_model *m = make(lenet);
   const char *json;
   CHECK_OK(dl_model_summary(m, &json));
-  CHECK(strstr(json, "\"name\":\"conv2d_1\",\"type\":\"conv2d\",\"shape\":[8,28,28],\"params\":208") != NULL);
+  CHECK(strstr(json, "\"name\":\"conv2d_1\",\"type\":\"conv2d\",\"net\":\"model\",\"shape\":[8,28,28],\"params\":208") != NULL);
   CHECK(strstr(json, "\"shape\":[16,10,10],\"params\":3216") != NULL);
-  CHECK(strstr(json, "\"type\":\"batchNorm\",\"shape\":[120],\"params\":480") != NULL); /* gamma, beta, 2 running stats */
+  CHECK(strstr(json, "\"type\":\"batchNorm\",\"net\":\"model\",\"shape\":[120],\"params\":480") != NULL); /* gamma, beta, 2 running stats */
   CHECK(strstr(json, "\"params\":53234,") != NULL);
   dl_model_destroy(m);
 }
@@ -70,53 +70,260 @@ static void test_model_spec_errors_name_the_layer(void) {
   CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_OOM, "too large");
   spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"units\":4}]";
   CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_FORMAT, "json: expected ',' or '}'");
+  spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"unit\":4}]}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "layer 1 (dense 'dense_1'): unknown option unit (dense takes units, useBias");
+  spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"units\":4,\"alpha\":0.2}]}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "option alpha belongs to the leakyRelu activation");
+  spec = "{\"inputs\":{\"x\":[4]},\"networks\":{\"D\":[{\"type\":\"dense\",\"units\":1}]},\"outputs\":{\"s\":{\"net\":\"D\",\"from\":\"y\"}}}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "output 's': no tensor named 'y' before it (known: x)");
+  spec = "{\"inputs\":{\"x\":[4],\"z\":[3]},\"networks\":{\"D\":[{\"type\":\"dense\",\"units\":1}]},"
+         "\"outputs\":{\"a\":{\"net\":\"D\",\"from\":\"x\"},\"b\":{\"net\":\"D\",\"from\":\"z\"}}}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_SHAPE, "network 'D' was built for inputs of shape [4] but is applied to 'z' of shape [3]");
 }
 
-/* y = 1 when x0 > x1: a linear model learns it in a few epochs */
-static void test_model_train_learns_and_reports_per_batch_stats(void) {
+/* ---- programs ---- */
+
+static uint32_t lcg = 7;
+static float rnd(void) { return (lcg = lcg * 1664525u + 1013904223u, (lcg >> 8) / 16777216.0f); }
+
+static dl_status program(dl_model *m, const char *json) { return dl_model_set_program(m, json, strlen(json)); }
+
+static const char *classifier_program =
+    "{\"losses\":{\"main\":[{\"type\":\"softmax_ce\",\"on\":\"output\",\"target\":{\"data\":\"y\"}}]},"
+    "\"optimizers\":{\"main\":{\"type\":\"adam\",\"lr\":0.05}}}";
+
+/* y = 1 when x0 > x1: a small MLP learns it in a few epochs */
+static void test_program_trains_a_classifier_and_reports_per_step_stats(void) {
   const char *spec = "{\"input\":[2],\"layers\":[{\"type\":\"dense\",\"units\":8,\"activation\":\"tanh\"},{\"type\":\"dense\",\"units\":2}]}";
   dl_model *m = make(spec);
   enum { N = 256 };
-  float x[2 * N], y[N], stats[3 * 8], out[2 * N];
-  int32_t order[N], done, correct;
-  uint32_t s = 7;
-  for (int i = 0; i < N; i++) {
-    s = s * 1664525u + 1013904223u, x[2 * i] = (s >> 8) / 16777216.0f;
-    s = s * 1664525u + 1013904223u, x[2 * i + 1] = (s >> 8) / 16777216.0f;
-    y[i] = x[2 * i] > x[2 * i + 1];
-    order[i] = i;
-  }
-  dl_sched *sc;
-  CHECK_OK(dl_sched_create(&sc, "constant", 0.05f));
-  CHECK_ERR(dl_model_train(m, x, 0, y, N, order, N, 32, sc, 0, stats, &done), DL_ERR_STATE, "no loss set");
-  CHECK_OK(dl_model_set_loss(m, "softmax_ce", 0));
-  CHECK_OK(dl_model_set_optimizer(m, "adam"));
+  float x[2 * N], y[N], stats[5 * 8], out[2 * N];
+  int32_t order[N], done, used, correct;
+  for (int i = 0; i < N; i++) x[2 * i] = rnd(), x[2 * i + 1] = rnd(), y[i] = x[2 * i] > x[2 * i + 1], order[i] = i;
+  const void *data[2] = {x, y};
+  CHECK_ERR(dl_model_run(m, data, NULL, N, order, N, 32, 8, 0, stats, &done, &used), DL_ERR_STATE, "no training program");
+  CHECK_OK(program(m, classifier_program));
   float first = 0;
   for (int epoch = 0; epoch < 30; epoch++) {
-    CHECK_OK(dl_model_train(m, x, 0, y, N, order, N, 32, sc, epoch * 8, stats, &done));
-    CHECK(done == 8);
+    CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 32, 100, epoch, stats, &done, &used));
+    CHECK(done == 8 && used == N);
     if (epoch == 0) first = stats[0];
   }
-  CHECK(stats[3 * 7] < first / 4);
-  double loss;
-  CHECK_OK(dl_model_evaluate(m, x, 0, y, N, out, &loss, &correct));
+  CHECK(stats[5 * 7] < first / 4);
+  CHECK(stats[5 * 7 + 1] == 0.05f && stats[5 * 7 + 2] == 32 && stats[5 * 7 + 3] >= 28); /* lr, samples, correct */
+  double sums[2];
+  CHECK_OK(dl_model_evaluate(m, 0, data, NULL, N, sums, &correct, out));
   CHECK(correct >= N * 95 / 100);
+  CHECK_NEAR(sums[0], sums[1], 1e-3);
   order[5] = N; /* an index past the data */
-  CHECK_ERR(dl_model_train(m, x, 0, y, N, order, N, 32, sc, 0, stats, &done), DL_ERR_ARG, "sample index 256 at position 5 outside [0, 256)");
-  dl_sched_destroy(sc);
+  CHECK_ERR(dl_model_run(m, data, NULL, N, order, N, 32, 8, 0, stats, &done, &used), DL_ERR_ARG, "sample index 256 at position 5 outside [0, 256)");
+  order[5] = 5, y[9] = 2; /* a label that is no class: refused before anything runs */
+  CHECK_ERR(dl_model_run(m, data, NULL, N, order, N, 32, 8, 0, stats, &done, &used), DL_ERR_ARG, "'y' of sample 9 is 2, not a class in [0, 2)");
+  CHECK(done == 0);
+  dl_model_destroy(m);
+}
+
+/* A GAN on 2-D points: G: z -> point, D: point -> logit. D's step sees real and (detached)
+ * fake points; G's step goes through D without changing it. */
+static const char *gan_spec =
+    "{\"seed\":3,\"inputs\":{\"x\":[2],\"z\":{\"shape\":[4],\"noise\":\"normal\"}},"
+    "\"networks\":{\"G\":[{\"type\":\"dense\",\"units\":16,\"activation\":\"relu\"},{\"type\":\"dense\",\"units\":2}],"
+    "\"D\":[{\"type\":\"dense\",\"units\":16,\"activation\":\"leakyRelu\",\"alpha\":0.2},{\"type\":\"dense\",\"units\":1}]},"
+    "\"outputs\":{\"fake\":{\"net\":\"G\",\"from\":\"z\"},\"fake_d\":{\"detach\":\"fake\"},\"real_score\":{\"net\":\"D\",\"from\":\"x\"},"
+    "\"fake_score\":{\"net\":\"D\",\"from\":\"fake_d\"},\"gen_score\":{\"net\":\"D\",\"from\":\"fake\"}}}";
+static const char *gan_program =
+    "{\"losses\":{\"d\":[{\"type\":\"bce_logits\",\"on\":\"real_score\",\"target\":0.9},{\"type\":\"bce_logits\",\"on\":\"fake_score\",\"target\":0}],"
+    "\"g\":[{\"type\":\"bce_logits\",\"on\":\"gen_score\",\"target\":1}]},"
+    "\"optimizers\":{\"d\":{\"type\":\"adam\",\"lr\":0.002,\"beta1\":0.5,\"networks\":[\"D\"]},"
+    "\"g\":{\"type\":\"adam\",\"lr\":0.001,\"beta1\":0.5,\"networks\":[\"G\"]}},"
+    "\"steps\":[{\"loss\":\"d\",\"optimizer\":\"d\"},{\"loss\":\"g\",\"optimizer\":\"g\"}]}";
+
+static void params_of(dl_model *m, const char *prefix, float *out, size_t *k) {
+  *k = 0;
+  for (int32_t i = 0; i < m->g->n; i++) {
+    dl_node *n = &m->g->nodes[i];
+    if (n->kind != DL_KIND_PARAM || strncmp(n->name, prefix, strlen(prefix))) continue;
+    memcpy(out + *k, n->value, dl_node_sample_numel(n) * 4);
+    *k += dl_node_sample_numel(n);
+  }
+}
+
+static void test_gan_program_trains_and_g_steps_leave_d_unchanged(void) {
+  dl_model *m = make(gan_spec);
+  enum { N = 512 };
+  static float x[2 * N], stats[64 * 20], before[4096], after[4096];
+  int32_t order[N], done, used;
+  for (int i = 0; i < N; i++) { /* a ring of radius 2 */
+    float a = 6.2831853f * rnd();
+    x[2 * i] = 2 * cosf(a), x[2 * i + 1] = 2 * sinf(a), order[i] = i;
+  }
+  const void *data[2] = {x, NULL};
+  CHECK_OK(program(m, gan_program));
+  const char *json;
+  CHECK_OK(dl_model_summary(m, &json));
+  CHECK(strstr(json, "{\"loss\":\"d\",\"optimizer\":\"d\",\"repeat\":1,\"readsData\":true},{\"loss\":\"g\",\"optimizer\":\"g\",\"repeat\":1,\"readsData\":false}"));
+  for (int epoch = 0; epoch < 40; epoch++) CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 64, 100, epoch, stats, &done, &used));
+  CHECK(done == 8);
+  /* record: d (4 + 2 terms), g (4 + 1 term) */
+  CHECK(stats[2] == 64 && stats[6 + 2] == 64 && isfinite(stats[6]));
+  /* a G step alone: D's weights stay bit-identical, G's move */
+  const char *g_only = "{\"losses\":{\"g\":[{\"type\":\"bce_logits\",\"on\":\"gen_score\",\"target\":1}]},"
+                       "\"optimizers\":{\"g\":{\"type\":\"adam\",\"lr\":0.001,\"beta1\":0.5,\"networks\":[\"G\"]}}}";
+  CHECK_OK(program(m, g_only));
+  size_t kd, kd2, kg, kg2;
+  params_of(m, "D/", before, &kd);
+  params_of(m, "G/", before + kd, &kg);
+  CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 64, 1, 0, stats, &done, &used));
+  CHECK(done == 1 && used == 0);
+  params_of(m, "D/", after, &kd2);
+  params_of(m, "G/", after + kd2, &kg2);
+  CHECK(kd == kd2 && kd > 0 && !memcmp(before, after, kd * 4));
+  CHECK(memcmp(before + kd, after + kd, kg * 4) != 0);
+  /* generated points land near the ring */
+  static float z[4 * 200], pts[2 * 200];
+  for (int i = 0; i < 4 * 200; i++) z[i] = 2 * rnd() - 1;
+  const void *zdata[2] = {NULL, z};
+  int32_t fake = m->tensors[dl_model_tensor(m, "fake")].node;
+  CHECK_OK(dl_model_infer(m, fake, zdata, NULL, 200, pts));
+  double mean_r = 0;
+  for (int i = 0; i < 200; i++) mean_r += sqrt(pts[2 * i] * pts[2 * i] + pts[2 * i + 1] * pts[2 * i + 1]) / 200;
+  CHECK(mean_r > 1.2 && mean_r < 2.8);
+  dl_model_destroy(m);
+}
+
+/* A refused step changes nothing: weights, optimizer moments, batch-norm statistics, the RNG.
+ * The saved bytes (weights + all training state) are compared before and after. */
+static void test_refused_step_changes_nothing(void) {
+  const char *spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"units\":8},{\"type\":\"batchNorm\"},{\"type\":\"dropout\",\"rate\":0.2},{\"type\":\"dense\",\"units\":2}]}";
+  dl_model *m = make(spec);
+  enum { N = 64 };
+  float x[3 * N], y[N], stats[5 * 4];
+  int32_t order[N], done, used;
+  for (int i = 0; i < N; i++) x[3 * i] = rnd(), x[3 * i + 1] = rnd(), x[3 * i + 2] = rnd(), y[i] = i % 2, order[i] = i;
+  const void *data[2] = {x, y};
+  CHECK_OK(program(m, classifier_program));
+  CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 16, 4, 0, stats, &done, &used));
+  uint8_t *a, *b;
+  size_t la, lb;
+  CHECK_OK(dl_model_save(m, 1, &a, &la));
+  x[3 * 40] = NAN; /* sample 40 is in the third batch */
+  CHECK_ERR(dl_model_run(m, data, NULL, N, order + 32, 32, 16, 4, 0, stats, &done, &used), DL_ERR_NUMERIC, "loss 'main' is NaN: step refused");
+  CHECK(done == 0);
+  CHECK_OK(dl_model_save(m, 1, &b, &lb));
+  CHECK(la == lb && !memcmp(a, b, la));
+  free(a), free(b);
+  /* the same from the first batch: a refused first step leaves the file unchanged too */
+  dl_model_destroy(m);
+}
+
+/* One network on two inputs: the gradient of a shared weight sums both paths. */
+static void test_shared_network_gradient_matches_finite_differences(void) {
+  const char *spec = "{\"seed\":9,\"inputs\":{\"a\":[3],\"b\":[3]},\"networks\":{\"f\":[{\"type\":\"dense\",\"units\":4,\"activation\":\"tanh\"},{\"type\":\"dense\",\"units\":2}]},"
+                     "\"outputs\":{\"fa\":{\"net\":\"f\",\"from\":\"a\"},\"fb\":{\"net\":\"f\",\"from\":\"b\"}}}";
+  const char *prog = "{\"losses\":{\"l\":[{\"type\":\"mse\",\"on\":\"fa\",\"target\":0.5},{\"type\":\"mse\",\"on\":\"fb\",\"target\":\"fa\",\"weight\":2}]},"
+                     "\"optimizers\":{\"o\":{\"type\":\"sgd\"}}}";
+  dl_model *m = make(spec);
+  CHECK_OK(program(m, prog));
+  dl_graph *g = m->g;
+  int32_t loss_node, w;
+  CHECK_OK(dl_graph_find(g, "l:+1", &loss_node));
+  CHECK_OK(dl_graph_find(g, "f/dense_1/kernel", &w));
+  int32_t params = 0;
+  for (int32_t i = 0; i < g->n; i++) params += g->nodes[i].kind == DL_KIND_PARAM;
+  CHECK(params == 4); /* two layers' kernels and biases, not four layers' */
+  CHECK_OK(dl_graph_set_batch(g, 3));
+  float *va = g->nodes[m->tensors[0].node].value, *vb = g->nodes[m->tensors[1].node].value;
+  for (int i = 0; i < 9; i++) va[i] = 2 * rnd() - 1, vb[i] = 2 * rnd() - 1;
+  int32_t target;
+  CHECK_OK(dl_graph_find(g, "l:mse:target", &target));
+  for (int i = 0; i < 6; i++) g->nodes[target].value[i] = 0.5f;
+  CHECK_OK(dl_graph_forward(g, loss_node));
+  CHECK_OK(dl_graph_backward(g, loss_node));
+  float *wv = g->nodes[w].value, *wg = g->nodes[w].grad;
+  for (int i = 0; i < 12; i++) {
+    float keep = wv[i], h = 1e-3f;
+    wv[i] = keep + h;
+    CHECK_OK(dl_graph_forward(g, loss_node));
+    double up = g->nodes[loss_node].value[0];
+    wv[i] = keep - h;
+    CHECK_OK(dl_graph_forward(g, loss_node));
+    double down = g->nodes[loss_node].value[0];
+    wv[i] = keep;
+    double numeric = (up - down) / (2 * h);
+    CHECK_NEAR(wg[i], numeric, 1e-2 * fmax(fabs(numeric), fabs(wg[i])) + 1e-3);
+  }
+  dl_model_destroy(m);
+}
+
+static void test_two_network_model_resumes_bit_identically_after_load(void) {
+  dl_model *m = make(gan_spec), *copy = NULL;
+  enum { N = 128 };
+  static float x[2 * N], stats[64 * 20];
+  int32_t order[N], done, used;
+  for (int i = 0; i < 2 * N; i++) x[i] = 2 * rnd() - 1;
+  for (int i = 0; i < N; i++) order[i] = (i * 37) % N;
+  const void *data[2] = {x, NULL};
+  CHECK_OK(program(m, gan_program));
+  CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 32, 4, 0, stats, &done, &used));
+  uint8_t *bytes, *a, *b;
+  size_t len, la, lb;
+  CHECK_OK(dl_model_save(m, 1, &bytes, &len));
+  CHECK_OK(dl_model_load(&copy, bytes, len));
+  CHECK_OK(dl_model_run(m, data, NULL, N, order, N, 32, 4, 1, stats, &done, &used));
+  CHECK_OK(dl_model_run(copy, data, NULL, N, order, N, 32, 4, 1, stats, &done, &used));
+  CHECK_OK(dl_model_save(m, 1, &a, &la));
+  CHECK_OK(dl_model_save(copy, 1, &b, &lb));
+  CHECK(la == lb && !memcmp(a, b, la));
+  const char *json;
+  CHECK_OK(dl_model_summary(copy, &json));
+  CHECK(strstr(json, "{\"name\":\"d\",\"type\":\"adam\",\"step\":8,") && strstr(json, "{\"name\":\"g\",\"type\":\"adam\",\"step\":8,"));
+  free(bytes), free(a), free(b);
+  dl_model_destroy(copy);
+  dl_model_destroy(m);
+}
+
+static void test_bad_programs_name_the_culprit_and_change_nothing(void) {
+  dl_model *m = make(gan_spec);
+  CHECK_OK(program(m, gan_program));
+  const char *before;
+  CHECK_OK(dl_model_summary(m, &before));
+  char *saved = strdup(before);
+  int32_t nodes = m->g->n;
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"bce_logits\",\"on\":\"real_score\",\"target\":1}]},\"optimizers\":{\"d\":{\"type\":\"adam\"}},"
+                       "\"steps\":[{\"loss\":\"dd\",\"optimizer\":\"d\"}]}"),
+            DL_ERR_ARG, "program: step 1: unknown loss 'dd'");
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"bce_logits\",\"on\":\"real_score\",\"target\":1}]},\"optimizers\":{\"d\":{\"type\":\"adam\",\"networks\":[\"E\"]}}}"),
+            DL_ERR_ARG, "program: optimizer 'd': no network named 'E'");
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"mse\",\"on\":\"real_score\",\"target\":\"x\"}]},\"optimizers\":{\"d\":{\"type\":\"adam\"}}}"),
+            DL_ERR_SHAPE, "program: loss 'd' term 'mse':");
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"bce_logits\",\"on\":\"fake_score\",\"target\":0}]},\"optimizers\":{\"g\":{\"type\":\"adam\",\"networks\":[\"G\"]}}}"),
+            DL_ERR_ARG, "program: step 1: loss 'd' does not depend on anything optimizer 'g' trains");
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"bce_logits\",\"on\":\"real_score\",\"target\":1}]},\"optimizers\":{\"d\":{\"type\":\"adam\",\"beta1\":1}}}"),
+            DL_ERR_ARG, "optimizer 'd': adam beta1 = 1 outside [0, 1)");
+  CHECK_ERR(program(m, "{\"losses\":{\"d\":[{\"type\":\"kl\",\"on\":\"real_score\"}]},\"optimizers\":{\"d\":{\"type\":\"adam\"}}}"),
+            DL_ERR_ARG, "loss 'd' term 1: unknown loss type kl (expected one of softmax_ce");
+  const char *after;
+  CHECK_OK(dl_model_summary(m, &after));
+  CHECK(!strcmp(saved, after) && m->g->n == nodes);
+  free(saved);
+  /* a model whose only network has no parameters: no optimizer can cover it */
+  dl_model *p = make("{\"input\":[4],\"layers\":[{\"type\":\"activation\",\"activation\":\"relu\"}]}");
+  CHECK_ERR(program(p, "{\"losses\":{\"l\":[{\"type\":\"mse\",\"on\":\"output\",\"target\":0}]},\"optimizers\":{\"o\":{\"type\":\"sgd\"}}}"),
+            DL_ERR_ARG, "program: optimizer 'o' covers no trainable parameters");
+  dl_model_destroy(p);
   dl_model_destroy(m);
 }
 
 static void test_model_file_round_trips_and_rejects_damage(void) {
+  const char *spec = "{\"input\":[4],\"layers\":[{\"type\":\"dense\",\"units\":3},{\"type\":\"dense\",\"units\":2}]}";
   dl_model *m = make(lenet), *copy = NULL;
-  CHECK_OK(dl_model_set_loss(m, "softmax_ce", 0.1f));
-  CHECK_OK(dl_model_set_optimizer(m, "adamw"));
+  CHECK_OK(program(m, classifier_program));
   uint8_t *bytes;
   size_t len;
   CHECK_OK(dl_model_save(m, 1, &bytes, &len));
   CHECK_OK(dl_model_load(&copy, bytes, len));
   dl_graph *a = dl_model_graph(m), *b = dl_model_graph(copy);
-  CHECK(a->n - 2 == b->n); /* the copy has no loss nodes yet */
+  CHECK(a->n == b->n); /* the program comes back with the file */
   for (int32_t i = 0; i < b->n; i++)
     if (b->nodes[i].kind == DL_KIND_PARAM) CHECK(!memcmp(a->nodes[i].value, b->nodes[i].value, dl_node_sample_numel(&a->nodes[i]) * 4));
   dl_model_destroy(copy);
@@ -134,6 +341,60 @@ static void test_model_file_round_trips_and_rejects_damage(void) {
   CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "model file has parameter 'Dense_6/kernel', which its spec does not build");
   free(bytes);
   dl_model_destroy(m);
+  /* one parameter named twice (so another is left out) */
+  m = make(spec);
+  CHECK_OK(dl_model_save(m, 0, &bytes, &len));
+  at = memmem(bytes, len, "dense_2/kernel", 14);
+  at[6] = '1';
+  crc = dl_crc32(bytes, len - 4);
+  memcpy(bytes + len - 4, &crc, 4);
+  CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "model file names parameter 'dense_1/kernel' twice");
+  /* a non-finite weight */
+  at[6] = '2';
+  float nan = NAN;
+  memcpy(bytes + len - 8, &nan, 4); /* the last bias value */
+  crc = dl_crc32(bytes, len - 4);
+  memcpy(bytes + len - 4, &crc, 4);
+  CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "parameter 'dense_2/bias' value 1 is not finite");
+  free(bytes);
+  dl_model_destroy(m);
+}
+
+/* Version 1 files (no program section) still load. */
+static void test_version_1_files_still_load(void) {
+  const char *spec = "{\"input\":[4],\"layers\":[{\"type\":\"dense\",\"units\":3}]}";
+  dl_model *m = make(spec), *copy = NULL;
+  uint8_t *bytes;
+  size_t len;
+  CHECK_OK(dl_model_save(m, 0, &bytes, &len));
+  /* v2 without a program is v1 plus a zero program length after the spec: take it out */
+  size_t spec_end = 16 + strlen(spec);
+  uint32_t one = 1, zero;
+  memcpy(&zero, bytes + spec_end, 4);
+  CHECK(zero == 0);
+  memmove(bytes + spec_end, bytes + spec_end + 4, len - spec_end - 4);
+  len -= 4;
+  memcpy(bytes + 4, &one, 4);
+  uint32_t crc = dl_crc32(bytes, len - 4);
+  memcpy(bytes + len - 4, &crc, 4);
+  CHECK_OK(dl_model_load(&copy, bytes, len));
+  CHECK(copy && !memcmp(copy->g->nodes[1].value, m->g->nodes[1].value, 12 * 4));
+  free(bytes);
+  dl_model_destroy(copy);
+  dl_model_destroy(m);
+}
+
+static void test_catalog_lists_every_layer_loss_and_optimizer(void) {
+  const char *json;
+  CHECK_OK(dl_catalog(&json));
+  dl_json_doc *doc;
+  const dl_json *r;
+  CHECK_OK(dl_json_parse(json, strlen(json), &doc, &r));
+  CHECK(dl_json_get(r, "layers")->count == 14);
+  CHECK(dl_json_get(r, "losses")->count == 8);
+  CHECK(dl_json_get(r, "optimizers")->count == 7);
+  CHECK(strstr(json, "{\"name\":\"units\",\"type\":\"int\",\"doc\":\"outputs\",\"min\":1,\"max\":1048576,\"required\":true}"));
+  dl_json_free(doc);
 }
 
 int main(void) {
@@ -141,7 +402,14 @@ int main(void) {
   RUN(test_json_rejects_malformed_input_with_an_offset);
   RUN(test_model_summary_counts_parameters_like_keras);
   RUN(test_model_spec_errors_name_the_layer);
-  RUN(test_model_train_learns_and_reports_per_batch_stats);
+  RUN(test_program_trains_a_classifier_and_reports_per_step_stats);
+  RUN(test_gan_program_trains_and_g_steps_leave_d_unchanged);
+  RUN(test_refused_step_changes_nothing);
+  RUN(test_shared_network_gradient_matches_finite_differences);
+  RUN(test_two_network_model_resumes_bit_identically_after_load);
+  RUN(test_bad_programs_name_the_culprit_and_change_nothing);
   RUN(test_model_file_round_trips_and_rejects_damage);
+  RUN(test_version_1_files_still_load);
+  RUN(test_catalog_lists_every_layer_loss_and_optimizer);
   return check_summary(__FILE__);
 }

@@ -37,7 +37,16 @@ static void test_add_rejects_mismatched_shapes(void) {
   dl_graph_destroy(g);
 }
 
+static void test_scale_backward_matches_numeric(void) {
+  dl_graph *g = new_graph();
+  int32_t a = gc_input(g, "a", 2, SHAPE(3, 4));
+  float c = -2.5f;
+  GRADCHECK(g, gc_op(g, "scale", 1, IDS(a), 0, NULL, 1, &c), 2, a);
+  dl_graph_destroy(g);
+}
+
 void run_arith_tests(void) {
+  RUN(test_scale_backward_matches_numeric);
   RUN(test_add_backward_matches_numeric);
   RUN(test_sub_backward_matches_numeric);
   RUN(test_mul_backward_matches_numeric);

@@ -91,7 +91,7 @@ test('a NaN loss stops training with a message and keeps the last good weights',
   train(net, opt, tr.xs, tr.ys, { epochs: 2, batch: 8, lr: 0.01 });
   const good = net.params.map((p) => net.g.value(p));
   net.g.setBatch(2).setValue(net.x, [NaN, 0, 1, 1]).setValue(net.t, [0, 1]);
-  assert.throws(() => net.g.trainStep(net.loss, opt, 0.01), (e) => e.code === 'numeric' && /loss is NaN: training stopped, weights kept/.test(e.message));
+  assert.throws(() => net.g.trainStep(net.loss, opt, 0.01), (e) => e.code === 'numeric' && /loss is NaN: step refused, weights kept/.test(e.message));
   net.params.forEach((p, i) => assert.deepEqual(net.g.value(p), good[i]));
   assert.throws(() => net.g.trainStep(net.loss, opt, NaN), /learning rate nan/i);
   opt.dispose();
