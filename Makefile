@@ -128,6 +128,8 @@ bench: all build/peak.wasm
 	@echo
 	node bench/train.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
 	@echo
+	node bench/generative.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
+	@echo
 	node bench/browser.mjs
 
 serve: deps

@@ -33,6 +33,16 @@ export class Engine {
   readonly raw: WebAssembly.Exports;
   /** Bytes of wasm memory (it grows, never shrinks). */
   memoryBytes(): number;
+  /** Every layer, activation, loss, optimizer, schedule and initializer, with their options. */
+  readonly catalog: {
+    layers: { name: string; doc: string; params: string; options: { name: string; type: string; doc: string; min?: number; max?: number; default?: number | boolean; required?: boolean }[] }[];
+    activations: { name: string; doc: string; reluLike: boolean; aliases: string[]; option?: { name: string; min: number; max: number; default: number } }[];
+    losses: { name: string; target: 'none' | 'same' | 'labels'; inputs: number; smoothing: boolean; doc: string }[];
+    optimizers: { name: string; lr: number }[];
+    optimizerOptions: { name: string; min: number; max: number; doc: string }[];
+    schedules: { name: string; options: { name: string; type: string; min: number; max: number }[] }[];
+    initializers: { name: string; doc: string; aliases?: string[] }[];
+  };
   /** An empty graph whose random draws follow `seed`. */
   graph(seed?: number): Graph;
   /** A model from a JSON spec (layers in core/model.c and model.d.ts); an invalid spec throws naming the layer. */

@@ -13,7 +13,7 @@
 //   const history = await model.fit({ x, y }, { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 1e-3 });
 //   const { accuracy, confusion } = model.evaluate({ x: testX, y: testY });
 //   const bytes = model.save();
-import { Graph, Optimizer } from './dlplay.mjs';
+import { Graph } from './dlplay.mjs';
 
 /** Per-sample inputs: Float32Array, or Uint8Array whose bytes are scaled by 1/255. */
 export type Inputs = Float32Array | Uint8Array;
@@ -55,13 +55,75 @@ export type LayerSpec = LayerCommon & (
   | { type: 'activation'; activation: string }
   | { type: 'residual'; layers: LayerSpec[] });
 
-export interface ModelSpec {
+export interface SingleStackSpec {
   /** The per-sample input shape: [features] or [channels, height, width]. */
   input: number[];
   /** Seed for initialization, dropout and augmentation (default 1). */
   seed?: number;
   layers: LayerSpec[];
 }
+
+/** An input: a per-sample shape, class indices held one-hot, or noise drawn by the engine each step. */
+export type InputSpec = number[] | { shape?: number[]; classes?: number; noise?: 'normal' | 'uniform' | 'bernoulli'; mean?: number; std?: number; low?: number; high?: number; p?: number };
+/** A computed tensor: a network applied to a tensor, part of one, several side by side, a detached one, a sample. */
+export type OutputSpec =
+  | { net: string; from: string }
+  | { slice: string; start?: number; size: number; axis?: number }
+  | { concat: string[]; axis?: number }
+  | { detach: string }
+  | { sample: [string, string] };
+/** A model with named inputs, networks (applied any number of times, sharing their parameters) and outputs. */
+export interface NetworksSpec {
+  seed?: number;
+  inputs: Record<string, InputSpec>;
+  networks: Record<string, LayerSpec[] | { layers: LayerSpec[] }>;
+  outputs: Record<string, OutputSpec>;
+}
+
+/** One term of a loss: type from the catalog, on a tensor, against a target. */
+export interface LossTerm {
+  type: string;
+  on: string | [string, string];
+  target?: number | string | { data: string };
+  weight?: number;
+  reduce?: 'mean' | 'sum';
+  smoothing?: number;
+  /** Raise the weight linearly from 0 over this many updates. */
+  warmup?: number;
+  name?: string;
+}
+export interface ProgramOptimizer {
+  type: string;
+  lr?: number;
+  networks?: string[];
+  schedule?: { type: string; [option: string]: number | string };
+  per?: 'step' | 'epoch';
+  [option: string]: number | string | string[] | object | undefined;
+}
+/** What to minimize and how: losses of weighted terms, optimizers over networks, steps in order. */
+export interface Program {
+  losses: Record<string, LossTerm[] | LossTerm>;
+  optimizers: Record<string, ProgramOptimizer>;
+  steps?: { loss: string; optimizer: string; repeat?: number }[];
+}
+export interface StepRecord {
+  epoch: number;
+  iteration: number;
+  steps: { loss: string; optimizer: string; value: number; lr: number; samples: number; correct: number; terms: Record<string, number> }[];
+}
+export interface TrainOptions {
+  epochs?: number;
+  iterations?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  chunk?: number;
+  signal?: AbortSignal;
+  onStep?: (record: StepRecord) => void;
+  onEpoch?: (info: { epoch: number; iterations: number }) => void;
+}
+export interface TrainHistory { iterations: number; epochs: number; stopped: string | null; losses: Record<string, number[]> }
+export type NamedData = Record<string, Float32Array | Uint8Array | ArrayLike<number>>;
 
 export interface BatchInfo { epoch: number; batch: number; batches: number; loss: number; accuracy: number | null; lr: number; samplesPerSec: number }
 export interface EpochInfo { epoch: number; loss: number; accuracy: number | null; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
@@ -118,6 +180,8 @@ export interface Evaluation {
   predictions?: Int32Array;
 }
 
+export type ModelSpec = SingleStackSpec | NetworksSpec;
+
 export interface Weight { name: string; shape: number[]; values: Float32Array }
 
 export class Model {
@@ -131,8 +195,21 @@ export class Model {
   readonly paramCount: number;
   /** The model's graph (for op-level access: values, gradients). */
   readonly graph: Graph;
-  /** The optimizer of the last fit (or of a loaded training state). */
-  readonly optimizer?: Optimizer;
+  /** The model's tensors, inputs first. */
+  readonly tensors: { name: string; kind: 'data' | 'noise' | 'computed'; shape: number[]; classes?: number; noise?: string }[];
+  readonly networks: { name: string; params: number; layers: string[] }[];
+  /** The program's optimizers with their update counts. */
+  readonly optimizers: { name: string; type: string; step: number; networks: string[] }[];
+  /** The program last set, or null. */
+  readonly program: Program | null;
+  /** Check a program whole and make it the model's; optimizers keeping name, type and networks keep their state. */
+  setProgram(program: Program): this;
+  /** Run the program over named data for epochs, or for iterations over its steps. */
+  train(data: NamedData, options?: TrainOptions): Promise<TrainHistory>;
+  /** Any tensor or layer in evaluation mode, for the named inputs it needs. */
+  run(name: string, inputs: NamedData): Float32Array;
+  /** A loss of the program and its terms in evaluation mode (means per sample). */
+  evaluateLoss(loss: string, data: NamedData): { loss: number; terms: Record<string, number> };
   /** Keras-like table of layers, output shapes and parameter counts. */
   summary(): string;
   /** Train; rejects with a DlError ('numeric') if the loss becomes NaN, keeping the last good weights. */

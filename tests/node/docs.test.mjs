@@ -34,3 +34,14 @@ blocks.forEach(({ code, section }, i) => {
     }
   });
 });
+
+// The layer table in docs/api.md names exactly the layers of the core's table (the catalog).
+test('docs/api.md lists every layer of the catalog, and no other', async () => {
+  const { load } = await import(new URL('wasm/dlplay.mjs', root).href);
+  const dl = await load();
+  const table = doc.slice(doc.indexOf('| layer | options (defaults) |'));
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+  const documented = rows.flatMap((r) => [...r.split('|')[1].matchAll(/`(\w+)`/g)].map((m) => m[1])).sort();
+  const known = dl.catalog.layers.map((l) => l.name).sort();
+  if (JSON.stringify(documented) !== JSON.stringify(known)) throw new Error(`docs: ${documented.join(', ')}; catalog: ${known.join(', ')}`);
+});

@@ -33,3 +33,21 @@ export async function example(): Promise<number> {
   copy.dispose();
   return history.loss[0] + (r.confusion?.[0][0] ?? 0) + maps.shape[0] + g[0] + csv.n;
 }
+
+// A two-network model with a training program.
+export async function gan(dl: Engine, x: Float32Array): Promise<number> {
+  const m = dl.model({
+    inputs: { x: [2], z: { shape: [4], noise: 'normal' } },
+    networks: { G: [{ type: 'dense', units: 2 }], D: { layers: [{ type: 'dense', units: 1 }] } },
+    outputs: { fake: { net: 'G', from: 'z' }, real: { net: 'D', from: 'x' }, gen: { net: 'D', from: 'fake' } },
+  });
+  m.setProgram({
+    losses: { d: [{ type: 'bce_logits', on: 'real', target: 1 }], g: { type: 'bce_logits', on: 'gen', target: 1 } },
+    optimizers: { d: { type: 'adam', networks: ['D'] }, g: { type: 'adam', lr: 1e-3, networks: ['G'] } },
+    steps: [{ loss: 'd', optimizer: 'd', repeat: 2 }, { loss: 'g', optimizer: 'g' }],
+  });
+  const h = await m.train({ x }, { epochs: 1, onStep: (s) => s.steps[0].terms });
+  const points = m.run('fake', { z: new Float32Array(8) });
+  const layers = dl.catalog.layers.map((l) => l.name);
+  return h.losses.d[0] + points[0] + layers.length + m.evaluateLoss('d', { x }).loss + m.optimizers[0].step;
+}
