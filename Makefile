@@ -130,6 +130,8 @@ bench: all build/peak.wasm
 	@echo
 	node bench/generative.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
 	@echo
+	node bench/memory.mjs
+	@echo
 	node bench/browser.mjs
 
 serve: deps

@@ -54,6 +54,8 @@ int32_t dl_simd_enabled(void); /* 1 when this build runs the SIMD128 kernels */
 /* Memory for callers (JS) that must hand buffers to the core. */
 void *dl_alloc(size_t bytes);
 void dl_free(void *p);
+/* Heap bytes in use (allocated and not freed), from the allocator; -1 where it cannot tell. */
+double dl_heap_in_use(void);
 
 /* ---- graph ---------------------------------------------------------------------------- */
 dl_status dl_graph_create(dl_graph **out, uint64_t seed);
@@ -68,7 +70,15 @@ dl_status dl_graph_param(dl_graph *g, const char *name, int32_t ndim, const int3
 dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t ninputs,
                       const int32_t *inputs, int32_t niattr, const int32_t *iattr,
                       int32_t nfattr, const float *fattr, int32_t *id);
+/* Lay out memory for forward and backward at batches up to max_batch: values, gradients
+ * (sharing memory where their lives do not overlap) and scratch. Gradients of op nodes are only
+ * valid during backward; those of inputs and parameters stay readable after it. */
 dl_status dl_graph_plan(dl_graph *g, int32_t max_batch);
+/* Memory for forward only, in evaluation mode: no gradients, and values share memory once no
+ * later op reads them (inputs, unbatched nodes and a model's named tensors excepted). */
+dl_status dl_graph_plan_inference(dl_graph *g, int32_t max_batch);
+/* The planned arena, and what one buffer per value, gradient and scratch would take, in bytes. */
+dl_status dl_graph_memory(const dl_graph *g, double *arena_bytes, double *unshared_bytes);
 dl_status dl_graph_set_batch(dl_graph *g, int32_t batch);
 dl_status dl_graph_set_training(dl_graph *g, int32_t training);
 dl_status dl_graph_set_flags(dl_graph *g, int32_t id, int32_t flags);
@@ -110,6 +120,9 @@ void dl_model_destroy(dl_model *m);
 dl_graph *dl_model_graph(dl_model *m);
 /* Memory for batches of up to max_batch samples (weights are kept). */
 dl_status dl_model_plan(dl_model *m, int32_t max_batch);
+/* Memory for evaluation only (run, evaluate, predict) at batches up to max_batch; training
+ * plans for training again. */
+dl_status dl_model_plan_inference(dl_model *m, int32_t max_batch);
 /* The model as JSON: its tensors (inputs first: their order is the order of data slots),
  * networks, layers with their parameters, optimizers and program (losses with their terms, the
  * program's data slots, steps). *json stays valid until the next call on m. */

@@ -84,6 +84,7 @@ static void free_arena(dl_graph *g) {
   g->arena = NULL;
   g->arena_floats = 0;
   g->max_batch = g->batch = 0;
+  g->plan_mode = DL_PLAN_NONE;
   for (int32_t i = 0; i < g->n; i++) {
     dl_node *n = &g->nodes[i];
     if (n->kind != DL_KIND_PARAM) n->value = n->grad = NULL;
@@ -311,35 +312,173 @@ dl_status dl_graph_init_param(dl_graph *g, int32_t id, const char *init, float a
 
 static size_t round4(size_t k) { return (k + 3) & ~(size_t)3; } /* keep every buffer 16-byte aligned */
 
-dl_status dl_graph_plan(dl_graph *g, int32_t max_batch) {
+/* ---- planning: one arena, buffers placed by when they are live ----
+ *
+ * Time runs through a training step: op i's forward at time i, its backward at 2N - 1 - i (N
+ * nodes), the commit of pending state at 2N. Each buffer lives over an interval of that time,
+ * and buffers whose intervals do not overlap share memory (first fit, by start):
+ *   - a value from its forward to the last forward that reads it, or, when a backward reads it
+ *     (each op declares which values its backward reads), to the last such backward; a view
+ *     (reshape, flatten, detach) has no memory of its own: it is its input's value;
+ *   - an op's gradient from the backward of its last consumer (which writes it first) to its own;
+ *   - scratch an op keeps from forward to backward (dropout masks, batch-norm statistics) over
+ *     the same span, to the commit for ops that commit;
+ *   - inputs (data, their gradients), unbatched nodes (losses) and nodes marked `keep` (a
+ *     model's named tensors, a program's predictions) live for the whole step;
+ *   - workspaces (im2col columns) share one region, sized for the largest.
+ * Inference plans have forward times only, no gradients, and every scratch is a workspace. */
+
+typedef struct {
+  size_t size, offset;
+  int32_t start, end, node, kind; /* kind: 0 value, 1 gradient, 2 scratch */
+} lifetime;
+
+static int by_start(const void *a, const void *b) {
+  const lifetime *x = a, *y = b;
+  if (x->start != y->start) return x->start < y->start ? -1 : 1;
+  if (x->node != y->node) return x->node < y->node ? -1 : 1;
+  return x->kind - y->kind;
+}
+static int by_offset(const void *a, const void *b) {
+  const lifetime *x = *(const lifetime *const *)a, *y = *(const lifetime *const *)b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* First fit: each buffer, in order of its start, goes to the lowest offset where it overlaps
+ * no buffer live at the same time. Returns the pool's size in floats. */
+static size_t pack(lifetime *b, int32_t nb, const lifetime **tmp) {
+  qsort(b, (size_t)nb, sizeof *b, by_start);
+  size_t top = 0;
+  for (int32_t i = 0; i < nb; i++) {
+    int32_t k = 0;
+    for (int32_t j = 0; j < i; j++)
+      if (b[j].start <= b[i].end && b[i].start <= b[j].end) tmp[k++] = &b[j];
+    qsort(tmp, (size_t)k, sizeof *tmp, by_offset);
+    size_t at = 0;
+    for (int32_t j = 0; j < k; j++) {
+      if (tmp[j]->offset >= at + b[i].size) break;
+      if (tmp[j]->offset + tmp[j]->size > at) at = tmp[j]->offset + tmp[j]->size;
+    }
+    b[i].offset = at;
+    if (at + b[i].size > top) top = at + b[i].size;
+  }
+  return top;
+}
+
+static int32_t owner_of(const dl_graph *g, int32_t i) {
+  while (g->nodes[i].kind == DL_KIND_OP && g->nodes[i].view) i = g->nodes[i].inputs[0];
+  return i;
+}
+
+static int is_whole(const dl_node *n) { return n->kind == DL_KIND_INPUT || !n->batched || n->keep; }
+
+static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
   dl_status st;
   if ((st = check_graph(g, "graph_plan"))) return st;
   if (max_batch < 1 || max_batch > 1 << 20) return dl_fail(DL_ERR_ARG, "batch size %d out of range [1, 1048576]", max_batch);
-  uint64_t total = 0;
-  for (int32_t i = 0; i < g->n; i++) {
+  int32_t N = g->n, nb = 0;
+  int training = mode == DL_PLAN_TRAINING;
+  size_t *numel = calloc((size_t)N + 1, sizeof *numel), *scratch = calloc((size_t)N + 1, sizeof *scratch);
+  int32_t *vend = calloc((size_t)N + 1, sizeof *vend), *lastc = calloc((size_t)N + 1, sizeof *lastc);
+  lifetime *bufs = calloc(3 * (size_t)N + 1, sizeof *bufs);
+  const lifetime **tmp = calloc(3 * (size_t)N + 1, sizeof *tmp);
+  if (!numel || !scratch || !vend || !lastc || !bufs || !tmp) {
+    st = dl_fail(DL_ERR_OOM, "out of memory planning the graph");
+    goto done;
+  }
+  uint64_t fixed = 0, work = 0, unshared = 0;
+  for (int32_t i = 0; i < N; i++) {
+    dl_node *n = &g->nodes[i];
+    vend[i] = lastc[i] = i;
+    if (n->kind == DL_KIND_PARAM) continue;
+    numel[i] = round4(dl_node_sample_numel(n) * (n->batched ? (size_t)max_batch : 1));
+    scratch[i] = round4(n->scratch_fixed + n->scratch_per_sample * (size_t)max_batch);
+    if ((uint64_t)numel[i] > DL_MAX_NUMEL || (uint64_t)scratch[i] > DL_MAX_NUMEL) {
+      st = dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large (%s alone is over %.0f MB)",
+                   (numel[i] > scratch[i] ? numel[i] : scratch[i]) * 4.0 / 1048576, max_batch, dl_node_label(g, n), DL_MAX_NUMEL * 4.0 / 1048576);
+      goto done;
+    }
+    unshared += 2 * numel[i] + scratch[i]; /* one buffer per value, gradient and scratch: the plan before this one */
+  }
+  /* when each value is last read (by its owner: a view's readers read its input's memory) */
+  for (int32_t c = 0; c < N; c++) {
+    dl_node *n = &g->nodes[c];
+    if (n->kind != DL_KIND_OP) continue;
+    uint32_t reads = dl_op_table[n->op]->reads;
+    for (int32_t k = 0; k < n->ninputs; k++) {
+      int32_t in = n->inputs[k], o = owner_of(g, in);
+      if (lastc[in] < c) lastc[in] = c;
+      int32_t t = c;
+      if (training && k < 16 && ((reads >> k) & 1)) t = 2 * N - 1 - c;
+      if (vend[o] < t) vend[o] = t;
+    }
+    if (training && (reads & DL_READS_OUTPUT)) {
+      int32_t o = owner_of(g, c);
+      if (vend[o] < 2 * N - 1 - c) vend[o] = 2 * N - 1 - c;
+    }
+  }
+  for (int32_t i = 0; i < N; i++) {
     dl_node *n = &g->nodes[i];
     if (n->kind == DL_KIND_PARAM) continue;
-    uint64_t k = dl_node_sample_numel(n) * (n->batched ? (uint64_t)max_batch : 1);
-    total += 2 * round4(k) + round4(n->scratch_fixed + n->scratch_per_sample * (uint64_t)max_batch);
+    if (training && n->kind == DL_KIND_OP) bufs[nb++] = (lifetime){numel[i], 0, 2 * N - 1 - lastc[i], 2 * N - 1 - i, i, 1};
+    if (training && n->kind == DL_KIND_INPUT) fixed += numel[i]; /* its gradient: read after backward (saliency) */
+    if (n->kind == DL_KIND_OP && n->view) continue;
+    if (is_whole(n)) fixed += numel[i];
+    else bufs[nb++] = (lifetime){numel[i], 0, i, vend[i], i, 0};
+    if (!scratch[i]) continue;
+    if (training && n->kind == DL_KIND_OP && !n->workspace)
+      bufs[nb++] = (lifetime){scratch[i], 0, i, dl_op_table[n->op]->commit ? 2 * N : 2 * N - 1 - i, i, 2};
+    else if (scratch[i] > work)
+      work = scratch[i];
   }
-  if (total > (uint64_t)(SIZE_MAX / sizeof(float)) || total > DL_MAX_NUMEL)
-    return dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large", total * 4.0 / 1048576, max_batch);
+  uint64_t pool = pack(bufs, nb, tmp), total = fixed + work + pool;
+  if (total > (uint64_t)(SIZE_MAX / sizeof(float)) || total > DL_MAX_NUMEL) {
+    st = dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large", total * 4.0 / 1048576, max_batch);
+    goto done;
+  }
   float *arena = total ? calloc((size_t)total, sizeof(float)) : NULL;
-  if (total && !arena)
-    return dl_fail(DL_ERR_OOM, "out of memory: graph needs %.1f MB at batch %d", total * 4.0 / 1048576, max_batch);
+  if (total && !arena) {
+    st = dl_fail(DL_ERR_OOM, "out of memory: graph needs %.1f MB at batch %d", total * 4.0 / 1048576, max_batch);
+    goto done;
+  }
   free_arena(g);
   g->arena = arena;
   g->arena_floats = total;
-  float *p = arena;
-  for (int32_t i = 0; i < g->n; i++) {
+  g->unshared_floats = unshared;
+  float *p = arena, *wk = arena + fixed, *base = wk + work;
+  for (int32_t i = 0; i < N; i++) {
     dl_node *n = &g->nodes[i];
     if (n->kind == DL_KIND_PARAM) continue;
-    size_t k = dl_node_sample_numel(n) * (n->batched ? (size_t)max_batch : 1);
-    n->value = p, p += round4(k);
-    n->grad = p, p += round4(k);
-    n->scratch = p, p += round4(n->scratch_fixed + n->scratch_per_sample * (size_t)max_batch);
+    n->grad = NULL;
+    n->scratch = wk;
+    if (training && n->kind == DL_KIND_INPUT) n->grad = p, p += numel[i];
+    if (!(n->kind == DL_KIND_OP && n->view) && is_whole(n)) n->value = p, p += numel[i];
+  }
+  for (int32_t k = 0; k < nb; k++) {
+    dl_node *n = &g->nodes[bufs[k].node];
+    float *at = base + bufs[k].offset;
+    if (bufs[k].kind == 0) n->value = at;
+    else if (bufs[k].kind == 1) n->grad = at;
+    else n->scratch = at;
+  }
+  for (int32_t i = 0; i < N; i++) { /* views see their owner's memory */
+    dl_node *n = &g->nodes[i];
+    if (n->kind == DL_KIND_OP && n->view) n->value = g->nodes[n->inputs[0]].value;
   }
   g->max_batch = g->batch = max_batch;
+  g->plan_mode = mode;
+  st = DL_OK;
+done:
+  free(numel), free(scratch), free(vend), free(lastc), free(bufs), free(tmp);
+  return st;
+}
+
+dl_status dl_graph_plan(dl_graph *g, int32_t max_batch) { return plan(g, max_batch, DL_PLAN_TRAINING); }
+dl_status dl_graph_plan_inference(dl_graph *g, int32_t max_batch) { return plan(g, max_batch, DL_PLAN_INFERENCE); }
+dl_status dl_graph_memory(const dl_graph *g, double *arena_bytes, double *unshared_bytes) {
+  if (!g || !arena_bytes || !unshared_bytes) return dl_fail(DL_ERR_ARG, "graph_memory: null argument");
+  *arena_bytes = (double)g->arena_floats * sizeof(float);
+  *unshared_bytes = (double)g->unshared_floats * sizeof(float);
   return DL_OK;
 }
 
@@ -391,6 +530,8 @@ dl_status dl_graph_forward_many(dl_graph *g, const int32_t *targets, int32_t cou
     if ((st = check_run(g, targets[k], "forward"))) return st;
     if (targets[k] > last) last = targets[k];
   }
+  if (g->training && g->plan_mode == DL_PLAN_INFERENCE)
+    return dl_fail(DL_ERR_STATE, "forward: the graph is planned for inference; plan it for training, or set training off");
   for (int32_t i = 0; i <= last; i++) g->nodes[i].mark = 0;
   for (int32_t k = 0; k < count; k++) g->nodes[targets[k]].mark = 1;
   for (int32_t i = last; i >= 0; i--) {
@@ -416,6 +557,7 @@ static int param_learns(const dl_graph *g, const dl_node *n) {
 dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
   dl_status st;
   if ((st = check_run(g, loss, "backward"))) return st;
+  if (g->plan_mode != DL_PLAN_TRAINING) return dl_fail(DL_ERR_STATE, "backward: the graph is planned for inference (no gradients); plan it for training");
   dl_node *l = &g->nodes[loss];
   if (dl_node_numel(g, l) != 1)
     return dl_fail(DL_ERR_SHAPE, "backward: %s is not a scalar", dl_node_label(g, l));
@@ -425,18 +567,29 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
   for (int32_t i = 0; i <= loss; i++) {
     dl_node *n = &g->nodes[i];
     n->needs_grad = 0;
+    n->zeroed = 0;
     if (!n->mark) continue;
     if (n->kind == DL_KIND_PARAM) n->needs_grad = param_learns(g, n);
     else if (n->kind == DL_KIND_INPUT) n->needs_grad = (n->flags & DL_INPUT_REQUIRES_GRAD) != 0;
     else if (n->op != DL_OP_DETACH)
       for (int32_t j = 0; j < n->ninputs; j++) n->needs_grad |= g->nodes[n->inputs[j]].needs_grad;
-    if (n->needs_grad) memset(n->grad, 0, dl_node_numel(g, n) * sizeof(float));
   }
   if (!l->needs_grad) return DL_OK; /* nothing upstream learns */
   l->grad[0] = 1.0f;
+  l->zeroed = 1;
+  /* Gradients share memory (see plan), so each is cleared just before its first writer, the
+   * first of its consumers to run backward, adds into it. */
   for (int32_t i = loss; i >= 0; i--) {
     dl_node *n = &g->nodes[i];
-    if (n->needs_grad && n->kind == DL_KIND_OP) dl_op_table[n->op]->backward(g, n);
+    if (!n->needs_grad || n->kind != DL_KIND_OP) continue;
+    for (int32_t j = 0; j < n->ninputs; j++) {
+      dl_node *x = &g->nodes[n->inputs[j]];
+      if (x->needs_grad && !x->zeroed) {
+        memset(x->grad, 0, (x->kind == DL_KIND_PARAM ? dl_node_sample_numel(x) : dl_node_numel(g, x)) * sizeof(float));
+        x->zeroed = 1;
+      }
+    }
+    dl_op_table[n->op]->backward(g, n);
   }
   return DL_OK;
 }

@@ -10,6 +10,7 @@
 #include "rng.h"
 
 enum { DL_KIND_INPUT, DL_KIND_PARAM, DL_KIND_OP };
+enum { DL_PLAN_NONE, DL_PLAN_TRAINING, DL_PLAN_INFERENCE };
 
 typedef struct dl_node {
   int32_t kind, op;
@@ -20,8 +21,12 @@ typedef struct dl_node {
   int32_t batched;
   int32_t flags, group;
   size_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer */
+  int32_t workspace;        /* set by infer: scratch is used only inside one forward or backward call */
+  int32_t view;             /* set by infer: the value is input 0's value seen in another shape */
+  int32_t keep;             /* inference plans keep its value to the end of forward (named tensors) */
   float *value, *grad, *scratch;
   int32_t needs_grad, mark; /* set per forward/backward walk */
+  int32_t zeroed;           /* backward: this walk has cleared the gradient */
   int32_t pending;          /* forward left state to commit (batch-norm running statistics) */
   char name[DL_NAME_MAX];
 } dl_node;
@@ -33,6 +38,8 @@ struct dl_graph {
   dl_rng rng;
   float *arena; /* activations, gradients and scratch for every op node, planned at max_batch */
   size_t arena_floats;
+  size_t unshared_floats; /* what one buffer per value, gradient and scratch would take */
+  int32_t plan_mode; /* DL_PLAN_TRAINING (values, gradients, scratch) or DL_PLAN_INFERENCE (values only) */
   dl_status run_status; /* set by an op whose data is invalid (a label out of range) */
   /* Training steps that must change nothing when refused set defer_commit: ops then leave
    * state updates pending until dl_graph_commit (or drop them at dl_graph_discard). */

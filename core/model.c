@@ -344,6 +344,7 @@ dl_status dl_model_create(dl_model **out, const char *spec, size_t len) {
   m->input = m->tensors[0].node;
   m->output = m->tensors[m->ntensors - 1].node;
   m->base_nodes = m->g->n;
+  for (int32_t i = 0; i < m->ntensors; i++) m->g->nodes[m->tensors[i].node].keep = 1;
   size_t params = 0;
   for (int32_t i = 0; i < m->g->n; i++)
     if (m->g->nodes[i].kind == DL_KIND_PARAM) params += dl_node_sample_numel(&m->g->nodes[i]);
@@ -377,6 +378,12 @@ dl_status dl_model_plan(dl_model *m, int32_t max_batch) {
   }
   if (tmp) m->aug_tmp = tmp;
   return DL_OK;
+}
+
+dl_status dl_model_plan_inference(dl_model *m, int32_t max_batch) {
+  if (!m) return dl_fail(DL_ERR_ARG, "model_plan_inference: null model");
+  if (m->running) return dl_fail(DL_ERR_STATE, "model is training");
+  return dl_graph_plan_inference(m->g, max_batch);
 }
 
 dl_status dl_model_set_augment(dl_model *m, float shift, float rotate, float noise) {

@@ -204,16 +204,14 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
   if (!(lr >= 0.0f) || !isfinite(lr)) return dl_fail(DL_ERR_ARG, "learning rate %g must be a finite number >= 0", lr);
   dl_graph *g = o->g;
   int adamw = o->type == OPT_ADAMW;
-  /* Check first, so a bad gradient changes nothing; clipping would hide an infinity. A double
-   * sum of float squares is finite exactly when every element is. */
-  double sq = 0.0;
+  /* Check first, so a bad gradient changes nothing; clipping would hide an infinity. */
   for (int32_t j = 0; j < o->nparams; j++) {
     dl_node *n = &g->nodes[o->ids[j]];
-    if (active(n)) sq += sum_squares(n->grad, dl_node_sample_numel(n));
+    if (active(n) && !isfinite(dl_vmaxabs(dl_node_sample_numel(n), n->grad)))
+      return dl_fail(DL_ERR_NUMERIC, "gradient is not finite (NaN or infinity): update skipped, weights kept");
   }
-  if (!isfinite(sq)) return dl_fail(DL_ERR_NUMERIC, "gradient is not finite (NaN or infinity): update skipped, weights kept");
-  sq = 0.0;
-  for (int32_t j = 0; j < o->nparams; j++) { /* penalties, clipping by value, and the norm */
+  double sq = 0.0;
+  for (int32_t j = 0; j < o->nparams; j++) { /* penalties, clipping by value, and the norm when clipping by it */
     dl_node *n = &g->nodes[o->ids[j]];
     if (!active(n)) continue;
     float *w = n->value, *gr = n->grad;
@@ -226,7 +224,7 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
     }
     if (o->clip_value > 0.0f)
       for (size_t i = 0; i < k; i++) gr[i] = gr[i] > o->clip_value ? o->clip_value : gr[i] < -o->clip_value ? -o->clip_value : gr[i];
-    sq += sum_squares(gr, k);
+    if (o->clip_norm > 0.0f) sq += sum_squares(gr, k);
   }
   float scale = 1.0f;
   if (o->clip_norm > 0.0f && sqrt(sq) > o->clip_norm) scale = (float)(o->clip_norm / sqrt(sq));

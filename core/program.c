@@ -321,6 +321,9 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   if ((st = op(pb, what, d->name, name, d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2, in, d->smoothing ? 1 : (t->type == 7 ? 1 : 0),
                t->type == 7 ? (const float[]){1.0f} : &smoothing, &t->node)))
     return st;
+  /* the run loop reads predictions and targets after the step (accuracy): keep them */
+  g->nodes[t->on].keep = 1;
+  if (t->target >= 0) g->nodes[t->target].keep = 1;
   if (t->weight * t->factor != 1.0f || t->warmup) {
     float c = t->weight * t->factor;
     snprintf(name, sizeof name, "%s:%s*w", L->name, t->name);
@@ -818,6 +821,7 @@ dl_status dl_model_run(dl_model *m, const void *const *data, const int32_t *u8, 
   }
   dl_status st = check_slots(m, slots, data, u8, order, reads ? count : 0);
   if (st) return st;
+  if (m->g->plan_mode != DL_PLAN_TRAINING && (st = dl_graph_plan(m->g, m->g->max_batch))) return st; /* from an inference plan */
   m->running = 1;
   int32_t pos = 0;
   float *rec = stats;

@@ -33,6 +33,8 @@ export class Engine {
   readonly raw: WebAssembly.Exports;
   /** Bytes of wasm memory (it grows, never shrinks). */
   memoryBytes(): number;
+  /** Heap bytes allocated and not freed (what a leak changes). */
+  heapBytes(): number;
   /** Every layer, activation, loss, optimizer, schedule and initializer, with their options. */
   readonly catalog: {
     layers: { name: string; doc: string; params: string; options: { name: string; type: string; doc: string; min?: number; max?: number; default?: number | boolean; required?: boolean }[] }[];

@@ -48,7 +48,11 @@ export class Engine {
     }
     return this._catalog;
   }
-  /** Bytes of wasm memory in use (it only grows). */
+  /** Heap bytes allocated and not freed: what a leak changes (memoryBytes only ever grows). */
+  heapBytes() {
+    return this.b.exports.dl_heap_in_use();
+  }
+  /** Bytes of wasm memory reserved (it only grows). */
   memoryBytes() {
     return this.b.memory.buffer.byteLength;
   }
@@ -147,11 +151,22 @@ export class Graph {
     );
   }
 
-  /** Lay out memory for batches of up to maxBatch samples. */
-  plan(maxBatch) {
-    this.b.check(this.b.exports.dl_graph_plan(this.#ptr(), maxBatch));
+  /**
+   * Lay out memory for batches of up to maxBatch samples: for training (forward and backward),
+   * or with {inference: true} for forward passes in evaluation mode only (no gradients).
+   */
+  plan(maxBatch, { inference = false } = {}) {
+    const e = this.b.exports;
+    this.b.check((inference ? e.dl_graph_plan_inference : e.dl_graph_plan)(this.#ptr(), maxBatch));
     this.maxBatch = maxBatch;
     return this;
+  }
+  /** {arenaBytes, unsharedBytes}: the planned arena, and one buffer per value, gradient and scratch. */
+  memory() {
+    const b = this.b;
+    b.check(b.exports.dl_graph_memory(this.#ptr(), b.out, b.out + 8));
+    const [arenaBytes, unsharedBytes] = new Float64Array(b.memory.buffer, b.out, 2);
+    return { arenaBytes, unsharedBytes };
   }
   setBatch(n) {
     this.b.check(this.b.exports.dl_graph_set_batch(this.#ptr(), n));

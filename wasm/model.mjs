@@ -130,12 +130,27 @@ export class Model {
     return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `Total params: ${this.info.params}`].join('\n');
   }
 
-  /** Plan memory for batches of up to n (keeps the weights). */
+  /** Plan memory for training at batches of up to n (keeps the weights). */
   ensureBatch(n) {
-    if (n > this.maxBatch) {
-      this.b.check(this.b.exports.dl_model_plan(this.#live(), n));
-      this.maxBatch = n;
+    if (n > this.maxBatch || this.inferenceOnly) {
+      this.b.check(this.b.exports.dl_model_plan(this.#live(), Math.max(n, this.maxBatch)));
+      this.maxBatch = Math.max(n, this.maxBatch);
+      this.inferenceOnly = false;
     }
+  }
+  /**
+   * Plan memory for evaluation only (run, predict, evaluate) at batches of up to n: no
+   * gradients, and activations share memory. Training plans for training again.
+   */
+  planForInference(n = this.maxBatch) {
+    this.#idle('planForInference');
+    this.b.check(this.b.exports.dl_model_plan_inference(this.ptr, n));
+    this.maxBatch = n;
+    this.inferenceOnly = true;
+  }
+  /** {arenaBytes, unsharedBytes} of the current plan (see Graph.memory). */
+  memory() {
+    return this.graph.memory();
   }
 
   #idle(what) {
@@ -153,6 +168,7 @@ export class Model {
     if (program === null || typeof program !== 'object') throw new DlError('program must be an object {losses, optimizers, steps}', 'arg');
     const b = this.b, bytes = new TextEncoder().encode(JSON.stringify(program));
     b.withBytes(bytes, (p) => b.check(b.exports.dl_model_set_program(this.ptr, p, bytes.length)));
+    this.inferenceOnly = false; // a program is planned for training
     this.#refresh();
     return this;
   }
@@ -668,6 +684,7 @@ export class Model {
     this.#idle('inputGradient');
     this.#ensureFitProgram();
     const n = this.#feed(x);
+    if (this.inferenceOnly) this.ensureBatch(n);
     const g = this.graph, term = this.info.program.losses[0].terms[0], lNode = this.info.program.losses[0].node;
     const t = Float32Array.from(target);
     const per = term.type === 'softmax_ce' ? 1 : this.outputSize;

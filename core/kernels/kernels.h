@@ -47,6 +47,21 @@ DL_KERNEL_PAIR(void, colsum, (int rows, int cols, const float *y, float *s))
 DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m,
                                    float *v, float *w))
 
+/* Transcendentals by one algorithm in both versions (so the pair agrees bit for bit; the tests
+ * check the reference against double precision over a dense grid):
+ * exp: x = n ln2 + r, |r| <= ln2/2, e^r by its Taylor polynomial to r^6, times 2^n built in the
+ * exponent bits; x is clamped to [-87, 88] (no infinities, no subnormals).
+ * tanh: an odd Taylor polynomial below |x| = 0.4; above, (1 - t)/(1 + t) with t = e^(-2|x|).
+ * sigmoid: s = e^(-|x|), then 1/(1 + s) or s/(1 + s) by the sign of x. */
+DL_KERNEL_PAIR(void, vexp, (size_t n, const float *x, float *y))
+DL_KERNEL_PAIR(void, vtanh, (size_t n, const float *x, float *y))
+DL_KERNEL_PAIR(void, vsigmoid, (size_t n, const float *x, float *y))
+/* y = x > 0 ? x : a x;  dx += dy (x > 0 ? 1 : a) */
+DL_KERNEL_PAIR(void, vleaky_relu, (size_t n, float a, const float *x, float *y))
+DL_KERNEL_PAIR(void, vleaky_relu_backward, (size_t n, float a, const float *x, const float *dy, float *dx))
+/* max |x|, or NaN when any x is NaN: a finiteness check in one pass. */
+DL_KERNEL_PAIR(float, vmaxabs, (size_t n, const float *x))
+
 #ifdef __wasm_simd128__
 #define DL_KERNEL_USE(name) dl_##name##_simd
 #else
@@ -70,4 +85,10 @@ DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, flo
 #define dl_bias_rows DL_KERNEL_USE(bias_rows)
 #define dl_colsum DL_KERNEL_USE(colsum)
 #define dl_adam_update DL_KERNEL_USE(adam_update)
+#define dl_vexp DL_KERNEL_USE(vexp)
+#define dl_vtanh DL_KERNEL_USE(vtanh)
+#define dl_vsigmoid DL_KERNEL_USE(vsigmoid)
+#define dl_vleaky_relu DL_KERNEL_USE(vleaky_relu)
+#define dl_vleaky_relu_backward DL_KERNEL_USE(vleaky_relu_backward)
+#define dl_vmaxabs DL_KERNEL_USE(vmaxabs)
 #endif

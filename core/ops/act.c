@@ -53,8 +53,22 @@ static void step_backward(dl_graph *g, dl_node *n) { (void)g, (void)n; }
 #define step_infer unary_infer
 DL_DEFINE_OP(step);
 
-ELEMENTWISE(sigmoid, y = sigmoidf(x), d = y * (1.0f - y))
-ELEMENTWISE(tanh, y = tanhf(x), d = 1.0f - y * y)
+/* Forward by the SIMD kernels (core/kernels/math_*.c); the derivatives from y. */
+#define FROM_Y(name, kernel, D)                                                          \
+  static void name##_forward(dl_graph *g, dl_node *n) {                                \
+    kernel(dl_node_numel(g, n), dl_input(g, n, 0)->value, n->value);                   \
+  }                                                                                    \
+  static void name##_backward(dl_graph *g, dl_node *n) {                               \
+    dl_node *X = dl_input(g, n, 0);                                                    \
+    for (size_t i = 0, k = dl_node_numel(g, n); i < k; i++) {                          \
+      float y = n->value[i];                                                           \
+      X->grad[i] += n->grad[i] * (D);                                                  \
+    }                                                                                  \
+  }                                                                                    \
+  static dl_status name##_infer(dl_graph *g, dl_node *n) { return unary_infer(g, n); } \
+  DL_DEFINE_OP_READS(name, DL_READS_OUTPUT);
+FROM_Y(sigmoid, dl_vsigmoid, y * (1.0f - y))
+FROM_Y(tanh, dl_vtanh, 1.0f - y * y)
 
 static void relu_forward(dl_graph *g, dl_node *n) { dl_vrelu(dl_node_numel(g, n), dl_input(g, n, 0)->value, n->value); }
 static void relu_backward(dl_graph *g, dl_node *n) {
@@ -62,9 +76,17 @@ static void relu_backward(dl_graph *g, dl_node *n) {
   dl_vrelu_backward(dl_node_numel(g, n), x->value, n->grad, x->grad);
 }
 #define relu_infer unary_infer
-DL_DEFINE_OP(relu);
+DL_DEFINE_OP_READS(relu, 1);
 
-ELEMENTWISE(leaky_relu, y = x > 0.0f ? x : f[0] * x, d = x > 0.0f ? 1.0f : f[0])
+static void leaky_relu_forward(dl_graph *g, dl_node *n) {
+  dl_vleaky_relu(dl_node_numel(g, n), n->fattr[0], dl_input(g, n, 0)->value, n->value);
+}
+static void leaky_relu_backward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0);
+  dl_vleaky_relu_backward(dl_node_numel(g, n), n->fattr[0], x->value, n->grad, x->grad);
+}
+#define leaky_relu_infer unary_infer
+DL_DEFINE_OP_READS(leaky_relu, 1);
 ELEMENTWISE(elu, y = x > 0.0f ? x : f[0] * expm1f(x), d = x > 0.0f ? 1.0f : y + f[0])
 ELEMENTWISE(silu, y = x * sigmoidf(f[0] * x), float s = sigmoidf(f[0] * x); d = s + f[0] * x * s * (1.0f - s))
 ELEMENTWISE(softplus, y = (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))), d = sigmoidf(x))
@@ -146,7 +168,7 @@ static void softmax_backward(dl_graph *g, dl_node *n) {
     for (int k = 0; k < K; k++) x->grad[r * K + k] += y[k] * (dy[k] - dot);
   }
 }
-DL_DEFINE_OP(softmax);
+DL_DEFINE_OP_READS(softmax, DL_READS_OUTPUT);
 
 static void log_softmax_forward(dl_graph *g, dl_node *n) {
   int K = n->shape[n->ndim - 1];
@@ -162,4 +184,4 @@ static void log_softmax_backward(dl_graph *g, dl_node *n) {
     for (int k = 0; k < K; k++) x->grad[r * K + k] += dy[k] - expf(y[k]) * s;
   }
 }
-DL_DEFINE_OP(log_softmax);
+DL_DEFINE_OP_READS(log_softmax, DL_READS_OUTPUT);

@@ -65,9 +65,9 @@ static void mul_backward(dl_graph *g, dl_node *n) {
 #define add_infer binary_infer
 #define sub_infer binary_infer
 #define mul_infer binary_infer
-DL_DEFINE_OP(add);
-DL_DEFINE_OP(sub);
-DL_DEFINE_OP(mul);
+DL_DEFINE_OP_READS(add, 0);
+DL_DEFINE_OP_READS(sub, 0);
+DL_DEFINE_OP_READS(mul, 3); /* a and b */
 
 /* ---- y = c x, c = f0 (a constant: weights of loss terms, attention's 1/sqrt(d)) ---- */
 static dl_status scale_infer(dl_graph *g, dl_node *n) {
@@ -81,4 +81,4 @@ static void scale_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0);
   if (x->needs_grad) dl_vaxpy(dl_node_numel(g, n), n->fattr[0], n->grad, x->grad);
 }
-DL_DEFINE_OP(scale);
+DL_DEFINE_OP_READS(scale, 0);

@@ -12,7 +12,7 @@
  * alone make skinny, slow GEMMs) while the workspace stays near CHUNK_FLOATS. */
 #include "ops.h"
 
-#define CHUNK_FLOATS (1u << 21)
+#define CHUNK_FLOATS (1u << 18)
 #define MAX_CHUNK 64
 
 typedef struct {
@@ -106,6 +106,7 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   size_t cols = tr ? (size_t)q.H * q.W : (size_t)q.OH * q.OW;
   size_t rows = tr ? (size_t)(F * KH * KW + q.C) : (size_t)(q.C * KH * KW + F);
   n->scratch_fixed = rows * cols * (size_t)q.chunk;
+  n->workspace = 1; /* columns live only inside one forward or backward call */
   return DL_OK;
 }
 

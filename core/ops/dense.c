@@ -36,4 +36,4 @@ static void dense_backward(dl_graph *g, dl_node *n) {
   if (n->ninputs == 3 && dl_input(g, n, 2)->needs_grad) dl_colsum(rows, M, n->grad, dl_input(g, n, 2)->grad);
 }
 
-DL_DEFINE_OP(dense);
+DL_DEFINE_OP_READS(dense, 3); /* x and W */

@@ -14,7 +14,13 @@ typedef struct dl_op_impl {
   void (*forward)(dl_graph *g, dl_node *n);
   void (*backward)(dl_graph *g, dl_node *n);
   void (*commit)(dl_graph *g, dl_node *n); /* optional: apply state left pending by forward */
+  /* Values its backward reads: bit k for input k, DL_READS_OUTPUT for its own output. The
+   * planner frees every other value once forward no longer needs it. */
+  uint32_t reads;
 } dl_op_impl;
+
+#define DL_READS_OUTPUT (1u << 16)
+#define DL_READS_ALL 0xFFFFFFFFu
 
 enum {
 #define DL_OP(ID, name, family, nin) DL_OP_##ID,
@@ -46,7 +52,10 @@ int dl_same_shape(const dl_node *a, const dl_node *b);
 /* "3x28x28" (per sample for batched nodes). */
 const char *dl_shape_str(const dl_node *n, char *buf, size_t len);
 
-#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL}
+#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, DL_READS_ALL}
+/* An op whose backward reads only the values in `reads` (see dl_op_impl). */
+#define DL_DEFINE_OP_READS(name, reads_) \
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, (reads_)}
 #define DL_DEFINE_OP_COMMIT(name) \
-  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, name##_commit}
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, name##_commit, DL_READS_ALL}
 #endif

@@ -32,7 +32,7 @@ static void dropout_backward(dl_graph *g, dl_node *n) {
   }
   for (size_t i = 0; i < k; i++) x->grad[i] += n->grad[i] * n->scratch[i];
 }
-DL_DEFINE_OP(dropout);
+DL_DEFINE_OP_READS(dropout, 0); /* the mask is in scratch */
 
 /* ---- the reparameterization trick: z = mu + e^(logvar/2) eps, eps ~ N(0, 1) ----
  * Gradients reach mu and logvar because eps, not z, is the random part. In eval z = mu. */

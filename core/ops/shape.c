@@ -17,6 +17,7 @@ static dl_status reshape_infer(dl_graph *g, dl_node *n) {
     k *= (size_t)d;
   }
   n->batched = x->batched;
+  n->view = 1;
   if (k != dl_node_sample_numel(x)) {
     char s[64];
     return OP_FAIL(g, n, DL_ERR_SHAPE, "cannot reshape %s (%zu values) to %zu values", dl_shape_str(x, s, sizeof s),
@@ -24,14 +25,16 @@ static dl_status reshape_infer(dl_graph *g, dl_node *n) {
   }
   return DL_OK;
 }
+/* A view: the plan gives it its input's memory, so there is nothing to copy. */
 static void reshape_forward(dl_graph *g, dl_node *n) {
-  memcpy(n->value, dl_input(g, n, 0)->value, dl_node_numel(g, n) * sizeof(float));
+  const float *x = dl_input(g, n, 0)->value;
+  if (n->value != x) memcpy(n->value, x, dl_node_numel(g, n) * sizeof(float));
 }
 static void reshape_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0);
   if (x->needs_grad) dl_vadd(dl_node_numel(g, n), x->grad, n->grad, x->grad);
 }
-DL_DEFINE_OP(reshape);
+DL_DEFINE_OP_READS(reshape, 0);
 
 /* Copy geometry: `outer` blocks (all dims before the axis, batch included), each of `inner`
  * floats per input (the axis and the dims after it). */
@@ -86,7 +89,7 @@ static void concat_backward(dl_graph *g, dl_node *n) {
     off += inner;
   }
 }
-DL_DEFINE_OP(concat);
+DL_DEFINE_OP_READS(concat, 0);
 
 static dl_status slice_infer(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0);
@@ -116,13 +119,14 @@ static void slice_backward(dl_graph *g, dl_node *n) {
     for (size_t o = 0; o < outer; o++)
       dl_vadd(out_row, x->grad + o * in_row + off, n->grad + o * out_row, x->grad + o * in_row + off);
 }
-DL_DEFINE_OP(slice);
+DL_DEFINE_OP_READS(slice, 0);
 
 /* The value passes; the gradient stops (the graph never marks a detach output as needing one). */
 static dl_status detach_infer(dl_graph *g, dl_node *n) {
   dl_shape_like(n, dl_input(g, n, 0));
+  n->view = 1;
   return DL_OK;
 }
 #define detach_forward reshape_forward
 static void detach_backward(dl_graph *g, dl_node *n) { (void)g, (void)n; }
-DL_DEFINE_OP(detach);
+DL_DEFINE_OP_READS(detach, 0);

@@ -180,3 +180,59 @@ test('maxpool, maxpool_backward and avgpool equal their references bit for bit',
     assertClose('maxpool_backward', b.simd.out, b.ref.out, 0, `${H}x${W}`);
   }
 });
+
+// A dense grid over the range that matters, plus the edges: zeros, tiny, huge, infinities, NaN.
+function grid() {
+  const v = [];
+  for (let x = -20; x <= 20; x += 1 / 256) v.push(x);
+  v.push(0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 88, 100, -87, -100, 3e38, -3e38, Infinity, -Infinity, NaN);
+  return Float32Array.from(v);
+}
+
+for (const [name, exact] of [['vexp', Math.exp], ['vtanh', Math.tanh], ['vsigmoid', (x) => 1 / (1 + Math.exp(-x))]]) {
+  test(`${name}_simd equals ${name}_ref bit for bit over a dense grid, and the reference is within 4 ulp-ish of double precision`, () => {
+    const x = grid(), n = x.length;
+    const r = runPair(name, [n, n], [x, new Float32Array(n)], (f, px, py) => f(n, px, py), 1);
+    assertClose(name, r.simd.out, r.ref.out, 0, `grid of ${n}`);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const xi = x[i], got = r.ref.out[i];
+      if (Number.isNaN(xi)) {
+        assert.ok(Number.isNaN(got), `${name}(NaN) is NaN`);
+        continue;
+      }
+      // exp clamps its argument to [-87, 88]: no infinities and no subnormals, by design
+      const want = name === 'vexp' ? Math.exp(Math.min(88, Math.max(-87, xi))) : exact(xi);
+      if (name !== 'vexp' && Math.abs(want) < 1e-37) continue; // sigmoid far below 0: clamped as exp
+      const err = Math.abs(got - want) / Math.max(Math.abs(want), 1e-30);
+      worst = Math.max(worst, err);
+      assert.ok(err < 5e-7, `${name}(${xi}) = ${got}, want ${want} (relative error ${err})`);
+    }
+    for (const size of SIZES) { // edge sizes, unaligned, in place
+      const xs = randomFloats(size, size, -10, 10);
+      const p = runPair(name, [size], [xs], (f, px) => f(size, px, px), 0);
+      assertClose(name, p.simd.out, p.ref.out, 0, `in place n=${size}`);
+    }
+  });
+}
+
+test('vleaky_relu, its backward and vmaxabs equal their references, including -0 and NaN', () => {
+  for (const n of SIZES) {
+    const x = randomFloats(n, 9 * n);
+    if (n > 3) (x[0] = -0), (x[1] = NaN), (x[2] = 0);
+    const dy = randomFloats(n, 9 * n + 1), dx = randomFloats(n, 9 * n + 2);
+    const f = runPair('vleaky_relu', [n, n], [x, new Float32Array(n)], (fn, px, py) => fn(n, 0.2, px, py), 1);
+    assertClose('vleaky_relu', f.simd.out, f.ref.out, 0, `n=${n}`);
+    const b = runPair('vleaky_relu_backward', [n, n, n], [x, dy, dx], (fn, px, pdy, pdx) => fn(n, 0.2, px, pdy, pdx), 2);
+    assertClose('vleaky_relu_backward', b.simd.out, b.ref.out, 0, `n=${n}`);
+    const clean = randomFloats(n, 11 * n, -5, 5);
+    const m = runPair('vmaxabs', [n], [clean], (fn, px) => fn(n, px), 0);
+    assert.equal(m.simd.ret, m.ref.ret, `vmaxabs n=${n}`);
+    for (const bad of [NaN, Infinity]) {
+      const at = n - 1, withBad = clean.slice();
+      withBad[at] = bad;
+      const mb = runPair('vmaxabs', [n], [withBad], (fn, px) => fn(n, px), 0);
+      assert.ok(!Number.isFinite(mb.simd.ret) && !Number.isFinite(mb.ref.ret), `vmaxabs with ${bad} at ${at} of ${n}`);
+    }
+  }
+});

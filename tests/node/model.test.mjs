@@ -257,17 +257,22 @@ test('every layer type builds and trains a step: residual, batch and layer norm,
   m.dispose();
 });
 
-test('1,000 create/train-one-batch/dispose cycles leave the wasm heap size unchanged', async () => {
+test('1,000 create/train-one-batch/dispose cycles leave the heap in use unchanged, and a deliberate leak is seen', async () => {
   const data = subset(32);
-  const cycle = async () => {
+  const cycle = async (leak) => {
     const m = dl.model(MLP);
     await m.fit(data, { epochs: 1, batchSize: 32 });
     m.dispose();
+    if (leak) dl.raw.dl_alloc(64); // never freed
   };
-  for (let i = 0; i < 20; i++) await cycle();
-  const before = dl.memoryBytes();
-  for (let i = 0; i < 1000; i++) await cycle();
-  assert.equal(dl.memoryBytes(), before);
+  for (let i = 0; i < 20; i++) await cycle(false);
+  const before = dl.heapBytes();
+  assert.ok(before > 0, 'the allocator reports its use');
+  for (let i = 0; i < 1000; i++) await cycle(false);
+  assert.equal(dl.heapBytes(), before);
+  // the same measurement catches a leak of 64 bytes per cycle
+  for (let i = 0; i < 100; i++) await cycle(true);
+  assert.ok(dl.heapBytes() >= before + 6400, `a leak of 6,400 bytes shows: ${dl.heapBytes() - before}`);
 });
 
 test('a model predicts one sample alone exactly as it does inside a batch', async () => {
