@@ -101,7 +101,7 @@ fail:
 static const struct optim_option {
   const char *key, *alias;
   size_t offset;
-  float lo, hi;
+  double lo, hi;
   int lo_open, hi_open;
   const char *doc;
 } optim_options[] = {
@@ -113,8 +113,8 @@ static const struct optim_option {
     {"weightDecay", "weight_decay", offsetof(dl_optim, weight_decay), 0, 1, 0, 0, "decoupled for adamw (0.01), else added to the gradient (0)"},
     {"l1", "l1", offsetof(dl_optim, l1), 0, 1, 0, 0, "penalty l1 sum|w| on weights (0)"},
     {"l2", "l2", offsetof(dl_optim, l2), 0, 1, 0, 0, "penalty l2 sum w^2 on weights (0)"},
-    {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30f, 0, 0, "clip the global gradient norm to this (0: off)"},
-    {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30f, 0, 0, "clip each gradient into [-v, v] (0: off)"},
+    {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30, 0, 0, "clip the global gradient norm to this (0: off)"},
+    {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30, 0, 0, "clip each gradient into [-v, v] (0: off)"},
 };
 #define OPTIM_NOPTIONS ((int)(sizeof optim_options / sizeof optim_options[0]))
 
@@ -143,8 +143,8 @@ int dl_optim_find(const char *type) {
 }
 
 /* The rate a program uses when it names none: Keras's defaults. */
-static const float default_lr[OPT_COUNT] = {0.01f, 0.01f, 0.01f, 0.001f, 0.01f, 0.001f, 0.001f};
-float dl_optim_default_lr(int type) { return type >= 0 && type < OPT_COUNT ? default_lr[type] : 0.0f; }
+static const double default_lr[OPT_COUNT] = {0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.001};
+float dl_optim_default_lr(int type) { return type >= 0 && type < OPT_COUNT ? (float)default_lr[type] : 0.0f; }
 
 void dl_optim_catalog(dl_text *t) {
   dl_put(t, "[");

@@ -1,6 +1,11 @@
 // docs.test.mjs: every ```js block in docs/api.md runs as written (with `dlplay` mapped to
-// wasm/), so the API docs cannot drift from the API.
+// wasm/), and prints what the doc says it prints, so the API docs cannot drift from the API.
+//
+// A line `console.log(...); // → text` states its output: what the call prints (util.format)
+// must equal `text`, ignoring spaces, where `...` stands for anything. Every console.log in the
+// doc states its output, except those inside callbacks marked `// (per epoch)`.
 import { test } from 'node:test';
+import { format } from 'node:util';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 
 const root = new URL('../../', import.meta.url);
@@ -18,19 +23,37 @@ test('docs/api.md has runnable examples', () => {
 
 const dir = new URL('build/doc-snippets/', root);
 await mkdir(dir, { recursive: true });
+const squash = (t) => t.replace(/\s+/g, '');
+const pattern = (expected) => new RegExp(`^${squash(expected).split('...').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+
 blocks.forEach(({ code, section }, i) => {
-  test(`docs/api.md example ${i + 1} (${section}) runs as written`, async () => {
-    const source = code
+  test(`docs/api.md example ${i + 1} (${section}) runs as written and prints what it says`, async () => {
+    const lines = code.split('\n');
+    const expected = new Map(); // line -> stated output
+    lines.forEach((l, k) => {
+      if (!l.includes('console.log(')) return;
+      const m = /\/\/ → (.*)$/.exec(l);
+      if (m) expected.set(k, m[1].trim());
+      else if (!l.includes('// (per epoch)')) throw new Error(`example ${i + 1}, line ${k + 1}: console.log without a stated output (// → ...)`);
+    });
+    const source = lines
+      .map((l, k) => l.replace(/console\.log\(/g, `__docLog(${k}, `))
+      .join('\n')
       .replace(/from '(dlplay(?:\/[\w-]+)?)'/g, (_, m) => `from '${new URL(modules[m], root).href}'`)
       .replace(/'web\/data\//g, `'${new URL('web/data/', root).pathname}`);
     const file = new URL(`example${i + 1}.mjs`, dir);
     await writeFile(file, source);
-    const log = console.log;
-    console.log = () => {}; // the examples print; the test only needs them to run
+    const printed = new Map();
+    globalThis.__docLog = (k, ...args) => printed.set(k, format(...args));
     try {
       await import(file.href);
     } finally {
-      console.log = log;
+      delete globalThis.__docLog;
+    }
+    for (const [k, want] of expected) {
+      const got = printed.get(k);
+      if (got === undefined) throw new Error(`example ${i + 1}, line ${k + 1}: nothing printed, the doc says ${want}`);
+      if (!pattern(want).test(squash(got))) throw new Error(`example ${i + 1}, line ${k + 1}: printed\n  ${got}\nthe doc says\n  ${want}`);
     }
   });
 });
