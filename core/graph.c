@@ -577,19 +577,23 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
   if (!l->needs_grad) return DL_OK; /* nothing upstream learns */
   l->grad[0] = 1.0f;
   l->zeroed = 1;
-  /* Gradients share memory (see plan), so each is cleared just before its first writer, the
-   * first of its consumers to run backward, adds into it. */
+  /* Gradients share memory (see plan), so each starts at its first writer, the first of its
+   * consumers to run backward: an op that assigns writes it (no clearing), others get it cleared
+   * and add into it. */
   for (int32_t i = loss; i >= 0; i--) {
     dl_node *n = &g->nodes[i];
     if (!n->needs_grad || n->kind != DL_KIND_OP) continue;
+    const dl_op_impl *op = dl_op_table[n->op];
     for (int32_t j = 0; j < n->ninputs; j++) {
       dl_node *x = &g->nodes[n->inputs[j]];
-      if (x->needs_grad && !x->zeroed) {
-        memset(x->grad, 0, (x->kind == DL_KIND_PARAM ? dl_node_sample_numel(x) : dl_node_numel(g, x)) * sizeof(float));
-        x->zeroed = 1;
-      }
+      if (!x->needs_grad || x->zeroed) continue;
+      x->zeroed = 1;
+      int twice = 0; /* an input used twice by this op: the second use must add */
+      for (int32_t k = 0; k < j; k++) twice |= n->inputs[k] == n->inputs[j];
+      if (op->assigns && !twice) x->fresh = 1;
+      else memset(x->grad, 0, (x->kind == DL_KIND_PARAM ? dl_node_sample_numel(x) : dl_node_numel(g, x)) * sizeof(float));
     }
-    dl_op_table[n->op]->backward(g, n);
+    op->backward(g, n);
   }
   return DL_OK;
 }

@@ -26,7 +26,8 @@ typedef struct dl_node {
   int32_t keep;             /* inference plans keep its value to the end of forward (named tensors) */
   float *value, *grad, *scratch;
   int32_t needs_grad, mark; /* set per forward/backward walk */
-  int32_t zeroed;           /* backward: this walk has cleared the gradient */
+  int32_t zeroed;           /* backward: this walk has started the gradient */
+  int32_t fresh;            /* backward: the next contribution assigns instead of adding (see ops.h) */
   int32_t pending;          /* forward left state to commit (batch-norm running statistics) */
   char name[DL_NAME_MAX];
 } dl_node;

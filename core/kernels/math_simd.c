@@ -93,8 +93,15 @@ void dl_vleaky_relu_backward_simd(size_t n, float a, const float *x, const float
 
 /* f32x4.max propagates NaN, so one NaN anywhere makes the result NaN. */
 float dl_vmaxabs_simd(size_t n, const float *x) {
-  v128_t m = SPLAT(0.0f);
+  v128_t m = SPLAT(0.0f), m1 = m, m2 = m, m3 = m; /* four chains: max has latency */
   size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    m = wasm_f32x4_max(m, wasm_f32x4_abs(wasm_v128_load(x + i)));
+    m1 = wasm_f32x4_max(m1, wasm_f32x4_abs(wasm_v128_load(x + i + 4)));
+    m2 = wasm_f32x4_max(m2, wasm_f32x4_abs(wasm_v128_load(x + i + 8)));
+    m3 = wasm_f32x4_max(m3, wasm_f32x4_abs(wasm_v128_load(x + i + 12)));
+  }
+  m = wasm_f32x4_max(wasm_f32x4_max(m, m1), wasm_f32x4_max(m2, m3));
   for (; i + 4 <= n; i += 4) m = wasm_f32x4_max(m, wasm_f32x4_abs(wasm_v128_load(x + i)));
   float r = wasm_f32x4_extract_lane(m, 0);
   for (int k = 1; k < 4; k++) {

@@ -41,9 +41,15 @@ static void add_sub_backward(dl_graph *g, dl_node *n, float sign) {
   dl_node *a = dl_input(g, n, 0), *b = dl_input(g, n, 1);
   size_t outer, inner;
   split(g, n, &outer, &inner);
-  if (a->needs_grad) dl_vadd(outer * inner, a->grad, n->grad, a->grad);
-  if (b->needs_grad)
-    for (size_t o = 0; o < outer; o++) dl_vaxpy(inner, sign, n->grad + o * inner, b->grad);
+  if (a->needs_grad) {
+    if (dl_grad_beta(a) == 0.0f) memcpy(a->grad, n->grad, outer * inner * sizeof(float));
+    else dl_vadd(outer * inner, a->grad, n->grad, a->grad);
+  }
+  if (b->needs_grad) {
+    if (dl_grad_beta(b) == 0.0f) dl_vscale(inner, sign, n->grad, b->grad);
+    else dl_vaxpy(inner, sign, n->grad, b->grad);
+    for (size_t o = 1; o < outer; o++) dl_vaxpy(inner, sign, n->grad + o * inner, b->grad);
+  }
 }
 static void add_backward(dl_graph *g, dl_node *n) { add_sub_backward(g, n, 1.0f); }
 static void sub_backward(dl_graph *g, dl_node *n) { add_sub_backward(g, n, -1.0f); }
@@ -65,8 +71,8 @@ static void mul_backward(dl_graph *g, dl_node *n) {
 #define add_infer binary_infer
 #define sub_infer binary_infer
 #define mul_infer binary_infer
-DL_DEFINE_OP_READS(add, 0);
-DL_DEFINE_OP_READS(sub, 0);
+DL_DEFINE_OP_ASSIGNS(add, 0);
+DL_DEFINE_OP_ASSIGNS(sub, 0);
 DL_DEFINE_OP_READS(mul, 3); /* a and b */
 
 /* ---- y = c x, c = f0 (a constant: weights of loss terms, attention's 1/sqrt(d)) ---- */
@@ -79,6 +85,8 @@ static void scale_forward(dl_graph *g, dl_node *n) {
 }
 static void scale_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0);
-  if (x->needs_grad) dl_vaxpy(dl_node_numel(g, n), n->fattr[0], n->grad, x->grad);
+  if (!x->needs_grad) return;
+  if (dl_grad_beta(x) == 0.0f) dl_vscale(dl_node_numel(g, n), n->fattr[0], n->grad, x->grad);
+  else dl_vaxpy(dl_node_numel(g, n), n->fattr[0], n->grad, x->grad);
 }
-DL_DEFINE_OP_READS(scale, 0);
+DL_DEFINE_OP_ASSIGNS(scale, 0);

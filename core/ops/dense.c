@@ -31,9 +31,13 @@ static void dense_forward(dl_graph *g, dl_node *n) {
 static void dense_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
   int rows = dl_node_rows(g, n), D = w->shape[0], M = w->shape[1];
-  if (x->needs_grad) dl_gemm(0, 1, rows, D, M, n->grad, M, w->value, M, 1.0f, x->grad, D); /* dx += dy W^T */
-  if (w->needs_grad) dl_gemm(1, 0, D, M, rows, x->value, D, n->grad, M, 1.0f, w->grad, M); /* dW += x^T dy */
-  if (n->ninputs == 3 && dl_input(g, n, 2)->needs_grad) dl_colsum(rows, M, n->grad, dl_input(g, n, 2)->grad);
+  if (x->needs_grad) dl_gemm(0, 1, rows, D, M, n->grad, M, w->value, M, dl_grad_beta(x), x->grad, D); /* dx (+)= dy W^T */
+  if (w->needs_grad) dl_gemm(1, 0, D, M, rows, x->value, D, n->grad, M, dl_grad_beta(w), w->grad, M); /* dW (+)= x^T dy */
+  if (n->ninputs == 3 && dl_input(g, n, 2)->needs_grad) {
+    dl_node *b = dl_input(g, n, 2);
+    if (dl_grad_beta(b) == 0.0f) memset(b->grad, 0, (size_t)M * sizeof(float));
+    dl_colsum(rows, M, n->grad, b->grad);
+  }
 }
 
-DL_DEFINE_OP_READS(dense, 3); /* x and W */
+DL_DEFINE_OP_ASSIGNS(dense, 3); /* reads x and W */

@@ -17,7 +17,18 @@ typedef struct dl_op_impl {
   /* Values its backward reads: bit k for input k, DL_READS_OUTPUT for its own output. The
    * planner frees every other value once forward no longer needs it. */
   uint32_t reads;
+  /* Its backward honours `fresh` inputs (dl_grad_beta): their gradient is written, not added
+   * to, so the graph need not clear it first. Other ops get cleared gradients. */
+  int32_t assigns;
 } dl_op_impl;
+
+/* For an op whose backward assigns: 0 when this is the gradient's first contribution (write
+ * it), 1 when earlier ones must be kept (add to it). */
+static inline float dl_grad_beta(dl_node *x) {
+  if (!x->fresh) return 1.0f;
+  x->fresh = 0;
+  return 0.0f;
+}
 
 #define DL_READS_OUTPUT (1u << 16)
 #define DL_READS_ALL 0xFFFFFFFFu
@@ -52,10 +63,13 @@ int dl_same_shape(const dl_node *a, const dl_node *b);
 /* "3x28x28" (per sample for batched nodes). */
 const char *dl_shape_str(const dl_node *n, char *buf, size_t len);
 
-#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, DL_READS_ALL}
+#define DL_DEFINE_OP(name) const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, DL_READS_ALL, 0}
 /* An op whose backward reads only the values in `reads` (see dl_op_impl). */
 #define DL_DEFINE_OP_READS(name, reads_) \
-  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, (reads_)}
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, (reads_), 0}
+/* ... and assigns its inputs' first gradient contributions. */
+#define DL_DEFINE_OP_ASSIGNS(name, reads_) \
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, NULL, (reads_), 1}
 #define DL_DEFINE_OP_COMMIT(name) \
-  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, name##_commit, DL_READS_ALL}
+  const dl_op_impl dl_op_##name = {name##_infer, name##_forward, name##_backward, name##_commit, DL_READS_ALL, 0}
 #endif

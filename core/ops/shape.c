@@ -32,9 +32,11 @@ static void reshape_forward(dl_graph *g, dl_node *n) {
 }
 static void reshape_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0);
-  if (x->needs_grad) dl_vadd(dl_node_numel(g, n), x->grad, n->grad, x->grad);
+  if (!x->needs_grad) return;
+  if (dl_grad_beta(x) == 0.0f) memcpy(x->grad, n->grad, dl_node_numel(g, n) * sizeof(float));
+  else dl_vadd(dl_node_numel(g, n), x->grad, n->grad, x->grad);
 }
-DL_DEFINE_OP_READS(reshape, 0);
+DL_DEFINE_OP_ASSIGNS(reshape, 0);
 
 /* Copy geometry: `outer` blocks (all dims before the axis, batch included), each of `inner`
  * floats per input (the axis and the dims after it). */
