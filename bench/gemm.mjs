@@ -34,10 +34,10 @@ function dlGemm(engine, impl, M, K, N) {
   const mem = new Float32Array(e.memory.buffer);
   for (let i = 0; i < M * K; i++) mem[a / 4 + i] = Math.random() - 0.5;
   for (let i = 0; i < K * N; i++) mem[b / 4 + i] = Math.random() - 0.5;
-  const fn = e[`dl_gemm_${impl}`];
+  const fn = e[`dl_gemm_${impl}`], ws = e.dl_alloc(Math.max(1, e.dl_gemm_workspace(M, N, K)) * 4);
   const slow = impl === 'ref' && M * N * K > 3e7; // the scalar reference: one short round is enough
-  const ms = bestMs(() => fn(0, 0, M, N, K, a, K, b, N, 0, c, N), slow ? { rounds: 1, minMs: 0, warmup: 0 } : {});
-  e.dl_free(a), e.dl_free(b), e.dl_free(c);
+  const ms = bestMs(() => fn(0, 0, M, N, K, a, K, b, N, 0, c, N, ws), slow ? { rounds: 1, minMs: 0, warmup: 0 } : {});
+  e.dl_free(a), e.dl_free(b), e.dl_free(c), e.dl_free(ws);
   return (2 * M * N * K) / ms / 1e6;
 }
 

@@ -8,8 +8,8 @@
  * largest tile V8's x64 register allocator keeps out of memory: measured in Node 20 on this
  * machine, 4x8 reaches ~49 GFLOPS at N = 512 against ~29 for 5x8 and ~27 for 6x8, which spill
  * (build with -DMR=5 to compare). Edge tiles are computed on zero-padded panels
- * into a small buffer and copied out. The pack buffers are static: the only mutable state in
- * the kernels, safe because the core is single-threaded per module instance. */
+ * into a small buffer and copied out. The pack buffers are the caller's workspace (from its
+ * memory plan), so the kernels keep no state and each thread could have its own. */
 #include "kernels.h"
 
 #ifdef __wasm_simd128__
@@ -21,14 +21,12 @@
 #define NR 8
 #define KC 256
 #define MC 128 /* multiple of MR; MC x KC floats of A stay in L2 */
-#define NC 2048
+#define NC 1024
 
-static float pack_a_buf[MC * KC] __attribute__((aligned(16)));
-static float pack_b_buf[KC * NC] __attribute__((aligned(16)));
+static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
 /* packed[p][k][r] = op(A)[i0 + p*MR + r, k0 + k], zero past M */
-static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int M) {
-  float *dst = pack_a_buf;
+static void pack_a(float *dst, int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int M) {
   for (int p = 0; p < mc; p += MR)
     for (int k = 0; k < kc; k++)
       for (int r = 0; r < MR; r++) {
@@ -38,8 +36,7 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
 }
 
 /* packed[p][k][j] = op(B)[k0 + k, j0 + p*NR + j], zero past N */
-static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, int N) {
-  float *dst = pack_b_buf;
+static void pack_b(float *dst, int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, int N) {
   for (int p = 0; p < nc; p += NR) {
     int j = j0 + p;
     if (!tb && j + NR <= N) { /* the common case: two straight vector copies per row */
@@ -85,8 +82,13 @@ static void microkernel(int kc, const float *a, const float *b, float beta, floa
   }
 }
 
+size_t dl_gemm_workspace(int M, int N, int K) {
+  int mc = round_up(M < MC ? M : MC, MR), kc = K < KC ? K : KC, nc = round_up(N < NC ? N : NC, NR);
+  return (size_t)(mc > 0 ? mc : 0) * (kc > 0 ? kc : 0) + (size_t)(kc > 0 ? kc : 0) * (nc > 0 ? nc : 0);
+}
+
 void dl_gemm_simd(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
-                  float *C, int ldc) {
+                  float *C, int ldc, float *ws) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { /* C = beta C */
     for (int i = 0; i < M; i++)
@@ -94,15 +96,17 @@ void dl_gemm_simd(int ta, int tb, int M, int N, int K, const float *A, int lda, 
     return;
   }
   float edge[MR * NR] __attribute__((aligned(16)));
+  /* A's panels first, then B's: sized as dl_gemm_workspace says */
+  float *pack_a_buf = ws, *pack_b_buf = ws + (size_t)round_up(M < MC ? M : MC, MR) * (K < KC ? K : KC);
   for (int j0 = 0; j0 < N; j0 += NC) {
     int nc = N - j0 < NC ? N - j0 : NC;
     for (int k0 = 0; k0 < K; k0 += KC) {
       int kc = K - k0 < KC ? K - k0 : KC;
       float bk = k0 == 0 ? beta : 1.0f; /* later K slices accumulate onto the first */
-      pack_b(tb, B, ldb, k0, kc, j0, nc, N);
+      pack_b(pack_b_buf, tb, B, ldb, k0, kc, j0, nc, N);
       for (int i0 = 0; i0 < M; i0 += MC) {
         int mc = M - i0 < MC ? M - i0 : MC;
-        pack_a(ta, A, lda, i0, mc, k0, kc, M);
+        pack_a(pack_a_buf, ta, A, lda, i0, mc, k0, kc, M);
         for (int jp = 0; jp < nc; jp += NR) {
           int nr = nc - jp < NR ? nc - jp : NR;
           const float *bp = pack_b_buf + (size_t)jp * kc;
@@ -128,8 +132,12 @@ void dl_gemm_simd(int ta, int tb, int M, int N, int K, const float *A, int lda, 
 }
 
 #else
+size_t dl_gemm_workspace(int M, int N, int K) {
+  (void)M, (void)N, (void)K;
+  return 0;
+}
 void dl_gemm_simd(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
-                  float *C, int ldc) {
-  dl_gemm_ref(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+                  float *C, int ldc, float *ws) {
+  dl_gemm_ref(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, ws);
 }
 #endif

@@ -9,9 +9,12 @@
 
 #define DL_KERNEL_PAIR(ret, name, args) ret dl_##name##_ref args; ret dl_##name##_simd args;
 
-/* C[M,N] = op(A)[M,K] op(B)[K,N] + beta C; op(A) = A^T when ta (A stored K x M). beta = 0 never reads C. */
+/* C[M,N] = op(A)[M,K] op(B)[K,N] + beta C; op(A) = A^T when ta (A stored K x M). beta = 0 never reads C.
+ * ws: dl_gemm_workspace(M, N, K) floats, 16-byte aligned, for packing (the reference ignores it):
+ * the caller's plan owns it, so the kernels hold no state of their own. */
 DL_KERNEL_PAIR(void, gemm, (int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                            float beta, float *C, int ldc))
+                            float beta, float *C, int ldc, float *ws))
+size_t dl_gemm_workspace(int M, int N, int K);
 /* Unfold one image x[C,H,W] into col[C*KH*KW, OH*OW] (row stride ldcol), zero outside the image:
  * col[(c*KH + i)*KW + j, oh*OW + ow] = x[c, oh*sh - pt + i, ow*sw - pl + j]. */
 DL_KERNEL_PAIR(void, im2col, (const float *x, int C, int H, int W, int KH, int KW, int sh, int sw, int pt, int pl,

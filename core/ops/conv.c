@@ -59,6 +59,20 @@ static void geometry(dl_graph *g, dl_node *n, conv_geom *q) {
   }
 }
 
+/* Scratch layout: the columns (and the gathered dy or x) for one chunk, then GEMM's packing. */
+static size_t columns(const conv_geom *q, int tr) {
+  size_t cols = tr ? (size_t)q->H * q->W : (size_t)q->OH * q->OW;
+  size_t rows = tr ? (size_t)(q->F * q->KH * q->KW + q->C) : (size_t)(q->C * q->KH * q->KW + q->F);
+  return rows * cols * (size_t)q->chunk;
+}
+static size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+/* The three products of a chunk (forward, dW, dx), at the widest chunk. */
+static size_t conv_gemm_workspace(const conv_geom *q, int tr) {
+  int KK = q->KH * q->KW, ld = q->chunk * (tr ? q->H * q->W : q->OH * q->OW);
+  if (tr) return max3(dl_gemm_workspace(q->F * KK, ld, q->C), dl_gemm_workspace(q->C, q->F * KK, ld), dl_gemm_workspace(q->C, ld, q->F * KK));
+  return max3(dl_gemm_workspace(q->F, ld, q->C * KK), dl_gemm_workspace(q->F, q->C * KK, ld), dl_gemm_workspace(q->C * KK, ld, q->F));
+}
+
 static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
   int *a = n->iattr, tr = n->op == DL_OP_CONV2D_T;
@@ -103,10 +117,8 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (q.OH < 1 || q.OW < 1) return OP_FAIL(g, n, DL_ERR_SHAPE, "output would be %dx%d", q.OH, q.OW);
   n->ndim = 4, n->batched = 1;
   n->shape[0] = 1, n->shape[1] = F, n->shape[2] = q.OH, n->shape[3] = q.OW;
-  size_t cols = tr ? (size_t)q.H * q.W : (size_t)q.OH * q.OW;
-  size_t rows = tr ? (size_t)(F * KH * KW + q.C) : (size_t)(q.C * KH * KW + F);
-  n->scratch_fixed = rows * cols * (size_t)q.chunk;
-  n->workspace = 1; /* columns live only inside one forward or backward call */
+  n->scratch_fixed = columns(&q, tr) + conv_gemm_workspace(&q, tr);
+  n->workspace = 1; /* columns and GEMM's packing live only inside one forward or backward call */
   return DL_OK;
 }
 
@@ -124,7 +136,7 @@ static void conv2d_forward(dl_graph *g, dl_node *n) {
     float *col = n->scratch, *tmp = col + (size_t)CKK * ld;
     for (int s = 0; s < cn; s++)
       dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
-    dl_gemm(0, 0, q.F, ld, CKK, w->value, CKK, col, ld, 0.0f, tmp, ld);
+    dl_gemm(0, 0, q.F, ld, CKK, w->value, CKK, col, ld, 0.0f, tmp, ld, n->scratch + columns(&q, 0));
     for (int s = 0; s < cn; s++)
       for (int f = 0; f < q.F; f++) {
         float *y = n->value + (s0 + s) * ys + (size_t)f * P;
@@ -151,10 +163,10 @@ static void conv2d_backward(dl_graph *g, dl_node *n) {
     if (w->needs_grad) {
       for (int s = 0; s < cn; s++)
         dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
-      dl_gemm(0, 1, q.F, CKK, ld, dyc, ld, col, ld, 1.0f, w->grad, CKK);
+      dl_gemm(0, 1, q.F, CKK, ld, dyc, ld, col, ld, 1.0f, w->grad, CKK, n->scratch + columns(&q, 0));
     }
     if (x->needs_grad) {
-      dl_gemm(1, 0, CKK, ld, q.F, w->value, CKK, dyc, ld, 0.0f, col, ld);
+      dl_gemm(1, 0, CKK, ld, q.F, w->value, CKK, dyc, ld, 0.0f, col, ld, n->scratch + columns(&q, 0));
       for (int s = 0; s < cn; s++)
         dl_col2im(col + s * P, ld, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW,
                   x->grad + (s0 + s) * xs);
@@ -183,7 +195,7 @@ static void conv2d_transpose_forward(dl_graph *g, dl_node *n) {
     int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
     float *col = n->scratch, *xc = col + (size_t)FKK * ld;
     gather(xc, x->value + s0 * xs, cn, q.C, P, xs);
-    dl_gemm(1, 0, FKK, ld, q.C, w->value, FKK, xc, ld, 0.0f, col, ld); /* col = W^T x */
+    dl_gemm(1, 0, FKK, ld, q.C, w->value, FKK, xc, ld, 0.0f, col, ld, n->scratch + columns(&q, 1)); /* col = W^T x */
     for (int s = 0; s < cn; s++)
       dl_col2im(col + s * P, ld, q.F, q.OH, q.OW, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.H, q.W, n->value + (s0 + s) * ys);
   }
@@ -211,10 +223,10 @@ static void conv2d_transpose_backward(dl_graph *g, dl_node *n) {
       dl_im2col(n->grad + (s0 + s) * ys, q.F, q.OH, q.OW, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.H, q.W, col + s * P, ld);
     if (w->needs_grad) { /* dW[C, FKK] += x[C, ld] dcol^T */
       gather(tmp, x->value + s0 * xs, cn, q.C, P, xs);
-      dl_gemm(0, 1, q.C, FKK, ld, tmp, ld, col, ld, 1.0f, w->grad, FKK);
+      dl_gemm(0, 1, q.C, FKK, ld, tmp, ld, col, ld, 1.0f, w->grad, FKK, n->scratch + columns(&q, 1));
     }
     if (x->needs_grad) { /* dx[C, ld] = W[C, FKK] dcol */
-      dl_gemm(0, 0, q.C, ld, FKK, w->value, FKK, col, ld, 0.0f, tmp, ld);
+      dl_gemm(0, 0, q.C, ld, FKK, w->value, FKK, col, ld, 0.0f, tmp, ld, n->scratch + columns(&q, 1));
       for (int s = 0; s < cn; s++)
         for (int c = 0; c < q.C; c++) {
           float *dx = x->grad + (s0 + s) * xs + (size_t)c * P;
