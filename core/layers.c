@@ -507,7 +507,7 @@ static const layer_def layer_table[] = {
     {"globalAvgPool", layer_gap, {{0}}, "", "the mean of each channel: [C, H, W] to [C]"},
     {"upsample", layer_upsample, {{"size", K_PAIR, 1, 64, 2, "factor"}}, "", "nearest-neighbour upsampling"},
     {"flatten", layer_flatten, {{0}}, "", "one vector per sample"},
-    {"reshape", layer_reshape, {{"shape", K_SHAPE, 0, 0, 0, "the per-sample shape, 1 to 3 sizes"}}, "", "the same values in a new shape"},
+    {"reshape", layer_reshape, {{"shape", K_SHAPE, 0, 0, REQUIRED, "the per-sample shape, 1 to 3 sizes"}}, "", "the same values in a new shape"},
     {"dropout", layer_dropout, {{"rate", K_FLOAT, 0, 0.99, 0.5, "probability of zeroing a value"}}, "",
      "inverted dropout while training; identity in evaluation"},
     {"batchNorm", layer_batchnorm,
@@ -519,7 +519,7 @@ static const layer_def layer_table[] = {
      {{"dims", K_INT, 1, 3, 1, "trailing dims normalized together"}, {"eps", K_FLOAT, 1e-12, 1, 1e-5, "added to the variance"}},
      "gamma, beta [the normalized dims]", "normalize each sample over its last dims"},
     {"activation", layer_activation, {{0}}, "", "an activation on its own"},
-    {"residual", layer_residual, {{"layers", K_LAYERS, 0, 0, 0, "the block f"}}, "proj when f changes the shape",
+    {"residual", layer_residual, {{"layers", K_LAYERS, 0, 0, REQUIRED, "the block f"}}, "proj when f changes the shape",
      "input + f(input); a 1x1 convolution (or dense layer) projects the input when f changes its shape"},
 };
 #define NLAYER ((int)(sizeof layer_table / sizeof layer_table[0]))
