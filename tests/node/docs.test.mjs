@@ -59,7 +59,7 @@ blocks.forEach(({ code, section }, i) => {
 });
 
 // The layer table in docs/api.md names exactly the layers of the core's table (the catalog).
-test('docs/api.md lists every layer of the catalog, and no other', async () => {
+test('docs/api.md lists every layer of the catalog with its options, and no other', async () => {
   const { load } = await import(new URL('wasm/dlplay.mjs', root).href);
   const dl = await load();
   const table = doc.slice(doc.indexOf('| layer | options (defaults) |'));
@@ -67,4 +67,13 @@ test('docs/api.md lists every layer of the catalog, and no other', async () => {
   const documented = rows.flatMap((r) => [...r.split('|')[1].matchAll(/`(\w+)`/g)].map((m) => m[1])).sort();
   const known = dl.catalog.layers.map((l) => l.name).sort();
   if (JSON.stringify(documented) !== JSON.stringify(known)) throw new Error(`docs: ${documented.join(', ')}; catalog: ${known.join(', ')}`);
+  // and each row names exactly the options the catalog gives its layers
+  for (const r of rows) {
+    const [, names, options] = r.split('|');
+    const said = [...new Set([...options.matchAll(/`(\w+)`/g)].map((m) => m[1]))].filter((o) => o !== 'activation').sort();
+    for (const name of [...names.matchAll(/`(\w+)`/g)].map((m) => m[1])) {
+      const has = dl.catalog.layers.find((l) => l.name === name).options.map((o) => o.name).sort();
+      if (JSON.stringify(said) !== JSON.stringify(has)) throw new Error(`docs give ${name} the options ${said.join(', ')}; the catalog ${has.join(', ')}`);
+    }
+  }
 });
