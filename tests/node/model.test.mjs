@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { DlError } from '../../wasm/dlplay.mjs';
 import { readDataset, take } from '../../wasm/datasets.mjs';
 import { engine } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
 
 const dl = await engine();
 const root = new URL('../../', import.meta.url).pathname;
@@ -295,4 +296,18 @@ test('the Fashion-MNIST files, when installed, load through the same reader', as
   assert.equal(fashion.n, 10000);
   assert.equal(fashion.labels[9], 'Ankle boot');
   assert.deepEqual(take(fashion, 3).y.length, 3);
+});
+
+test('a model file of version 1, written by the engine before programs, loads, predicts as it did and resumes its optimizer', async () => {
+  const bytes = readFileSync(`${root}tests/golden/v1-model.dlpm`);
+  const { predict } = JSON.parse(readFileSync(`${root}tests/golden/v1-model.json`, 'utf8'));
+  const m = dl.loadModel(bytes);
+  const x = Float32Array.from({ length: 32 * 64 }, (_, i) => Math.sin(i * 0.37));
+  const p = m.predict(x.subarray(0, 4 * 64));
+  // tanh now runs on the SIMD kernel rather than libm: equal to float rounding
+  p.forEach((v, i) => assert.ok(Math.abs(v - predict[i]) <= 1e-5 * (1 + Math.abs(predict[i])), `output ${i}: ${v} vs ${predict[i]}`));
+  assert.deepEqual(m.optimizers, [{ name: 'main', type: 'adam', step: 12, networks: ['model'] }]);
+  await m.fit({ x, y: Float32Array.from({ length: 32 }, (_, i) => i % 3) }, { epochs: 1, batchSize: 8, lr: 0.01 });
+  assert.equal(m.optimizers[0].step, 16); // the same optimizer went on
+  m.dispose();
 });
