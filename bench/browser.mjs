@@ -30,8 +30,8 @@ for (let i = -1; i < 5; i++) {
   const context = await env.browser.newContext(); // a cold cache each time
   const page = await context.newPage();
   await page.goto(`${env.base}/playground.html#dataset=mnist&preset=lenet`);
-  await page.waitForSelector('body[data-ready-ms]', { timeout: 30000 });
-  if (i >= 0) readies.push(Number(await page.evaluate(() => document.body.dataset.readyMs)));
+  await page.waitForSelector('[data-playground][data-ready-ms]', { timeout: 30000 });
+  if (i >= 0) readies.push(Number(await page.evaluate(() => document.querySelector('[data-playground]').dataset.readyMs)));
   await context.close();
 }
 readies.sort((a, b) => a - b);
@@ -39,10 +39,10 @@ readies.sort((a, b) => a - b);
 // One LeNet epoch in the page, on the complete data set.
 const page = await env.browser.newPage();
 await page.goto(`${env.base}/playground.html#dataset=mnist&preset=lenet&epochs=1`);
-await page.waitForFunction(() => /60,000 training and/.test(document.getElementById('data-status').textContent), null, { timeout: 60000 });
-await page.click('#start');
-await page.waitForSelector('body[data-epoch-seconds]', { timeout: 120000 });
-const browserEpoch = Number(await page.evaluate(() => document.body.dataset.epochSeconds));
+await page.waitForFunction(() => /60,000 training and/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+await page.click('[data-part="start"]');
+await page.waitForSelector('[data-playground][data-epoch-seconds]', { timeout: 120000 });
+const browserEpoch = Number(await page.evaluate(() => document.querySelector('[data-playground]').dataset.epochSeconds));
 await env.close();
 
 // The same epoch in Node: the preset, batch 64, Adam 2e-3 cosine, validation on the test set.

@@ -96,6 +96,7 @@ fail:
   return dl_fail(DL_ERR_OOM, "out of memory for %s optimizer state", type);
 }
 
+#define ALL_OPTS ((1u << OPT_COUNT) - 1u)
 /* The options, one table: the setter, the saved state and the catalog read it. `key` is the
  * spec's name (camelCase, as in JS); the C API also takes `alias`. */
 static const struct optim_option {
@@ -103,18 +104,19 @@ static const struct optim_option {
   size_t offset;
   double lo, hi;
   int lo_open, hi_open;
+  unsigned types; /* the optimizers that use it: bit k for opt_names[k] */
   const char *doc;
 } optim_options[] = {
-    {"momentum", "momentum", offsetof(dl_optim, momentum), 0, 1, 0, 1, "momentum and nesterov: velocity decay (0.9)"},
-    {"beta1", "beta1", offsetof(dl_optim, beta1), 0, 1, 0, 1, "adam, adamw: first-moment decay (0.9)"},
-    {"beta2", "beta2", offsetof(dl_optim, beta2), 0, 1, 0, 1, "adam, adamw: second-moment decay (0.999)"},
-    {"eps", "eps", offsetof(dl_optim, eps), 0, 1, 1, 0, "added to the denominator (1e-8; adagrad 1e-10)"},
-    {"rho", "rho", offsetof(dl_optim, rho), 0, 1, 0, 1, "rmsprop: squared-gradient decay (0.9)"},
-    {"weightDecay", "weight_decay", offsetof(dl_optim, weight_decay), 0, 1, 0, 0, "decoupled for adamw (0.01), else added to the gradient (0)"},
-    {"l1", "l1", offsetof(dl_optim, l1), 0, 1, 0, 0, "penalty l1 sum|w| on weights (0)"},
-    {"l2", "l2", offsetof(dl_optim, l2), 0, 1, 0, 0, "penalty l2 sum w^2 on weights (0)"},
-    {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30, 0, 0, "clip the global gradient norm to this (0: off)"},
-    {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30, 0, 0, "clip each gradient into [-v, v] (0: off)"},
+    {"momentum", "momentum", offsetof(dl_optim, momentum), 0, 1, 0, 1, (1u << OPT_MOMENTUM) | (1u << OPT_NESTEROV), "momentum and nesterov: velocity decay (0.9)"},
+    {"beta1", "beta1", offsetof(dl_optim, beta1), 0, 1, 0, 1, (1u << OPT_ADAM) | (1u << OPT_ADAMW), "adam, adamw: first-moment decay (0.9)"},
+    {"beta2", "beta2", offsetof(dl_optim, beta2), 0, 1, 0, 1, (1u << OPT_ADAM) | (1u << OPT_ADAMW), "adam, adamw: second-moment decay (0.999)"},
+    {"eps", "eps", offsetof(dl_optim, eps), 0, 1, 1, 0, (1u << OPT_RMSPROP) | (1u << OPT_ADAGRAD) | (1u << OPT_ADAM) | (1u << OPT_ADAMW), "added to the denominator (1e-8; adagrad 1e-10)"},
+    {"rho", "rho", offsetof(dl_optim, rho), 0, 1, 0, 1, (1u << OPT_RMSPROP), "rmsprop: squared-gradient decay (0.9)"},
+    {"weightDecay", "weight_decay", offsetof(dl_optim, weight_decay), 0, 1, 0, 0, ALL_OPTS, "decoupled for adamw (0.01), else added to the gradient (0)"},
+    {"l1", "l1", offsetof(dl_optim, l1), 0, 1, 0, 0, ALL_OPTS, "penalty l1 sum|w| on weights (0)"},
+    {"l2", "l2", offsetof(dl_optim, l2), 0, 1, 0, 0, ALL_OPTS, "penalty l2 sum w^2 on weights (0)"},
+    {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30, 0, 0, ALL_OPTS, "clip the global gradient norm to this (0: off)"},
+    {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30, 0, 0, ALL_OPTS, "clip each gradient into [-v, v] (0: off)"},
 };
 #define OPTIM_NOPTIONS ((int)(sizeof optim_options / sizeof optim_options[0]))
 
@@ -160,7 +162,10 @@ void dl_optim_catalog(dl_text *t) {
     dl_put_num(t, d->lo);
     dl_put(t, ",\"max\":");
     dl_put_num(t, d->hi);
-    dl_put(t, ",\"minOpen\":%s,\"maxOpen\":%s,\"doc\":\"%s\"}", d->lo_open ? "true" : "false", d->hi_open ? "true" : "false", d->doc);
+    dl_put(t, ",\"minOpen\":%s,\"maxOpen\":%s,\"doc\":\"%s\",\"optimizers\":[", d->lo_open ? "true" : "false", d->hi_open ? "true" : "false", d->doc);
+    for (int k = 0, first = 1; k < OPT_COUNT; k++)
+      if ((d->types >> k) & 1) dl_put(t, "%s\"%s\"", first ? "" : ",", opt_names[k]), first = 0;
+    dl_put(t, "]}");
   }
   dl_put(t, "]");
 }

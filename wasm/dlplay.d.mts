@@ -41,7 +41,7 @@ export class Engine {
     activations: { name: string; doc: string; reluLike: boolean; aliases: string[]; option?: { name: string; min: number; max: number; default: number } }[];
     losses: { name: string; target: 'none' | 'same' | 'labels'; inputs: number; smoothing: boolean; doc: string }[];
     optimizers: { name: string; lr: number }[];
-    optimizerOptions: { name: string; min: number; max: number; doc: string }[];
+    optimizerOptions: { name: string; min: number; max: number; doc: string; optimizers: string[] }[];
     schedules: { name: string; options: { name: string; type: string; min: number; max: number }[] }[];
     initializers: { name: string; doc: string; aliases?: string[] }[];
   };

@@ -334,9 +334,8 @@ export class Model {
             err.history = history;
             throw err;
           }
-          if (done < limit && readsData) break; /* the epoch's samples are used up */
-          await yieldToLoop();
-          if (!readsData) break;
+          await yieldToLoop(); // after every chunk, also the last of an epoch: messages, pause, abort
+          if ((done < limit && readsData) || !readsData) break; /* the epoch's samples are used up */
         }
         history.epochs = epoch + 1;
         if (epochRec && (await epochRec.end()) === 'stop') break;
@@ -557,7 +556,7 @@ export class Model {
    * (means per sample). Noise is drawn, and the model's random stream is left as it was.
    */
   evaluateLoss(loss, data) {
-    this.#idle('evaluateLoss');
+    this.#live(); // between the chunks of a run too: evaluation leaves training as it was
     const k = this.info.program?.losses.findIndex((l) => l.name === loss) ?? -1;
     if (k < 0) throw new DlError(`evaluateLoss: no loss named '${loss}' (the program has ${this.info.program?.losses.map((l) => l.name).join(', ') ?? 'none'})`, 'arg');
     const s = this.#stage(data, 'evaluateLoss');
@@ -575,7 +574,7 @@ export class Model {
    * of n x the tensor's per-sample size.
    */
   run(name, inputs) {
-    this.#idle('run');
+    this.#live(); // between the chunks of a run too
     const t = this.info.tensors.find((x) => x.name === name) ?? this.info.layers.find((x) => x.name === name);
     if (!t) throw new DlError(`run: no tensor or layer named '${name}' (tensors: ${this.info.tensors.map((x) => x.name).join(', ')})`, 'arg');
     const s = this.#stage(inputs, 'run');
@@ -613,7 +612,7 @@ export class Model {
    * predicted), per-class precision, recall, F1 and support, and macro and weighted averages.
    */
   evaluate(data, { loss } = {}) {
-    this.#idle('evaluate');
+    this.#live(); // between the chunks of a run too (with fit's program)
     this.#ensureFitProgram(loss);
     const labels = this.info.program.losses[0].terms[0].type === 'softmax_ce';
     this.#checkXY(data, 'evaluate', labels);
@@ -681,7 +680,7 @@ export class Model {
    * the FGSM adversarial direction: x + eps * sign(gradient)). Uses fit's loss.
    */
   inputGradient(x, target) {
-    this.#idle('inputGradient');
+    this.#live(); // between the chunks of a run too (with fit's program)
     this.#ensureFitProgram();
     const n = this.#feed(x);
     if (this.inferenceOnly) this.ensureBatch(n);
@@ -730,7 +729,7 @@ export class Model {
    * loaded copy resumes training exactly as the original would.
    */
   save({ optimizer = false } = {}) {
-    this.#idle('save');
+    this.#live(); // between the chunks of a run too: a snapshot
     const b = this.b;
     if (optimizer && !this.info.optimizers.length) throw new DlError('save: no optimizer state yet (train first)', 'state');
     b.check(b.exports.dl_model_save(this.ptr, optimizer ? 1 : 0, b.out, b.out + 4));

@@ -1,10 +1,31 @@
-// worker-client.mjs: the page's side of worker.mjs. Each call is a message with an id and
-// returns a promise; long calls (loading data, training) also deliver events to a callback.
-// Errors come back as DlError with the core's message.
+// worker-client.mjs: the page's side of worker.mjs, whose header documents the protocol. Each
+// call is a message with an id and returns a promise; long calls (loading data, training) also
+// deliver events. A worker holds any number of models: engine.create(spec) returns a
+// RemoteModel, a handle whose methods mirror Model's (train, fit, run, evaluate, save, ...).
+// Errors come back as DlError with the core's message and code.
+//
+//   const engine = await connect();
+//   const gan = await engine.create(spec);
+//   await gan.setProgram(program);
+//   await gan.train({ x }, { epochs: 20, batchSize: 64, onStep: (s) => draw(s) });
+//   const fake = await gan.run('fake', { z });
 import { DlError } from './bindings.mjs';
 
 /**
- * Start the engine in a module Web Worker.
+ * Ask a worker that was just started to load the engine and stream data sets at once, before
+ * anything else is ready (a page's inline bootstrap). These requests carry no id, so they can
+ * never collide with a client's; the client's own requests for the same things later join them.
+ * @param {{postMessage(msg: object): void}} worker
+ * @param {{simd?: boolean, datasets?: Record<string, string>}} [options] datasets: name -> absolute URL
+ */
+export function prefetch(worker, { simd, datasets = {} } = {}) {
+  for (const [name, url] of Object.entries(datasets)) worker.postMessage({ type: 'loadDataset', name, url });
+  worker.postMessage({ type: 'init', simd });
+  return worker;
+}
+
+/**
+ * Start the engine in a module Web Worker and wait until it runs.
  * @param {{workerUrl?: string|URL, worker?: Worker, simd?: boolean}} [options]
  *   worker: one the page already started (e.g. from an inline script, to stream data sooner)
  * @returns {Promise<RemoteEngine>}
@@ -16,8 +37,8 @@ export async function connect(options = {}) {
 }
 
 /**
- * Like connect, without waiting: requests that need no engine (loading data) can go at once,
- * and `remote.ready` resolves with {version, simd} when the engine runs.
+ * Like connect, without waiting: requests that need no engine (loading data) go at once, and
+ * `remote.ready` resolves with {version, simd} when the engine runs.
  * @returns {RemoteEngine}
  */
 export function attach(options = {}) {
@@ -27,11 +48,20 @@ export function attach(options = {}) {
   return remote;
 }
 
+// Typed arrays inside a value, as a transfer list (for calls that hand their arrays over).
+function buffers(value, out = new Set()) {
+  if (ArrayBuffer.isView(value)) out.add(value.buffer);
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => buffers(v, out));
+  return [...out];
+}
+
 export class RemoteEngine {
+  /** @param worker a Web Worker running worker.mjs, or anything with postMessage, onmessage and onerror */
   constructor(worker) {
     this.worker = worker;
     this.pending = new Map();
-    this.nextId = 1000; // ids below are free for messages sent before connecting (prefetches)
+    this.nextId = 1;
+    this.ready = Promise.resolve(null);
     worker.onmessage = ({ data }) => {
       const p = this.pending.get(data.id);
       if (!p) return;
@@ -41,12 +71,12 @@ export class RemoteEngine {
       else p.reject(new DlError(data.message, data.code));
     };
     worker.onerror = (e) => {
-      for (const p of this.pending.values()) p.reject(new Error(`worker failed: ${e.message}`));
+      for (const p of this.pending.values()) p.reject(new DlError(`worker failed: ${e.message}`, 'state'));
       this.pending.clear();
     };
   }
 
-  /** Send a request; `onEvent` receives progress, batch and epoch events. */
+  /** Send a request; `onEvent` receives its events (progress, steps, batches, epoch). */
   call(type, payload = {}, { onEvent, transfer = [] } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -55,71 +85,174 @@ export class RemoteEngine {
     });
   }
 
+  /** The engine's catalog: every layer with its options, activations, losses, optimizers, schedules, initializers. */
+  catalog() {
+    return (this._catalog ??= this.call('catalog'));
+  }
+  /** {models: [ids], heapBytes, memoryBytes}: the worker's models and its engine's memory (heapBytes is what a leak changes). */
+  stats() {
+    return this.call('stats');
+  }
+
+  /** Stream a gzipped DLDS file into the worker under `name`; onProgress(count, n) as samples arrive. */
   loadDataset(name, url, onProgress) {
     return this.call('loadDataset', { name, url }, { onEvent: (e) => onProgress?.(e.count, e.n) });
   }
-  setDataset(name, data) {
-    return this.call('setDataset', { name, ...data });
-  }
-  build(spec) {
-    return this.call('build', { spec });
-  }
-  validate(spec) {
-    return this.call('validate', { spec });
-  }
   /**
-   * Train the current model. train/val: {name, from?, count?}. Events: onBatches([batch infos]),
-   * onEpoch(epoch info). Resolves with the history.
+   * Hold arrays by name in the worker ({x, y} for a classifier, or a program's data). info: n
+   * samples, or shape (per-sample shape of x), classes, labels. transfer: move the arrays.
    */
-  fit({ train, val, options, paused = false }, { onBatches, onEpoch } = {}) {
-    return this.call('fit', { train, val, options, paused }, {
-      onEvent: (e) => (e.kind === 'batches' ? onBatches?.(e.batches) : e.kind === 'epoch' ? onEpoch?.(e.epoch) : null),
-    });
+  setDataset(name, arrays, { transfer = false, ...info } = {}) {
+    return this.call('setDataset', { name, arrays, ...info }, { transfer: transfer ? buffers(arrays) : [] });
   }
-  pause() {
-    return this.call('pause');
+  deleteDataset(name) {
+    return this.call('deleteDataset', { name });
   }
-  resume() {
-    return this.call('resume');
-  }
-  step() {
-    return this.call('step');
-  }
-  stop() {
-    return this.call('stop');
-  }
-  evaluate(data, misclassified = 0) {
-    return this.call('evaluate', { data, misclassified });
-  }
+  /** One sample of a held set: {image, label, shape}. */
   sample(name, index) {
     return this.call('sample', { name, index });
   }
-  predict(x) {
-    return this.call('predict', { x });
+  /** Check a spec without keeping a model: {ok, layers, params, output} or {ok: false, error, code}. */
+  validate(spec) {
+    return this.call('validate', { spec });
   }
-  featureMaps(x) {
-    return this.call('featureMaps', { x });
-  }
-  filters() {
-    return this.call('filters');
-  }
-  explain(x, label, eps) {
-    return this.call('explain', { x, label, eps });
-  }
-  boundary(gridSize, extent) {
-    return this.call('boundary', { gridSize, extent });
-  }
+  /** A schedule's learning rate over `steps` steps (at most 4,000 samples of it). */
   scheduleCurve(kind, lr, options, steps) {
     return this.call('scheduleCurve', { kind, lr, options, steps });
   }
-  save() {
-    return this.call('save');
+
+  /** A new model in the worker; a bad spec rejects with the core's DlError. */
+  async create(spec) {
+    return new RemoteModel(this, await this.call('create', { spec }));
   }
-  /** expect: {input, output} shapes the model must have, or it is refused (the current one stays). */
-  load(bytes, expect) {
-    return this.call('load', { bytes, expect });
+  /** A new model from a file's bytes. expect: {input, output} shapes it must have, or it is refused. */
+  async load(bytes, expect) {
+    return new RemoteModel(this, await this.call('load', { bytes, expect }));
   }
+
   terminate() {
     this.worker.terminate();
+  }
+}
+
+/**
+ * A model held by a worker. `summary` holds {model (the id), tensors, networks, layers, params,
+ * input, output, optimizers, program, spec, text}. Data arguments are arrays by name, sent with
+ * the call (copied, or moved with {transfer: true}), or {dataset: name, from?, count?} for a set
+ * the worker holds.
+ */
+export class RemoteModel {
+  constructor(engine, summary) {
+    this.engine = engine;
+    this.id = summary.model;
+    this.summary = summary;
+  }
+
+  #call(type, payload = {}, options) {
+    return this.engine.call(type, { model: this.id, ...payload }, options);
+  }
+
+  async setProgram(program) {
+    this.summary = await this.#call('setProgram', { program });
+    return this;
+  }
+
+  /**
+   * Run the program (Model.train's options: epochs or iterations, batchSize, shuffle, seed,
+   * chunk). onStep(record) for each step, onSteps(records) for each bunch as it arrives,
+   * onEpoch(info); signal: an AbortSignal that stops the run; paused: start held (then step()).
+   */
+  train(data, { onStep, onSteps, onEpoch, signal, paused = false, transfer = false, ...options } = {}) {
+    return this.#run('train', { data, options, paused }, transfer ? buffers(data) : [], signal, (e) => {
+      if (e.kind === 'steps') {
+        onSteps?.(e.steps);
+        if (onStep) e.steps.forEach(onStep);
+      } else if (e.kind === 'epoch') onEpoch?.(e.epoch);
+    });
+  }
+
+  /**
+   * Train a classifier (Model.fit's options). data and validationData: {x, y} or {dataset, from, count}.
+   * onBatch(info) per batch, onBatches(infos) per bunch, onEpoch(info); signal; paused.
+   */
+  fit(data, { onBatch, onBatches, onEpoch, signal, paused = false, validationData, transfer = false, ...options } = {}) {
+    return this.#run('fit', { train: data, val: validationData, options, paused }, transfer ? buffers([data, validationData]) : [], signal, (e) => {
+      if (e.kind === 'batches') {
+        onBatches?.(e.batches);
+        if (onBatch) e.batches.forEach(onBatch);
+      } else if (e.kind === 'epoch') onEpoch?.(e.epoch);
+    });
+  }
+
+  async #run(type, payload, transfer, signal, onEvent) {
+    const stop = () => this.stop().catch(() => {});
+    signal?.addEventListener('abort', stop);
+    try {
+      return await this.#call(type, payload, { onEvent, transfer });
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  pause() {
+    return this.#call('pause');
+  }
+  resume() {
+    return this.#call('resume');
+  }
+  /** Run n more steps (batches for fit), then stay paused. */
+  step(n = 1) {
+    return this.#call('step', { n });
+  }
+  /** Stop a run at its next chunk: its train or fit call resolves with stopped 'aborted'. */
+  stop() {
+    return this.#call('stop');
+  }
+
+  /** A tensor (or layer) in evaluation mode: a Float32Array; for a list of names, {name: Float32Array}. */
+  run(tensor, inputs, { transfer = false } = {}) {
+    return this.#call('run', { tensor, inputs }, { transfer: transfer ? buffers(inputs) : [] });
+  }
+  /** Classifier metrics on {x, y} or a held set, with up to `misclassified` wrong predictions. */
+  evaluate(data, misclassified = 0) {
+    return this.#call('evaluate', { data, misclassified });
+  }
+  evaluateLoss(loss, data) {
+    return this.#call('evaluateLoss', { loss, data });
+  }
+  getWeights() {
+    return this.#call('getWeights');
+  }
+  setWeights(weights) {
+    return this.#call('setWeights', { weights });
+  }
+  /** {bytes}: the model file; optimizer: true keeps the training state. */
+  save({ optimizer = false } = {}) {
+    return this.#call('save', { optimizer });
+  }
+  dispose() {
+    return this.#call('dispose');
+  }
+
+  // The playground's views of a classifier.
+  /** {probabilities} for the samples in x. */
+  predict(x) {
+    return this.#call('predict', { x });
+  }
+  /** [{name, type, shape, data}] for every convolution and pooling layer, for one image. */
+  featureMaps(x) {
+    return this.#call('featureMaps', { x });
+  }
+  /** The first convolution's kernels {layer, shape, values}, or null. */
+  filters() {
+    return this.#call('filters');
+  }
+  /** {saliency, adversarial, before, after}: |d loss / d x| and an FGSM image at eps. */
+  explain(x, label, eps) {
+    return this.#call('explain', { x, label, eps });
+  }
+  /** {grid, gridSize, classes, hidden}: class probabilities over a grid of the plane. */
+  boundary(gridSize, extent) {
+    return this.#call('boundary', { gridSize, extent });
   }
 }

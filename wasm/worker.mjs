@@ -1,8 +1,50 @@
-// worker.mjs: the engine in a Web Worker, so training never blocks a page. It holds the data
-// sets (streamed from the server or sent by the page) and one model, and answers messages from
-// worker-client.mjs: {type, id, ...} in, {type: 'result' | 'error' | 'event', id, ...} out.
-// Everything heavy (training, evaluation, feature maps, decision boundaries) happens here; the
-// page only draws what comes back.
+// worker.mjs: the engine in a Web Worker, so training never blocks a page. It holds data sets by
+// name and any number of models by id, and answers messages from worker-client.mjs. Everything
+// heavy (training, evaluation, feature maps, decision boundaries) happens here; the page only
+// draws what comes back.
+//
+// Protocol. A request is {type, id, ...fields}; `id` is a number the client picks, echoed in
+// every reply to that request:
+//   {type: 'result', id, result}
+//   {type: 'error', id, message, code}      the core's message; code: arg, shape, oom, state, numeric, format
+//   {type: 'event', id, kind, ...}          while a long request runs (progress, steps, batches, epoch)
+// A request without an id is a start-up request: it runs and nothing is posted back. A page uses
+// it (prefetch() in worker-client.mjs) to start the engine and a data stream before its modules
+// have loaded; the page's own request for the same thing later joins the one under way.
+// Typed arrays in results are moved to the page (transferred), never shared.
+//
+// Engine     init {simd} -> {version, simd}        (every other request waits for the engine)
+//            catalog -> engine.catalog (every layer, activation, loss, optimizer, schedule, initializer)
+//            validate {spec} -> {ok, layers, params, output} or {ok: false, error, code}: no model is kept
+//            scheduleCurve {kind, lr, options, steps} -> Float32Array of the rate at each step
+//            stats -> {models: [ids], heapBytes, memoryBytes}  (heap in use: what a leak changes)
+// Data sets  loadDataset {name, url} -> {n, count, shape, classes, labels}; events 'progress' {count, n}
+//            setDataset {name, arrays: {x, y, ...}, n?, shape?, classes?, labels?} -> {n}
+//            sample {name, index} -> {image, label, shape};  deleteDataset {name}
+//   Data given to a model call is either arrays by name ({x: Float32Array, y: Uint8Array}), sent
+//   with the call, or {dataset: name, from?, count?}: the samples of a held set that have arrived,
+//   with only the arrays the model reads (its inputs and its program's data).
+// Models     create {spec} -> summary;  load {bytes, expect?} -> summary (a new model; summary.model is its id)
+//            dispose {model};  setProgram {model, program} -> summary
+//            train {model, data, options, paused} -> history; events 'steps' {steps: [record]}, 'epoch' {epoch}
+//            fit {model, train, val, options, paused} -> history; events 'batches' {batches}, 'epoch' {epoch}
+//            pause, resume, stop {model};  step {model, n}
+//            run {model, tensor, inputs} -> Float32Array, or {name: Float32Array} for a list of names
+//            evaluate {model, data, misclassified} -> metrics and up to `misclassified` wrong predictions
+//            evaluateLoss {model, loss, data} -> {loss, terms}
+//            getWeights {model} -> [{name, shape, values}];  setWeights {model, weights}
+//            save {model, optimizer} -> {bytes}
+//            for classifiers: predict {model, x} -> {probabilities}; featureMaps {model, x};
+//            filters {model}; explain {model, x, label, eps}; boundary {model, gridSize, extent}
+//   A summary is {model, tensors, networks, layers, params, input, output, optimizers, program, spec, text}.
+//   Step events are bunched: at most one message every 50 ms however fast the steps run; a
+//   pause reply comes after the events of every step run before it.
+//   One run per model: a second train or fit while one runs is refused ('state'), and so are
+//   setProgram, run, evaluate, evaluateLoss, explain, setWeights and save (Model refuses them);
+//   predict, featureMaps, filters, boundary and getWeights answer between chunks. Runs of
+//   different models interleave between chunks. A failed create, load or setProgram changes
+//   nothing, and the other models keep working.
+//
 // Every engine module is named here, not only dlplay.mjs: the browser then fetches them all in
 // one round instead of discovering model.mjs and bindings.mjs a level later.
 import { fetchDataset } from './datasets.mjs';
@@ -14,13 +56,153 @@ import './random.mjs';
 
 let dl = null;
 let starting = null; // the engine's load, shared by every request that arrives meanwhile
-let model = null;
-let fitting = null; // {controller} while a fit runs
-const datasets = new Map(); // name -> {x, y, n, count, shape, classes, labels}
+const models = new Map(); // id -> {model, run: {controller, flush} while a train or fit runs}
+const disposed = new Set(); // ids of disposed models, for a clear message
+let lastId = 0;
+const datasets = new Map(); // name -> {arrays, n, count, shape, classes, labels, url}: count may grow while streaming
 const loading = new Map(); // name -> {url, promise, listeners}: streams in flight, shared by requests
-const NO_ENGINE = new Set(['loadDataset', 'setDataset', 'sample']);
+const NO_ENGINE = new Set(['loadDataset', 'setDataset', 'sample', 'deleteDataset']);
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+const fail = (message, code = 'arg') => Object.assign(new Error(message), { code });
+const product = (shape) => shape.reduce((a, d) => a * d, 1);
+
+// ---- data sets --------------------------------------------------------------------------------
+
+function held(name) {
+  const d = datasets.get(name);
+  if (!d) throw fail(`no data set '${name}' in this worker`);
+  return d;
+}
+
+// A streamed DLDS set fills x and y in place; its entry reads the count as it grows.
+function fromStream(set, url) {
+  return {
+    arrays: { x: set.x, y: set.y }, n: set.n, shape: set.shape, classes: set.classes, labels: set.labels, url,
+    get count() {
+      return set.count;
+    },
+  };
+}
+
+function describe(d) {
+  return { n: d.n, count: d.count, shape: d.shape, classes: d.classes, labels: d.labels };
+}
+
+// {dataset, from, count} -> the arrays' views over the samples that have arrived
+function slice({ dataset: name, from = 0, count }) {
+  const d = held(name), end = Math.min(d.count, count == null ? d.count : from + count);
+  if (!(end > from)) throw fail(`data set '${name}' has no samples in [${from}, ${end})`);
+  const arrays = {};
+  for (const [k, a] of Object.entries(d.arrays)) {
+    const per = a.length / d.n;
+    arrays[k] = a.subarray(from * per, end * per);
+  }
+  return { arrays, n: end - from };
+}
+
+// The names a model reads from data: its data inputs (noise may be given too) and its program's data.
+function reads(m) {
+  const names = new Set(m.tensors.filter((t) => t.kind !== 'computed').map((t) => t.name));
+  for (const terms of Object.values(m.program?.losses ?? {}))
+    for (const t of [terms].flat()) if (t.target?.data) names.add(t.target.data);
+  return names;
+}
+
+// Data for a model call: arrays sent with it, or the arrays of a held set the model reads.
+function namedData(data, m) {
+  if (data?.dataset == null) return data ?? {};
+  const names = reads(m);
+  return Object.fromEntries(Object.entries(slice(data).arrays).filter(([k]) => names.has(k)));
+}
+
+// A classifier's {x, y}: sent with the call, or from a held set.
+function xy(data) {
+  if (data?.dataset == null) return data;
+  const { arrays } = slice(data);
+  return { x: arrays.x, y: arrays.y };
+}
+
+// ---- models -----------------------------------------------------------------------------------
+
+function entry(id) {
+  const e = models.get(id);
+  if (e) return e;
+  if (disposed.has(id)) throw fail(`model ${id} was disposed`, 'state');
+  throw fail(`no model ${id} in this worker`);
+}
+
+function idle(id, what) {
+  const e = entry(id);
+  if (e.run) throw fail(`model ${id} is training: ${what} has to wait until that run ends (stop it, or await its train call)`, 'state');
+  return e;
+}
+
+function add(m) {
+  const id = ++lastId;
+  models.set(id, { model: m, run: null });
+  return summary(id);
+}
+
+function summary(id) {
+  const m = entry(id).model;
+  return {
+    model: id, tensors: m.tensors, networks: m.networks, layers: m.layers, params: m.paramCount,
+    input: m.inputShape, output: m.outputShape, optimizers: m.optimizers, program: m.program, spec: m.spec, text: m.summary(),
+  };
+}
+
+// Items pushed while a run goes are posted in bunches: at once after a quiet spell of 50 ms,
+// when asked (`now`: the run is paused, an epoch ended), else by a timer at most 50 ms later.
+function buncher(id, kind, key) {
+  let pending = null, last = 0, timer = 0;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = 0;
+    if (pending) post({ type: 'event', id, kind, [key]: pending });
+    pending = null;
+    last = performance.now();
+  };
+  return {
+    push(item, now) {
+      (pending ??= []).push(item);
+      const wait = 50 - (performance.now() - last);
+      if (now || wait <= 0) flush();
+      else timer ||= setTimeout(flush, wait);
+    },
+    flush,
+  };
+}
+
+// Start a run on a model: refused while one goes. Returns the AbortController that stops it.
+function begin(id, paused) {
+  const e = entry(id);
+  if (e.run) throw fail(`model ${id} is already training: stop that run or wait for it to end before starting another`, 'state');
+  e.run = { controller: new AbortController() };
+  if (paused) e.model.pause();
+  return e;
+}
+
+// Model's loop yields to the event loop after a chunk of batches, but not when a chunk ends an
+// epoch: with a data set of fewer batches than a chunk (a 2-D toy set) a whole run would go by
+// without this worker reading a message (pause, stop, another model's run, a boundary to draw).
+// A chunk of at most half an epoch yields at least once per epoch; chunks change no result.
+function chunked(options, n) {
+  const batches = Math.ceil(n / Math.min(options.batchSize ?? 32, n));
+  return n > 0 ? { ...options, chunk: Math.max(1, Math.min(options.chunk ?? 16, Math.ceil(batches / 2))) } : options;
+}
+
+// The samples in named data, by the first of the model's data inputs it holds.
+function samples(m, named) {
+  const t = m.tensors.find((x) => x.kind === 'data' && named[x.name]?.length);
+  return t ? named[t.name].length / (t.classes ? 1 : product(t.shape)) : 0;
+}
+
+// A run has ended (done, stopped or failed): the next one starts unpaused unless asked.
+function end(e) {
+  e.run = null;
+  e.model.resume();
+}
 
 function softmaxRows(out, K) {
   const p = new Float32Array(out.length);
@@ -33,10 +215,13 @@ function softmaxRows(out, K) {
   return p;
 }
 
-// Outputs as probabilities, whether the model ends in logits or in a softmax already (rows of
-// non-negative values summing to 1 are left alone).
-function probabilities(x) {
-  const out = model.predict(x), K = model.outputSize;
+// A classifier's outputs as probabilities, whether it ends in logits or in a softmax already
+// (rows of non-negative values summing to 1 are left alone). Model.predict refuses while the
+// model trains, but a layer's activations may be read between chunks, and the playground draws
+// its boundary and predictions every epoch: so a running model answers from its last layer
+// (for a single-stack model, that is its output).
+function probabilities(e, x) {
+  const m = e.model, out = e.run ? m.activations(x, m.layers.at(-1).name).data : m.predict(x), K = m.outputSize;
   for (let r = 0; r < out.length / K; r++) {
     let s = 0;
     for (let k = 0; k < K; k++) {
@@ -48,41 +233,34 @@ function probabilities(x) {
   return out;
 }
 
-function need(what) {
-  if (what === 'model' && !model) throw Object.assign(new Error('no model yet: build one first'), { code: 'state' });
-}
-
-function dataset(name) {
-  const d = datasets.get(name);
-  if (!d) throw Object.assign(new Error(`no data set '${name}'`), { code: 'arg' });
-  return d;
-}
-
-// {name, from, count} -> {x, y} views of the samples that have arrived
-function slice({ name, from = 0, count }) {
-  const d = dataset(name), D = d.x.length / d.n, end = Math.min(d.count, count == null ? d.count : from + count);
-  if (end <= from) throw Object.assign(new Error(`data set '${name}' has no samples in [${from}, ${end})`), { code: 'arg' });
-  return { x: d.x.subarray(from * D, end * D), y: d.y.subarray(from, end) };
-}
-
-function summary() {
-  return { layers: model.layers, params: model.paramCount, input: model.inputShape, output: model.outputShape, text: model.summary(), spec: model.spec };
-}
+// ---- requests ---------------------------------------------------------------------------------
 
 const handlers = {
   async init({ simd }) {
     if (!starting) {
-      // fetch the module's bytes while the engine's JS is still being imported
       const useSimd = simd ?? simdSupported();
-      const bytes = fetch(new URL(useSimd ? './dlplay.wasm' : './dlplay-nosimd.wasm', import.meta.url)).then((r) => {
-        if (!r.ok) throw new Error(`cannot load the engine: HTTP ${r.status}`);
-        return r.arrayBuffer();
-      });
-      starting = bytes.then((b) => load({ simd: useSimd, bytes: b }));
+      // in a page, fetch the module's bytes while the engine's JS is still being imported; in
+      // Node (tests under worker_threads) the loader reads the file itself
+      starting = import.meta.url.startsWith('file:')
+        ? load({ simd: useSimd })
+        : fetch(new URL(useSimd ? './dlplay.wasm' : './dlplay-nosimd.wasm', import.meta.url))
+            .then((r) => {
+              if (!r.ok) throw new Error(`cannot load the engine: HTTP ${r.status}`);
+              return r.arrayBuffer();
+            })
+            .then((bytes) => load({ simd: useSimd, bytes }));
     }
     dl = await starting;
-    if (simd != null && dl.simd !== simd) throw Object.assign(new Error(`the engine already runs the ${dl.simd ? 'SIMD' : 'plain'} build`), { code: 'state' });
+    if (simd != null && dl.simd !== simd) throw fail(`the engine already runs the ${dl.simd ? 'SIMD' : 'plain'} build`, 'state');
     return { version: dl.version, simd: dl.simd };
+  },
+
+  catalog() {
+    return dl.catalog;
+  },
+
+  stats() {
+    return { models: [...models.keys()], heapBytes: dl.heapBytes(), memoryBytes: dl.memoryBytes() };
   },
 
   // Stream a gzipped DLDS file; progress events as samples arrive (training can start on them).
@@ -96,7 +274,7 @@ const handlers = {
       loading.set(name, job);
       job.promise = fetchDataset(url, {
         onProgress: (s) => {
-          if (datasets.get(name)?.url !== url) datasets.set(name, Object.assign(s, { url }));
+          if (datasets.get(name)?.url !== url) datasets.set(name, fromStream(s, url));
           const now = performance.now();
           if (now - job.last > 100 || s.count === s.n || s.count < 2 * 64) {
             job.last = now;
@@ -106,12 +284,11 @@ const handlers = {
         },
       }).finally(() => loading.get(name) === job && loading.delete(name));
     }
-    const listener = (s) => post({ type: 'event', id, kind: 'progress', count: s.count, n: s.n });
+    const listener = (s) => id != null && post({ type: 'event', id, kind: 'progress', count: s.count, n: s.n });
     job.listeners.add(listener);
     if (job.latest) listener(job.latest);
     try {
-      const set = await job.promise;
-      set.url = url;
+      const set = fromStream(await job.promise, url);
       const newer = loading.get(name); // our job is done; a job still there streams another file
       if (!newer || newer.url === url) datasets.set(name, set);
       return describe(set);
@@ -120,27 +297,33 @@ const handlers = {
     }
   },
 
-  // A data set made by the page (2-D toy sets, points the user placed).
-  setDataset({ name, x, y, shape, classes, labels }) {
-    const n = y.length;
-    datasets.set(name, { x, y, n, count: n, shape, classes, labels });
+  // A data set made by the page (2-D toy sets, points the user placed, a program's data).
+  setDataset({ name, arrays, n, shape, classes, labels }) {
+    if (!arrays || typeof arrays !== 'object' || !Object.keys(arrays).length) throw fail('setDataset: expected arrays by name');
+    for (const [k, a] of Object.entries(arrays)) if (!ArrayBuffer.isView(a)) throw fail(`setDataset: '${k}' is not a typed array`);
+    n ??= shape && arrays.x ? arrays.x.length / product(shape) : arrays.y?.length;
+    if (!(Number.isInteger(n) && n > 0)) throw fail(`setDataset '${name}': give n, or x with a shape, or labels y`);
+    for (const [k, a] of Object.entries(arrays))
+      if (a.length % n !== 0) throw fail(`setDataset '${name}': '${k}' has ${a.length} values, not a whole number per sample for ${n} samples`, 'shape');
+    datasets.set(name, { arrays, n, count: n, shape, classes, labels });
     return { n };
   },
 
-  // Build the model the page describes; an invalid spec leaves the current model in place.
-  build({ spec: s }) {
-    const m = dl.model(s);
-    if (fitting) fitting.controller.abort();
-    model?.dispose();
-    model = m;
-    return summary();
+  deleteDataset({ name }) {
+    return datasets.delete(name);
   },
 
-  // Check a spec without touching the current model: shapes, parameter counts or the error.
-  validate({ spec: s }) {
+  sample({ name, index }) {
+    const d = held(name), x = d.arrays.x, D = x.length / d.n;
+    if (!(index >= 0 && index < d.count)) throw fail(`sample ${index} is not in '${name}'`);
+    return { image: x.slice(index * D, (index + 1) * D), label: d.arrays.y?.[index], shape: d.shape };
+  },
+
+  // Check a spec without keeping a model: shapes, parameter counts or the error.
+  validate({ spec }) {
     try {
-      const m = dl.model(s);
-      const r = { ok: true, layers: m.layers, params: m.paramCount, output: m.outputShape };
+      const m = dl.model(spec);
+      const r = { ok: true, layers: m.layers, params: m.paramCount, output: m.outputShape, tensors: m.tensors };
       m.dispose();
       return r;
     } catch (e) {
@@ -148,65 +331,126 @@ const handlers = {
     }
   },
 
-  async fit({ id, train, val, options, paused }) {
-    need('model');
-    if (fitting) throw Object.assign(new Error('already training'), { code: 'state' });
-    const controller = new AbortController();
-    fitting = { controller };
-    if (paused) model.pause();
-    let pending = null, lastPost = 0;
-    const flush = () => {
-      if (pending) post({ type: 'event', id, kind: 'batches', batches: pending });
-      pending = null;
-      lastPost = performance.now();
-    };
+  scheduleCurve({ kind, lr, options, steps }) {
+    const s = dl.schedule(kind, lr, options), n = Math.min(steps, 4000), values = new Float32Array(n);
     try {
-      return await model.fit(slice(train), {
-        ...options,
-        validationData: val ? slice(val) : undefined,
-        signal: controller.signal,
-        // batches are sent in bunches at most every 50 ms: a fast MLP does hundreds per second
-        onBatch: (b) => {
-          (pending ??= []).push(b);
-          if (performance.now() - lastPost > 50 || model.paused) flush();
-        },
-        onEpoch: (e) => {
-          flush();
-          post({ type: 'event', id, kind: 'epoch', epoch: e });
+      for (let i = 0; i < n; i++) values[i] = s.lr(Math.floor((i * steps) / n));
+    } finally {
+      s.dispose();
+    }
+    return values;
+  },
+
+  create({ spec }) {
+    return add(dl.model(spec));
+  },
+
+  // A model file; a bad file, or one whose input and output do not fit the data (`expect`:
+  // {input, output} shapes), throws and no model is added.
+  load({ bytes, expect }) {
+    const m = dl.loadModel(bytes);
+    const same = (a, b) => a.length === b.length && a.every((d, i) => d === b[i]);
+    if (expect && (!same(m.inputShape, expect.input) || !same(m.outputShape, expect.output))) {
+      const msg = `this model takes [${m.inputShape}] inputs and gives [${m.outputShape}] outputs; the current data set has [${expect.input}] inputs and [${expect.output}] classes`;
+      m.dispose();
+      throw fail(msg, 'shape');
+    }
+    return add(m);
+  },
+
+  dispose({ model: id }) {
+    const e = entry(id);
+    e.run?.controller.abort(); // a run stops at its next chunk with history.stopped = 'aborted'
+    e.model.dispose();
+    models.delete(id);
+    disposed.add(id);
+    return true;
+  },
+
+  setProgram({ model: id, program }) {
+    idle(id, 'setProgram').model.setProgram(program);
+    return summary(id);
+  },
+
+  async train({ id, model: mid, data, options = {}, paused }) {
+    const e = begin(mid, paused), m = e.model, steps = buncher(id, 'steps', 'steps');
+    e.run.flush = steps.flush;
+    try {
+      const named = namedData(data, m);
+      return await m.train(named, {
+        ...chunked(options, samples(m, named)),
+        signal: e.run.controller.signal,
+        onStep: (record) => steps.push(record, m.paused),
+        onEpoch: (epoch) => {
+          steps.flush();
+          post({ type: 'event', id, kind: 'epoch', epoch });
         },
       });
     } finally {
-      flush();
-      fitting = null;
+      steps.flush();
+      end(e);
     }
   },
 
-  pause() {
-    need('model');
-    model.pause();
+  // A classifier's fit: train and val are {x, y} or {dataset, from, count}.
+  async fit({ id, model: mid, train, val, options = {}, paused }) {
+    const e = begin(mid, paused), m = e.model, batches = buncher(id, 'batches', 'batches');
+    e.run.flush = batches.flush;
+    try {
+      const d = xy(train);
+      return await m.fit(d, {
+        ...chunked(options, d?.x ? d.x.length / m.inputSize : 0),
+        validationData: val ? xy(val) : undefined,
+        signal: e.run.controller.signal,
+        // batches are sent in bunches at most every 50 ms: a fast MLP does hundreds per second
+        onBatch: (b) => batches.push(b, m.paused),
+        onEpoch: (epoch) => {
+          batches.flush();
+          post({ type: 'event', id, kind: 'epoch', epoch });
+        },
+      });
+    } finally {
+      batches.flush();
+      end(e);
+    }
+  },
+
+  pause({ model: id }) {
+    const e = entry(id);
+    e.model.pause();
+    e.run?.flush(); // the events of steps already run go before this reply
     return true;
   },
-  resume() {
-    need('model');
-    model.resume();
+  resume({ model: id }) {
+    entry(id).model.resume();
     return true;
   },
-  step() {
-    need('model');
-    model.step();
+  step({ model: id, n = 1 }) {
+    entry(id).model.step(n);
     return true;
   },
-  stop() {
-    if (fitting) fitting.controller.abort();
-    model?.resume();
+  stop({ model: id }) {
+    const e = entry(id);
+    e.run?.controller.abort();
+    e.model.resume();
     return true;
   },
 
-  // Metrics on a data set, plus up to `misclassified` wrong predictions with their images.
-  evaluate({ data, misclassified = 0 }) {
-    need('model');
-    const d = slice(data), r = model.evaluate(d);
-    const D = model.inputSize, wrong = [];
+  run({ model: id, tensor, inputs }) {
+    const m = idle(id, 'run').model, named = namedData(inputs, m);
+    if (Array.isArray(tensor)) return Object.fromEntries(tensor.map((t) => [t, m.run(t, named)]));
+    return m.run(tensor, named);
+  },
+
+  evaluateLoss({ model: id, loss, data }) {
+    const m = idle(id, 'evaluateLoss').model;
+    return m.evaluateLoss(loss, namedData(data, m));
+  },
+
+  // Metrics on labelled data, plus up to `misclassified` wrong predictions with their images.
+  evaluate({ model: id, data, misclassified = 0 }) {
+    const m = idle(id, 'evaluate').model, d = xy(data), r = m.evaluate(d);
+    const D = m.inputSize, wrong = [];
     if (r.predictions)
       for (let i = 0; i < r.predictions.length && wrong.length < misclassified; i++)
         if (r.predictions[i] !== d.y[i]) wrong.push({ index: (data.from ?? 0) + i, label: d.y[i], predicted: r.predictions[i], image: d.x.slice(i * D, (i + 1) * D) });
@@ -214,101 +458,66 @@ const handlers = {
     return { ...r, misclassified: wrong };
   },
 
-  sample({ name, index }) {
-    const d = dataset(name), D = d.x.length / d.n;
-    if (!(index >= 0 && index < d.count)) throw Object.assign(new Error(`sample ${index} is not in '${name}'`), { code: 'arg' });
-    return { image: d.x.slice(index * D, (index + 1) * D), label: d.y[index], shape: d.shape };
+  getWeights({ model: id }) {
+    return entry(id).model.getWeights();
+  },
+  setWeights({ model: id, weights }) {
+    idle(id, 'setWeights').model.setWeights(weights);
+    return true;
   },
 
-  predict({ x }) {
-    need('model');
-    return { probabilities: probabilities(x) };
+  save({ model: id, optimizer = false }) {
+    return { bytes: idle(id, 'save').model.save({ optimizer }) };
+  },
+
+  predict({ model: id, x }) {
+    return { probabilities: probabilities(entry(id), x) };
   },
 
   // Feature maps of every conv (and pooling) layer for one image.
-  featureMaps({ x }) {
-    need('model');
-    return model.layers
+  featureMaps({ model: id, x }) {
+    const m = entry(id).model;
+    return m.layers
       .filter((l) => l.shape.length === 3 && /conv|pool|residual|batchNorm/i.test(l.type))
-      .map((l) => ({ name: l.name, type: l.type, ...model.activations(x, l.name) }));
+      .map((l) => ({ name: l.name, type: l.type, ...m.activations(x, l.name) }));
   },
 
   // The first convolution's kernels as [filters][channels][kh][kw].
-  filters() {
-    need('model');
-    const first = model.layers.find((l) => l.type === 'conv2d');
+  filters({ model: id }) {
+    const m = entry(id).model, first = m.layers.find((l) => l.type === 'conv2d');
     if (!first) return null;
-    const w = model.getWeights().find((p) => p.name === `${first.name}/kernel`);
+    const w = m.getWeights().find((p) => p.name === `${first.name}/kernel`);
     return { layer: first.name, shape: w.shape, values: w.values };
   },
 
   // Saliency (|d loss / d pixel|) and an FGSM image at epsilon, with the model's new beliefs.
-  explain({ x, label, eps }) {
-    need('model');
-    const g = model.inputGradient(x, [label]);
+  explain({ model: id, x, label, eps }) {
+    const e = idle(id, 'explain'), g = e.model.inputGradient(x, [label]);
     const adversarial = Float32Array.from(x, (v, i) => Math.min(1, Math.max(0, v + eps * Math.sign(g[i]))));
-    return {
-      saliency: g.map(Math.abs),
-      adversarial,
-      before: probabilities(x),
-      after: probabilities(adversarial),
-    };
+    return { saliency: g.map(Math.abs), adversarial, before: probabilities(e, x), after: probabilities(e, adversarial) };
   },
 
   // For 2-D inputs: class probabilities over a grid, and every hidden unit's output there.
-  boundary({ gridSize, extent }) {
-    need('model');
-    if (model.inputSize !== 2) throw Object.assign(new Error('the decision boundary needs a 2-D input'), { code: 'arg' });
+  boundary({ model: id, gridSize, extent }) {
+    const e = entry(id), m = e.model;
+    if (m.inputSize !== 2) throw fail('the decision boundary needs a 2-D input');
     const [lo, hi] = extent, xs = new Float32Array(gridSize * gridSize * 2);
     for (let r = 0; r < gridSize; r++)
       for (let c = 0; c < gridSize; c++) {
         xs[2 * (r * gridSize + c)] = lo + ((hi - lo) * (c + 0.5)) / gridSize;
         xs[2 * (r * gridSize + c) + 1] = hi - ((hi - lo) * (r + 0.5)) / gridSize; // row 0 is the top
       }
-    const grid = probabilities(xs);
+    const grid = probabilities(e, xs);
     const hidden = [];
-    for (const l of model.layers.slice(0, -1)) {
+    for (const l of m.layers.slice(0, -1)) {
       if (l.shape.length !== 1 || l.shape[0] > 32) continue; // wider layers would be a wall of tiles
-      const { data } = model.activations(xs, l.name), U = l.shape[0];
+      const { data } = m.activations(xs, l.name), U = l.shape[0];
       const units = Array.from({ length: U }, (_, u) => Float32Array.from({ length: gridSize * gridSize }, (_, i) => data[i * U + u]));
       hidden.push({ name: l.name, units });
     }
-    return { grid, gridSize, classes: model.outputSize, hidden };
-  },
-
-  // A schedule's learning rate at steps 0..steps-1, from the engine's own formulas.
-  scheduleCurve({ kind, lr, options, steps }) {
-    const s = dl.schedule(kind, lr, options), n = Math.min(steps, 4000), values = new Float32Array(n);
-    for (let i = 0; i < n; i++) values[i] = s.lr(Math.floor((i * steps) / n));
-    s.dispose();
-    return values;
-  },
-
-  save() {
-    need('model');
-    return { bytes: model.save() };
-  },
-
-  // A model file from the user; a bad file, or one whose input and output do not fit the data
-  // (`expect`), throws and the current model stays.
-  load({ bytes, expect }) {
-    const m = dl.loadModel(bytes);
-    const same = (a, b) => a.length === b.length && a.every((d, i) => d === b[i]);
-    if (expect && (!same(m.inputShape, expect.input) || !same(m.outputShape, expect.output))) {
-      const msg = `this model takes [${m.inputShape}] inputs and gives [${m.outputShape}] outputs; the current data set has [${expect.input}] inputs and [${expect.output}] classes`;
-      m.dispose();
-      throw Object.assign(new Error(msg), { code: 'shape' });
-    }
-    if (fitting) fitting.controller.abort();
-    model?.dispose();
-    model = m;
-    return summary();
+    return { grid, gridSize, classes: m.outputSize, hidden };
   },
 };
-
-function describe(set) {
-  return { n: set.n, count: set.count, shape: set.shape, classes: set.classes, labels: set.labels };
-}
 
 // The transferable buffers in a result, so large arrays move instead of being copied.
 function transfers(value, out = []) {
@@ -321,13 +530,15 @@ function transfers(value, out = []) {
 self.onmessage = async ({ data: msg }) => {
   const { type, id } = msg;
   try {
-    if (!handlers[type]) throw Object.assign(new Error(`unknown request: ${type}`), { code: 'arg' });
+    if (!Object.hasOwn(handlers, type)) throw fail(`unknown request: ${type}`);
     if (type !== 'init' && !dl && !NO_ENGINE.has(type)) await handlers.init({});
     const result = await handlers[type](msg);
+    if (id == null) return; // a start-up request: nobody waits for it
     // results are copies, but never hand over the data sets' own buffers
-    const kept = new Set([...datasets.values()].flatMap((d) => [d.x.buffer, d.y.buffer]));
+    const kept = new Set([...datasets.values()].flatMap((d) => Object.values(d.arrays).map((a) => a.buffer)));
     post({ type: 'result', id, result }, transfers(result).filter((b) => !kept.has(b)));
   } catch (e) {
-    post({ type: 'error', id, message: e.message, code: e.code ?? 'arg' });
+    // a start-up request's failure is reported to the request that joins it or repeats it
+    if (id != null) post({ type: 'error', id, message: e.message, code: e.code ?? 'arg' });
   }
 };

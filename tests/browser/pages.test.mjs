@@ -8,7 +8,7 @@ let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', 'body[data-engine="ready"]'], ['/components-demo.html', 'canvas']]) {
+for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', '[data-playground][data-engine="ready"]'], ['/components-demo.html', 'canvas']]) {
   test(`${path} loads with no console errors and no failed requests`, async () => {
     const page = await openPage(env.browser, `${env.base}${path}`, { requests: true });
     await page.waitForSelector(ready);
@@ -21,12 +21,12 @@ for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', 'b
 
 test('with SIMD turned off the playground runs the plain build and says so', async () => {
   const page = await openPage(env.browser, `${env.base}/playground.html#dataset=xor&simd=off&epochs=50`);
-  await page.waitForSelector('body[data-engine="ready"]');
-  assert.match(await page.textContent('#engine-status'), /plain WebAssembly \(SIMD turned off by the link\)/);
-  await page.waitForFunction(() => /training and \d+ test points/.test(document.getElementById('data-status').textContent));
-  await page.click('#start');
-  await page.waitForSelector('body[data-runs="1"]', { state: 'attached', timeout: 60000 });
-  assert.ok(parseFloat(await page.textContent('#test-accuracy')) > 90);
+  await page.waitForSelector('[data-playground][data-engine="ready"]');
+  assert.match(await page.textContent('[data-part="engine-status"]'), /plain WebAssembly \(SIMD turned off by the link\)/);
+  await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+  await page.click('[data-part="start"]');
+  await page.waitForSelector('[data-playground][data-runs="1"]', { state: 'attached', timeout: 60000 });
+  assert.ok(parseFloat(await page.textContent('[data-part="test-accuracy"]')) > 90);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -1,15 +1,17 @@
 // state.mjs: the playground's whole configuration, kept in the URL hash so a copied link
 // reopens the same network, data and settings (TensorFlow Playground's approach). One table
 // lists every parameter with its type, default and allowed values; anything invalid in a URL
-// falls back to its default and is reported once, so the page can show a notice.
+// falls back to its default and is reported once, so the page can show a notice. The names the
+// engine knows (optimizers, schedules, initializers) are allowed by its catalog, not by a list
+// kept here: parseHash checks them when given the catalog, or checkCatalog does once it arrives.
 
-const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adam', 'adamw'];
-const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'polynomial', 'cyclical', 'onecycle', 'plateau'];
-const INITS = ['auto', 'he_normal', 'he_uniform', 'xavier_normal', 'xavier_uniform', 'orthogonal', 'normal', 'uniform', 'zeros'];
 export const DATASETS = ['mnist', 'fashion', 'spiral', 'xor', 'circles', 'gaussians', 'custom'];
 export const PRESETS = ['perceptron', 'mlp', 'lenet', 'allconv', 'resnet', 'bndropout'];
 
-/** name, type, default, and the allowed values (enum) or range (number, int). */
+/**
+ * name, type, default, and the allowed values or range: `values` (enum), `catalog` (enum: a
+ * function from the engine's catalog to the names it allows), or min and max (number, int).
+ */
 export const PARAMS = [
   { name: 'dataset', type: 'enum', values: DATASETS, default: 'spiral' },
   { name: 'noise', type: 'number', min: 0, max: 0.5, default: 0.1 },
@@ -17,16 +19,16 @@ export const PARAMS = [
   { name: 'points', type: 'points', default: [] },
   { name: 'preset', type: 'enum', values: PRESETS, default: 'mlp' },
   { name: 'layers', type: 'layers', default: null },
-  { name: 'optimizer', type: 'enum', values: OPTIMIZERS, default: 'adam' },
+  { name: 'optimizer', type: 'enum', catalog: (c) => c.optimizers.map((o) => o.name), default: 'adam' },
   { name: 'lr', type: 'number', min: 1e-6, max: 10, default: 0.003 },
   { name: 'momentum', type: 'number', min: 0, max: 0.999, default: 0.9 },
   { name: 'beta1', type: 'number', min: 0, max: 0.999, default: 0.9 },
   { name: 'beta2', type: 'number', min: 0, max: 0.99999, default: 0.999 },
-  { name: 'schedule', type: 'enum', values: SCHEDULES, default: 'cosine' },
+  { name: 'schedule', type: 'enum', catalog: (c) => c.schedules.map((o) => o.name), default: 'cosine' },
   { name: 'warmup', type: 'int', min: 0, max: 100000, default: 0 },
   { name: 'batch', type: 'int', min: 1, max: 1024, default: 32 },
   { name: 'epochs', type: 'int', min: 1, max: 1000, default: 20 },
-  { name: 'init', type: 'enum', values: INITS, default: 'auto' },
+  { name: 'init', type: 'enum', catalog: (c) => ['auto', ...c.initializers.map((o) => o.name)], default: 'auto' },
   { name: 'l1', type: 'number', min: 0, max: 1, default: 0 },
   { name: 'l2', type: 'number', min: 0, max: 1, default: 0 },
   { name: 'dropout', type: 'number', min: 0, max: 0.9, default: 0 },
@@ -44,11 +46,19 @@ const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 const encodeJson = (v) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(v)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const decodeJson = (s) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
 
-function parseValue(p, raw) {
+/** The values an enum parameter allows: its list, or the catalog's names (null until the catalog is known). */
+export function allowed(p, catalog) {
+  return p.values ?? (catalog ? p.catalog(catalog) : null);
+}
+
+function parseValue(p, raw, catalog) {
   switch (p.type) {
-    case 'enum':
-      if (!p.values.includes(raw)) throw new Error(`expected one of ${p.values.join(', ')}`);
+    case 'enum': {
+      const values = allowed(p, catalog);
+      // before the catalog has come, a name is held as given and checked by checkCatalog
+      if (values ? !values.includes(raw) : !/^[\w-]{1,40}$/.test(raw)) throw new Error(`expected one of ${values?.join(', ') ?? 'the engine\'s names'}`);
       return raw;
+    }
     case 'number':
     case 'int': {
       const v = Number(raw);
@@ -88,11 +98,14 @@ export function defaults() {
   return Object.fromEntries(PARAMS.map((p) => [p.name, structuredClone(p.default)]));
 }
 
+const ignored = (p, raw, why) => `Ignored ${p.name}=${raw.length > 24 ? raw.slice(0, 24) + '…' : raw}: ${why}; using ${formatValue(p, p.default) || 'the default'}.`;
+
 /**
  * Read a hash like "#dataset=mnist&preset=lenet&lr=0.002". Returns {state, notices}: each
- * notice names a parameter that was ignored and why.
+ * notice names a parameter that was ignored and why. Without the engine's catalog, the names it
+ * allows are checked later by checkCatalog.
  */
-export function parseHash(hash) {
+export function parseHash(hash, catalog = null) {
   const state = defaults(), notices = [];
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const [name, raw] of params) {
@@ -102,12 +115,28 @@ export function parseHash(hash) {
       continue;
     }
     try {
-      state[name] = parseValue(p, raw);
+      state[name] = parseValue(p, raw, catalog);
     } catch (e) {
-      notices.push(`Ignored ${name}=${raw.length > 24 ? raw.slice(0, 24) + '…' : raw}: ${e.message}; using ${formatValue(p, p.default) || 'the default'}.`);
+      notices.push(ignored(p, raw, e.message));
     }
   }
   return { state, notices };
+}
+
+/**
+ * Check the names the engine's catalog allows (optimizer, schedule, initializer) once it has
+ * come: a name it does not know falls back to the default. Returns the notices.
+ */
+export function checkCatalog(state, catalog) {
+  const notices = [];
+  for (const p of PARAMS) {
+    if (!p.catalog) continue;
+    const values = p.catalog(catalog);
+    if (values.includes(state[p.name])) continue;
+    notices.push(ignored(p, String(state[p.name]), `expected one of ${values.join(', ')}`));
+    state[p.name] = structuredClone(p.default);
+  }
+  return notices;
 }
 
 /** The hash for a state: only values that differ from their defaults. */

@@ -1,0 +1,152 @@
+// network.mjs: a playground's network: the preset select, the layer editor (whose layer types,
+// options and activations come from the engine's catalog), the spec the engine builds from it,
+// and checking that spec in the worker on every edit, so the card the engine blames shows why.
+import { presetLayers, PRESET_INFO } from '../presets.mjs';
+import { createLayerEditor } from '../layer-editor.mjs';
+
+/** The part of a playground that owns its network (ctx: see index.mjs). */
+export function createNetworkPart(ctx) {
+  const { state, q } = ctx;
+  let editor = null;
+  let editorReady;
+  const haveEditor = new Promise((r) => (editorReady = r));
+  let owners = []; // for each layer of the built spec: its index in editor.flatten(), or -1
+
+  // The full spec: the editor's hidden layers with the chosen initializer and dropout, then the
+  // output layer (one unit per class).
+  function fullSpec() {
+    const hidden = editor.get();
+    const init = state.init === 'auto' ? null : state.init;
+    // the layers that have a kernel to initialize, by the catalog
+    const kernels = new Set(ctx.catalog.layers.filter((d) => d.options.some((o) => o.name === 'kernelInitializer')).map((d) => d.name));
+    const layers = [];
+    owners = [];
+    let flatIndex = 0;
+    const apply = (list, out, top) => {
+      for (const l of list) {
+        const copy = { ...l };
+        const own = flatIndex++;
+        if (init && kernels.has(l.type)) copy.kernelInitializer = init;
+        if (l.layers) { /* the engine lists a residual block before its inner layers, as the editor does */
+          const inner = [];
+          owners.push(own);
+          apply(l.layers, inner, false);
+          copy.layers = inner;
+          out.push(copy);
+        } else {
+          out.push(copy);
+          owners.push(own);
+        }
+        if (top && state.dropout > 0 && l.type === 'dense') {
+          out.push({ type: 'dropout', rate: state.dropout });
+          owners.push(-1);
+        }
+      }
+    };
+    apply(hidden, layers, true);
+    layers.push({ type: 'dense', units: ctx.classCount(), name: 'output', ...(init ? { kernelInitializer: init } : {}) });
+    owners.push(-1);
+    return { input: ctx.inputShape(), seed: state.seed, layers };
+  }
+
+  async function validate() {
+    await haveEditor;
+    const spec = fullSpec();
+    const r = await ctx.remote.validate(spec);
+    const flat = editor.flatten().length, summary = q('net-summary');
+    if (r.ok) {
+      const info = new Array(flat);
+      r.layers.forEach((l, i) => owners[i] >= 0 && (info[owners[i]] = l));
+      editor.showResult({ ok: true, layers: info });
+      q('net-output').textContent = `→ output: dense ${ctx.classCount()} (one unit per class), then softmax in the loss`;
+      summary.textContent = `${r.params.toLocaleString()} parameters`;
+      summary.className = 'summary';
+    } else {
+      const m = /^layer (\d+)/.exec(r.error);
+      const engineIndex = m ? Number(m[1]) - 1 : -1;
+      const errorIndex = engineIndex >= 0 ? owners[engineIndex] : -1;
+      editor.showResult({ ok: false, error: r.error, errorIndex: errorIndex >= 0 ? errorIndex : null });
+      summary.textContent = errorIndex >= 0 ? 'Fix the layer marked in red to train.' : r.error;
+      summary.className = 'summary error';
+    }
+    q('start').disabled = !r.ok && !ctx.loadedModel;
+    return r.ok;
+  }
+
+  function showPresetAbout() {
+    const info = PRESET_INFO[state.preset];
+    q('preset-about').textContent = state.layers ? `Started from the ${info.title} preset, then edited.` : info.about;
+  }
+
+  function changed() {
+    if (!editor) return; // before the catalog: the editor will start from the preset
+    state.layers = editor.get(); // the preset select keeps showing where the layers came from
+    showPresetAbout();
+    ctx.writeHash();
+    ctx.loadedModel = false;
+    ctx.later('validate', validate, 120);
+  }
+
+  function setPresetLayers() {
+    editor?.set(state.layers ?? presetLayers(state.preset, ctx.inputShape()));
+    showPresetAbout();
+    showInput();
+  }
+
+  function showInput() {
+    q('net-input').textContent = `input: [${ctx.inputShape().join('×')}]`;
+  }
+
+  // Once the catalog has come: the editor, showing the link's layers or the preset's.
+  function useCatalog() {
+    editor = createLayerEditor(q('layer-editor'), { catalog: ctx.catalog, onChange: changed });
+    setPresetLayers();
+    editorReady();
+  }
+
+  // Replace the playground's model; the old one is freed in the worker (a run on it stops).
+  function replaceModel(m) {
+    const old = ctx.model;
+    ctx.model = m;
+    if (old && old !== m) old.dispose().catch(() => {});
+  }
+
+  /** A model for the current spec: the one built already, or a new one (false: the spec is invalid). */
+  async function ensureModel() {
+    await haveEditor;
+    const spec = fullSpec();
+    if (ctx.model && ctx.loadedModel) return true;
+    if (ctx.model && ctx.built && JSON.stringify(ctx.built) === JSON.stringify(spec)) return true;
+    if (!(await validate())) return false;
+    replaceModel(await ctx.remote.create(spec));
+    ctx.built = spec;
+    q('net-summary').textContent = `${ctx.model.summary.params.toLocaleString()} parameters`;
+    ctx.parts.views.reset();
+    ctx.parts.views.resetGallery();
+    return true;
+  }
+
+  /** A model loaded from a file: its hidden layers go into the editor (the output layer stays implied). */
+  async function showLoaded(m) {
+    replaceModel(m);
+    const hidden = m.summary.spec.layers.filter((l, i, all) => !(i === all.length - 1 && l.name === 'output'));
+    editor.set(hidden);
+    state.layers = editor.get();
+    ctx.writeHash();
+    showPresetAbout();
+    ctx.loadedModel = true;
+    ctx.built = null;
+    await validate();
+  }
+
+  function wire() {
+    ctx.bind('preset', () => {
+      state.layers = null;
+      ctx.touched.delete('layers');
+      setPresetLayers();
+      changed();
+    });
+  }
+
+  return { fullSpec, validate, setPresetLayers, showInput, useCatalog, ensureModel, showLoaded, wire };
+}

@@ -1,0 +1,209 @@
+// views.mjs: what a playground shows of its network: loss and accuracy curves, the headline
+// figures, the decision boundary and hidden units (2-D data), and for images the drawing pad,
+// confusion matrix, mistakes, filters, feature maps, saliency and an FGSM example. The
+// components draw; this part asks the worker for what they draw.
+import { createLineChart } from '../components/line-chart.mjs';
+import { createConfusion } from '../components/confusion.mjs';
+import { createImageGrid } from '../components/image-grid.mjs';
+import { createBarChart } from '../components/bar-chart.mjs';
+import { createDrawPad } from '../components/draw-pad.mjs';
+import { createBoundary, createNeuronMaps } from '../components/boundary.mjs';
+
+const EXTENT = [-6, 6];
+
+/** The part of a playground that shows what the network learns (ctx: see index.mjs). */
+export function createViewsPart(ctx) {
+  const { root, q } = ctx;
+  const v = {};
+  let labels = [];
+  let inspected = null; // {image: Float32Array(784), label}
+  let boundaryBusy = false, boundaryAgain = false, predicting = false;
+
+  function create() {
+    const series = [{ name: 'training', color: '#2f6fde' }, { name: 'test', color: '#e8710a', dashed: true }];
+    v.loss = createLineChart(q('loss-chart'), { title: 'Loss', yLabel: 'loss', series, log: true });
+    v.acc = createLineChart(q('acc-chart'), { title: 'Accuracy', yLabel: 'accuracy', series, yMin: 0, yMax: 1 });
+    v.boundary = createBoundary(q('boundary'), { size: 300, extent: EXTENT });
+    v.neurons = createNeuronMaps(q('neurons'));
+    v.boundary.onClick((x, y, button) => ctx.parts.data.addPoint(x, y, button));
+    v.gallery = createImageGrid(q('gallery'), { scale: 2 });
+    v.draw = createDrawPad(q('draw'), { size: 224, onChange: (img) => predictDrawing(img) });
+    v.filters = createImageGrid(q('filters'), { scale: 6 });
+    v.maps = createImageGrid(q('maps'), { scale: 2 });
+    v.saliency = createImageGrid(q('saliency'), { scale: 3 });
+    v.fgsm = createImageGrid(q('fgsm-image'), { scale: 3 });
+  }
+
+  /** The class names of the data (and what to draw): the charts of classes are made anew. */
+  function setLabels(names, drawTitle) {
+    labels = names;
+    for (const [k, part, make] of [['confusion', 'confusion', createConfusion], ['probs', 'draw-probs', createBarChart], ['fgsmProbs', 'fgsm-probs', createBarChart]]) {
+      v[k]?.destroy();
+      v[k] = make(q(part), { labels });
+    }
+    q('draw-title').textContent = drawTitle;
+  }
+
+  function reset() {
+    v.loss.reset();
+    v.acc.reset();
+    ctx.parts.training.resetProgress();
+    q('test-accuracy').textContent = '–';
+    q('test-loss').textContent = '–';
+    q('epoch-count').textContent = '0';
+  }
+
+  // single batches are noisy: the curves show a moving average over about ten of them
+  function pushBatches(batches, smooth) {
+    for (const b of batches) {
+      const x = ctx.epochBase + b.epoch + (b.batch + 1) / b.batches;
+      smooth.loss = smooth.loss == null ? b.loss : 0.9 * smooth.loss + 0.1 * b.loss;
+      v.loss.push(0, x, smooth.loss);
+      if (b.accuracy != null) {
+        smooth.acc = smooth.acc == null ? b.accuracy : 0.9 * smooth.acc + 0.1 * b.accuracy;
+        v.acc.push(0, x, smooth.acc);
+      }
+    }
+  }
+
+  function pushEpoch(e) {
+    const x = ctx.epochBase + e.epoch + 1;
+    v.loss.push(1, x, e.valLoss);
+    if (e.valAccuracy != null) v.acc.push(1, x, e.valAccuracy);
+    q('test-accuracy').textContent = e.valAccuracy != null ? `${(100 * e.valAccuracy).toFixed(2)}%` : '–';
+    q('test-loss').textContent = e.valLoss.toFixed(4);
+    q('epoch-count').textContent = String(x);
+  }
+
+  function refreshInsight() {
+    // epochs of a 2-D set take milliseconds: redraw at most every 150 ms
+    ctx.later('insight', () => (ctx.images() ? refreshImageViews() : refreshBoundary()), ctx.images() ? 0 : 150);
+  }
+
+  async function refreshBoundary() {
+    if (!ctx.model) return;
+    if (boundaryBusy) return void (boundaryAgain = true);
+    boundaryBusy = true;
+    try {
+      const b = await ctx.model.boundary(48, EXTENT);
+      v.boundary.update(b);
+      v.neurons.update(b.hidden, b.gridSize);
+      root.dataset.boundary = 'drawn';
+    } catch (e) {
+      quiet(e);
+    } finally {
+      boundaryBusy = false;
+      if (boundaryAgain) (boundaryAgain = false), refreshBoundary();
+    }
+  }
+
+  // Views asked for while the model trains, or of a model just replaced, may be refused: the
+  // next refresh draws them.
+  const quiet = (e) => e.code === 'state' || console.warn(e.message);
+
+  // Between epochs of a run the model answers what reads its layers (filters, feature maps,
+  // predictions), while evaluation and gradients wait for the run to end (Model refuses them).
+  async function refreshImageViews() {
+    const m = ctx.model, live = Boolean(ctx.session?.live);
+    if (!m) return;
+    try {
+      if (!live) {
+        const r = await m.evaluate({ dataset: ctx.parts.data.names().test }, 24);
+        v.confusion.update(r);
+        v.gallery.update(r.misclassified.map((w) => ({
+          data: w.image, width: 28, height: 28, label: `${labels[w.label]} → ${labels[w.predicted]}`,
+          title: `test image ${w.index}: a ${labels[w.label]} the network calls ${labels[w.predicted]}`,
+          onClick: () => inspect(Float32Array.from(w.image, (x) => x / 255), w.label),
+        })));
+      }
+      const f = await m.filters();
+      if (f) {
+        const [F, C, KH, KW] = f.shape;
+        v.filters.update(Array.from({ length: F * C }, (_, i) => ({ data: f.values.subarray(i * KH * KW, (i + 1) * KH * KW), width: KW, height: KH, diverging: true, label: `${Math.floor(i / C) + 1}` })));
+      } else v.filters.update([]);
+      q('filters-note').textContent = f ? `${f.layer}: each ${f.shape[2]}x${f.shape[3]} kernel, blue negative, red positive` : 'This network has no convolution layer, so it has no filters to show.';
+      if (inspected) await inspect(inspected.image, inspected.label);
+    } catch (e) {
+      quiet(e);
+    }
+  }
+
+  function drawInspected(image) {
+    const c = q('inspect-image').getContext('2d'), img = c.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) img.data.set([255 * image[i], 255 * image[i], 255 * image[i], 255], 4 * i);
+    const tmp = new OffscreenCanvas(28, 28);
+    tmp.getContext('2d').putImageData(img, 0, 0);
+    c.imageSmoothingEnabled = false;
+    c.drawImage(tmp, 0, 0, 112, 112);
+  }
+
+  async function inspect(image, label) {
+    inspected = { image, label };
+    drawInspected(image);
+    const m = ctx.model;
+    if (!m) return;
+    const maps = await m.featureMaps(image);
+    const tiles = [];
+    for (const fm of maps) {
+      const [, C, H, W] = fm.shape;
+      for (let c = 0; c < Math.min(C, 16); c++) tiles.push({ data: fm.data.subarray(c * H * W, (c + 1) * H * W), width: W, height: H, label: c === 0 ? fm.name : '' });
+    }
+    v.maps.update(tiles);
+    q('maps-note').textContent = maps.length ? 'The first 16 channels of each convolution and pooling layer for this image.' : 'This network has no convolution layer, so it makes no feature maps.';
+    const probs = (await m.predict(image)).probabilities;
+    const top = probs.indexOf(Math.max(...probs));
+    const target = label ?? top;
+    q('inspect-info').textContent = `${label != null ? `True class: ${labels[label]}. ` : ''}The network says ${labels[top]} (${(100 * probs[top]).toFixed(1)}%).`;
+    if (ctx.session?.live) return; // saliency and FGSM need gradients: after the run
+    const eps = Number(q('fgsm-eps').value);
+    const x = await m.explain(image, target, eps);
+    v.saliency.update([{ data: x.saliency, width: 28, height: 28, label: 'saliency' }]);
+    const advTop = x.after.indexOf(Math.max(...x.after));
+    v.fgsm.update([{ data: x.adversarial, width: 28, height: 28, label: `ε = ${eps}: ${labels[advTop]}` }]);
+    v.fgsmProbs.update(x.after);
+    root.dataset.fgsm = labels[advTop];
+  }
+
+  async function pickRandom() {
+    try {
+      const n = ctx.testSize ?? 10000;
+      const s = await ctx.remote.sample(ctx.parts.data.names().test, Math.floor(Math.random() * n));
+      await inspect(Float32Array.from(s.image, (x) => x / 255), s.label);
+    } catch (e) {
+      quiet(e);
+    }
+  }
+
+  async function predictDrawing(image) {
+    if (predicting || !ctx.model || !ctx.images()) return;
+    predicting = true;
+    try {
+      const { probabilities } = await ctx.model.predict(image);
+      v.probs.update(probabilities);
+      root.dataset.drawn = String(probabilities.indexOf(Math.max(...probabilities)));
+    } catch (e) {
+      quiet(e);
+    } finally {
+      predicting = false;
+    }
+  }
+
+  function wire() {
+    q('random-digit').addEventListener('click', pickRandom);
+    const eps = q('fgsm-eps'), out = q('fgsm-eps-out');
+    eps.addEventListener('input', () => {
+      out.textContent = eps.value;
+      ctx.later('insight', () => inspected && inspect(inspected.image, inspected.label).catch(quiet), 60);
+    });
+    out.textContent = eps.value;
+  }
+
+  return {
+    create, wire, setLabels, reset, pushBatches, pushEpoch, refreshInsight,
+    setPoints: (points) => v.boundary.setPoints(points),
+    resetGallery: () => v.gallery.reset(),
+    pickRandomIfNone: () => inspected || pickRandom(),
+    forgetInspected: () => (inspected = null),
+    destroy: () => Object.values(v).forEach((c) => c.destroy?.()),
+  };
+}
