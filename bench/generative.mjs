@@ -122,8 +122,8 @@ async function tfVae(x, steps) {
 await tf.setBackend('wasm');
 await tf.ready();
 console.log(`Generative programs (batch ${BATCH}, Adam; Node ${process.versions.node}, tfjs ${tf.version.tfjs} wasm)\n`);
-const gan = await dlplay(GAN, real, 2), vae = await dlplay(VAE, pixels, 2);
-const tfg = await tfGan(real, 60), tfv = await tfVae(pixels, 60);
+const gan = await dlplay(GAN, real, 3), vae = await dlplay(VAE, pixels, 3);
+const tfg = await tfGan(real, 150), tfv = await tfVae(pixels, 150);
 printTable(['workload', 'dlplay', 'tfjs-wasm', 'dlplay/tfjs-wasm'], [
   ['MLP GAN (steps/s)', gan.steps.toFixed(0), tfg.toFixed(1), (gan.steps / tfg).toFixed(1)],
   ['MLP VAE (samples/s)', vae.samples.toFixed(0), tfv.toFixed(0), (vae.samples / tfv).toFixed(1)],

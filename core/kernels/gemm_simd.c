@@ -25,8 +25,33 @@
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
+/* Transpose a 4 x 4 block: rows r0..r3 in, columns c[0..3] out. */
+static void transpose4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t *c) {
+  v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  c[0] = wasm_i64x2_shuffle(t0, t2, 0, 2), c[1] = wasm_i64x2_shuffle(t0, t2, 1, 3);
+  c[2] = wasm_i64x2_shuffle(t1, t3, 0, 2), c[3] = wasm_i64x2_shuffle(t1, t3, 1, 3);
+}
+
 /* packed[p][k][r] = op(A)[i0 + p*MR + r, k0 + k], zero past M */
 static void pack_a(float *dst, int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int M) {
+#if MR == 4
+  if (!ta) { /* rows of A become the panel's columns: 4 x 4 transposes, then the scalar rest */
+    for (int p = 0; p < mc; p += MR) {
+      int i = i0 + p, k = 0;
+      if (i + MR <= M)
+        for (; k + 4 <= kc; k += 4, dst += 4 * MR) {
+          const float *a = A + (size_t)i * lda + k0 + k;
+          v128_t c[4];
+          transpose4(wasm_v128_load(a), wasm_v128_load(a + lda), wasm_v128_load(a + 2 * (size_t)lda), wasm_v128_load(a + 3 * (size_t)lda), c);
+          for (int t = 0; t < 4; t++) wasm_v128_store(dst + t * MR, c[t]);
+        }
+      for (; k < kc; k++)
+        for (int r = 0; r < MR; r++) *dst++ = i + r < M ? A[(size_t)(i + r) * lda + k0 + k] : 0.0f;
+    }
+    return;
+  }
+#endif
   for (int p = 0; p < mc; p += MR)
     for (int k = 0; k < kc; k++)
       for (int r = 0; r < MR; r++) {
@@ -47,7 +72,17 @@ static void pack_b(float *dst, int tb, const float *B, int ldb, int k0, int kc, 
       }
       continue;
     }
-    for (int k = 0; k < kc; k++)
+    int k = 0;
+    if (tb && j + NR <= N) /* rows of B become the panel's columns: two 4 x 4 transposes per 4 k */
+      for (; k + 4 <= kc; k += 4, dst += 4 * NR) {
+        const float *b = B + (size_t)j * ldb + k0 + k;
+        v128_t lo[4], hi[4];
+        transpose4(wasm_v128_load(b), wasm_v128_load(b + ldb), wasm_v128_load(b + 2 * (size_t)ldb), wasm_v128_load(b + 3 * (size_t)ldb), lo);
+        b += 4 * (size_t)ldb;
+        transpose4(wasm_v128_load(b), wasm_v128_load(b + ldb), wasm_v128_load(b + 2 * (size_t)ldb), wasm_v128_load(b + 3 * (size_t)ldb), hi);
+        for (int t = 0; t < 4; t++) wasm_v128_store(dst + t * NR, lo[t]), wasm_v128_store(dst + t * NR + 4, hi[t]);
+      }
+    for (; k < kc; k++)
       for (int q = 0; q < NR; q++, dst++) {
         int jj = j + q;
         *dst = jj < N ? (tb ? B[(size_t)jj * ldb + k0 + k] : B[(size_t)(k0 + k) * ldb + jj]) : 0.0f;
