@@ -503,7 +503,7 @@ dl_status dl_graph_set_training(dl_graph *g, int32_t training) {
 
 /* Mark `target` and everything it depends on; for backward (through_detach = 0), only what
  * its gradient can reach, so a generator behind a detach keeps its gradients untouched. */
-static void mark_ancestors(dl_graph *g, int32_t target, int through_detach) {
+void dl_graph_mark(dl_graph *g, int32_t target, int through_detach) {
   for (int32_t i = 0; i < g->n; i++) g->nodes[i].mark = 0;
   g->nodes[target].mark = 1;
   for (int32_t i = target; i >= 0; i--) {
@@ -561,7 +561,7 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
   dl_node *l = &g->nodes[loss];
   if (dl_node_numel(g, l) != 1)
     return dl_fail(DL_ERR_SHAPE, "backward: %s is not a scalar", dl_node_label(g, l));
-  mark_ancestors(g, loss, 0);
+  dl_graph_mark(g, loss, 0);
   /* A node needs a gradient when it lies between the loss and something that learns (or an
    * input whose gradient was asked for). Frozen parameters pass gradients on without taking one. */
   for (int32_t i = 0; i <= loss; i++) {

@@ -49,6 +49,8 @@ struct dl_graph {
 };
 
 dl_status dl_graph_forward_many(dl_graph *g, const int32_t *targets, int32_t count);
+/* Set `mark` on `target` and every node it depends on (not through detach unless asked). */
+void dl_graph_mark(dl_graph *g, int32_t target, int through_detach);
 /* Apply, or drop, what forward passes left pending since the last commit. */
 void dl_graph_commit(dl_graph *g);
 void dl_graph_discard(dl_graph *g);

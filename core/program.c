@@ -46,17 +46,18 @@ static const struct loss_def {
   int target;      /* TARGET_* */
   int ninputs;     /* tensors in `on` */
   int per_element; /* a mean over each sample's elements ("sum" multiplies by their count) */
-  int smoothing;   /* takes label smoothing */
+  int smoothing;   /* takes label smoothing (the op's float attribute) */
+  float f0;        /* otherwise the op's float attribute: the critic's sign */
   const char *doc;
 } loss_table[] = {
-    {"softmax_ce", TARGET_LABELS, 1, 0, 1, "cross-entropy of softmax(logits) with class labels"},
-    {"softmax_ce_soft", TARGET_SAME, 1, 0, 1, "cross-entropy of softmax(logits) with target distributions"},
-    {"mse", TARGET_SAME, 1, 1, 0, "mean squared error"},
-    {"bce", TARGET_SAME, 1, 1, 0, "binary cross-entropy of probabilities in (0, 1)"},
-    {"bce_logits", TARGET_SAME, 1, 1, 0, "binary cross-entropy of logits (the stable form)"},
-    {"hinge", TARGET_SAME, 1, 1, 0, "max(0, 1 - t s) with targets -1 or +1"},
-    {"kl_gauss", TARGET_NONE, 2, 0, 0, "KL(N(mu, e^logvar) || N(0, 1)), summed over the latent dims"},
-    {"critic_mean", TARGET_NONE, 1, 1, 0, "the mean score (Wasserstein critics; weight -1 to maximize)"},
+    {"softmax_ce", TARGET_LABELS, 1, 0, 1, 0, "cross-entropy of softmax(logits) with class labels"},
+    {"softmax_ce_soft", TARGET_SAME, 1, 0, 1, 0, "cross-entropy of softmax(logits) with target distributions"},
+    {"mse", TARGET_SAME, 1, 1, 0, 0, "mean squared error"},
+    {"bce", TARGET_SAME, 1, 1, 0, 0, "binary cross-entropy of probabilities in (0, 1)"},
+    {"bce_logits", TARGET_SAME, 1, 1, 0, 0, "binary cross-entropy of logits (the stable form)"},
+    {"hinge", TARGET_SAME, 1, 1, 0, 0, "max(0, 1 - t s) with targets -1 or +1"},
+    {"kl_gauss", TARGET_NONE, 2, 0, 0, 0, "KL(N(mu, e^logvar) || N(0, 1)), summed over the latent dims"},
+    {"critic_mean", TARGET_NONE, 1, 1, 0, 1, "the mean score (Wasserstein critics; weight -1 to maximize)"},
 };
 #define NLOSS ((int)(sizeof loss_table / sizeof loss_table[0]))
 
@@ -318,8 +319,8 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   t->warmup = wu ? (int64_t)wu->number : 0;
   char name[DL_NAME_MAX];
   snprintf(name, sizeof name, "%s:%s", L->name, t->name);
-  if ((st = op(pb, what, d->name, name, d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2, in, d->smoothing ? 1 : (t->type == 7 ? 1 : 0),
-               t->type == 7 ? (const float[]){1.0f} : &smoothing, &t->node)))
+  float f0 = d->smoothing ? smoothing : d->f0; /* the op's one float: smoothing, or the critic's sign */
+  if ((st = op(pb, what, d->name, name, d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2, in, 1, &f0, &t->node)))
     return st;
   /* the run loop reads predictions and targets after the step (accuracy): keep them */
   g->nodes[t->on].keep = 1;
@@ -450,16 +451,6 @@ static dl_status read_optimizers(pbuild *pb, const dl_json *opts) {
   return DL_OK;
 }
 
-static void mark_from(dl_graph *g, int32_t target, int through_detach) {
-  for (int32_t i = 0; i < g->n; i++) g->nodes[i].mark = 0;
-  g->nodes[target].mark = 1;
-  for (int32_t i = target; i >= 0; i--) {
-    dl_node *n = &g->nodes[i];
-    if (!n->mark || (!through_detach && n->kind == DL_KIND_OP && n->op == DL_OP_DETACH)) continue;
-    for (int32_t j = 0; j < n->ninputs; j++) g->nodes[n->inputs[j]].mark = 1;
-  }
-}
-
 static int find_named(const char *name, const char *base, size_t stride, int count) {
   for (int i = 0; i < count; i++)
     if (!strcmp(base + (size_t)i * stride, name)) return i;
@@ -499,11 +490,11 @@ static dl_status read_steps(pbuild *pb, const dl_json *steps) {
     step *st = &p->steps[k];
     loss *L = &p->losses[st->loss];
     dl_model_optim *o = &pb->opts[st->opt];
-    mark_from(g, L->node, 0);
+    dl_graph_mark(g, L->node, 0);
     int reaches = 0;
     for (int32_t i = 0; i < g->n; i++) reaches |= g->nodes[i].mark && learns_in(&g->nodes[i], o->nets);
     if (!reaches) return pfail(DL_ERR_ARG, "step %d: loss '%s' does not depend on anything optimizer '%s' trains", k + 1, L->name, o->name);
-    mark_from(g, L->node, 1);
+    dl_graph_mark(g, L->node, 1);
     for (int32_t i = 0; i < m->ninputs; i++) {
       if (!g->nodes[m->tensors[i].node].mark) continue;
       if (m->tensors[i].kind == DL_TENSOR_NOISE) st->noise |= 1ull << i;
@@ -847,7 +838,7 @@ dl_status dl_model_run(dl_model *m, const void *const *data, const int32_t *u8, 
 
 /* Slots a node's forward pass reads. */
 static uint64_t slots_of(dl_model *m, int32_t node, uint64_t *noise) {
-  mark_from(m->g, node, 1);
+  dl_graph_mark(m->g, node, 1);
   uint64_t s = 0;
   *noise = 0;
   for (int k = 0; k < slot_count(m); k++)

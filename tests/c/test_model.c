@@ -217,6 +217,22 @@ static void test_refused_step_changes_nothing(void) {
 }
 
 /* One network on two inputs: the gradient of a shared weight sums both paths. */
+/* Wasserstein critic terms: the mean score, maximized on real samples through a weight of -1. */
+static void test_critic_terms_build_and_run(void) {
+  dl_model *m = make(gan_spec);
+  const char *prog = "{\"losses\":{\"c\":[{\"type\":\"critic_mean\",\"on\":\"fake_score\"},{\"type\":\"critic_mean\",\"on\":\"real_score\",\"weight\":-1}]},"
+                     "\"optimizers\":{\"c\":{\"type\":\"rmsprop\",\"lr\":5e-5,\"networks\":[\"D\"]}}}";
+  CHECK_OK(program(m, prog));
+  float x[2 * 8], stats[6];
+  int32_t order[8] = {0, 1, 2, 3, 4, 5, 6, 7}, done, used;
+  for (int i = 0; i < 16; i++) x[i] = rnd();
+  const void *data[2] = {x, NULL};
+  CHECK_OK(dl_model_run(m, data, NULL, 8, order, 8, 8, 1, 0, stats, &done, &used));
+  CHECK(done == 1 && isfinite(stats[0]) && stats[0] == stats[0]);
+  CHECK_NEAR(stats[0], stats[4] - stats[5], 1e-5); /* loss = fake - real (unweighted terms reported) */
+  dl_model_destroy(m);
+}
+
 static void test_shared_network_gradient_matches_finite_differences(void) {
   const char *spec = "{\"seed\":9,\"inputs\":{\"a\":[3],\"b\":[3]},\"networks\":{\"f\":[{\"type\":\"dense\",\"units\":4,\"activation\":\"tanh\"},{\"type\":\"dense\",\"units\":2}]},"
                      "\"outputs\":{\"fa\":{\"net\":\"f\",\"from\":\"a\"},\"fb\":{\"net\":\"f\",\"from\":\"b\"}}}";
@@ -443,6 +459,7 @@ int main(void) {
   RUN(test_program_trains_a_classifier_and_reports_per_step_stats);
   RUN(test_gan_program_trains_and_g_steps_leave_d_unchanged);
   RUN(test_refused_step_changes_nothing);
+  RUN(test_critic_terms_build_and_run);
   RUN(test_shared_network_gradient_matches_finite_differences);
   RUN(test_two_network_model_resumes_bit_identically_after_load);
   RUN(test_bad_programs_name_the_culprit_and_change_nothing);
