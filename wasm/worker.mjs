@@ -40,9 +40,9 @@
 //   Step events are bunched: at most one message every 50 ms however fast the steps run; a
 //   pause reply comes after the events of every step run before it.
 //   One run per model: a second train or fit while one runs is refused ('state'), and so are
-//   setProgram, run, evaluate, evaluateLoss, explain, setWeights and save (Model refuses them);
-//   predict, featureMaps, filters, boundary and getWeights answer between chunks. Runs of
-//   different models interleave between chunks. A failed create, load or setProgram changes
+//   setProgram and setWeights; everything that only reads the model (run, evaluate,
+//   evaluateLoss, explain, save, predict, featureMaps, filters, boundary, getWeights) answers
+//   between chunks, leaving the run as it was. Runs of different models interleave between chunks. A failed create, load or setProgram changes
 //   nothing, and the other models keep working.
 //
 // Every engine module is named here, not only dlplay.mjs: the browser then fetches them all in
@@ -437,19 +437,19 @@ const handlers = {
   },
 
   run({ model: id, tensor, inputs }) {
-    const m = idle(id, 'run').model, named = namedData(inputs, m);
+    const m = entry(id).model, named = namedData(inputs, m);
     if (Array.isArray(tensor)) return Object.fromEntries(tensor.map((t) => [t, m.run(t, named)]));
     return m.run(tensor, named);
   },
 
   evaluateLoss({ model: id, loss, data }) {
-    const m = idle(id, 'evaluateLoss').model;
+    const m = entry(id).model;
     return m.evaluateLoss(loss, namedData(data, m));
   },
 
   // Metrics on labelled data, plus up to `misclassified` wrong predictions with their images.
   evaluate({ model: id, data, misclassified = 0 }) {
-    const m = idle(id, 'evaluate').model, d = xy(data), r = m.evaluate(d);
+    const m = entry(id).model, d = xy(data), r = m.evaluate(d);
     const D = m.inputSize, wrong = [];
     if (r.predictions)
       for (let i = 0; i < r.predictions.length && wrong.length < misclassified; i++)
@@ -467,7 +467,7 @@ const handlers = {
   },
 
   save({ model: id, optimizer = false }) {
-    return { bytes: idle(id, 'save').model.save({ optimizer }) };
+    return { bytes: entry(id).model.save({ optimizer }) };
   },
 
   predict({ model: id, x }) {
@@ -492,7 +492,7 @@ const handlers = {
 
   // Saliency (|d loss / d pixel|) and an FGSM image at epsilon, with the model's new beliefs.
   explain({ model: id, x, label, eps }) {
-    const e = idle(id, 'explain'), g = e.model.inputGradient(x, [label]);
+    const e = entry(id), g = e.model.inputGradient(x, [label]);
     const adversarial = Float32Array.from(x, (v, i) => Math.min(1, Math.max(0, v + eps * Math.sign(g[i]))));
     return { saliency: g.map(Math.abs), adversarial, before: probabilities(e, x), after: probabilities(e, adversarial) };
   },

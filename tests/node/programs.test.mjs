@@ -218,3 +218,29 @@ test('LeNet at batch 64 plans at most half the memory the plan before it did to 
   assert.deepEqual(m.predict(x), trained); // the same outputs from either plan
   m.dispose();
 });
+
+test('looking inside a model between the chunks of a run (run, evaluateLoss, save) leaves the run bit-identical', async () => {
+  const x = Float32Array.from(images(train, 512), (v) => (v / 255) * 2 - 1);
+  const z = new Float32Array(4 * 64).fill(0.5);
+  const trainOnce = async (look) => {
+    const m = dl.model(GAN_SPEC);
+    m.setProgram(GAN_PROGRAM);
+    let looked = 0;
+    await m.train({ x }, {
+      epochs: 1, batchSize: 64, chunk: 2,
+      onStep: () => {
+        if (!look) return;
+        m.run('fake', { z });
+        m.evaluateLoss('d', { x: x.subarray(0, 64 * 784) });
+        m.save({ optimizer: true });
+        looked++;
+      },
+    });
+    const w = m.getWeights();
+    m.dispose();
+    return { w, looked };
+  };
+  const plain = await trainOnce(false), looked = await trainOnce(true);
+  assert.equal(looked.looked, 8);
+  looked.w.forEach((w, i) => assert.deepEqual(w.values, plain.w[i].values, w.name));
+});

@@ -101,21 +101,19 @@ export function createViewsPart(ctx) {
   // next refresh draws them.
   const quiet = (e) => e.code === 'state' || console.warn(e.message);
 
-  // Between epochs of a run the model answers what reads its layers (filters, feature maps,
-  // predictions), while evaluation and gradients wait for the run to end (Model refuses them).
+  // Between the chunks of a run the model answers everything that only reads it: evaluation,
+  // filters, feature maps, gradients.
   async function refreshImageViews() {
-    const m = ctx.model, live = Boolean(ctx.session?.live);
+    const m = ctx.model;
     if (!m) return;
     try {
-      if (!live) {
-        const r = await m.evaluate({ dataset: ctx.parts.data.names().test }, 24);
-        v.confusion.update(r);
-        v.gallery.update(r.misclassified.map((w) => ({
-          data: w.image, width: 28, height: 28, label: `${labels[w.label]} → ${labels[w.predicted]}`,
-          title: `test image ${w.index}: a ${labels[w.label]} the network calls ${labels[w.predicted]}`,
-          onClick: () => inspect(Float32Array.from(w.image, (x) => x / 255), w.label),
-        })));
-      }
+      const r = await m.evaluate({ dataset: ctx.parts.data.names().test }, 24);
+      v.confusion.update(r);
+      v.gallery.update(r.misclassified.map((w) => ({
+        data: w.image, width: 28, height: 28, label: `${labels[w.label]} → ${labels[w.predicted]}`,
+        title: `test image ${w.index}: a ${labels[w.label]} the network calls ${labels[w.predicted]}`,
+        onClick: () => inspect(Float32Array.from(w.image, (x) => x / 255), w.label),
+      })));
       const f = await m.filters();
       if (f) {
         const [F, C, KH, KW] = f.shape;
@@ -154,7 +152,6 @@ export function createViewsPart(ctx) {
     const top = probs.indexOf(Math.max(...probs));
     const target = label ?? top;
     q('inspect-info').textContent = `${label != null ? `True class: ${labels[label]}. ` : ''}The network says ${labels[top]} (${(100 * probs[top]).toFixed(1)}%).`;
-    if (ctx.session?.live) return; // saliency and FGSM need gradients: after the run
     const eps = Number(q('fgsm-eps').value);
     const x = await m.explain(image, target, eps);
     v.saliency.update([{ data: x.saliency, width: 28, height: 28, label: 'saliency' }]);
