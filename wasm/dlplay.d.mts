@@ -94,7 +94,9 @@ export class Graph {
   /** An op from core/ops/ops.def ('dense', 'conv2d', 'relu', 'softmax_ce', ...). Shapes are checked now. */
   op(type: string, inputs: number[], options?: OpOptions): number;
   /** Lay out memory for batches of up to `maxBatch` samples. Adding nodes later requires planning again. */
-  plan(maxBatch: number): this;
+  plan(maxBatch: number, options?: { inference?: boolean }): this;
+  /** The planned arena, and what one buffer per value, gradient and scratch would take, in bytes. */
+  memory(): { arenaBytes: number; unsharedBytes: number };
   readonly maxBatch: number;
   /** Run the next calls at `n` samples (1 <= n <= maxBatch). */
   setBatch(n: number): this;

@@ -229,8 +229,12 @@ export class Model {
   getWeights(): Weight[];
   /** Replace parameters by name; all entries are checked before any is written. */
   setWeights(weights: { name: string; values: ArrayLike<number> }[]): void;
-  /** Plan memory for batches of up to n samples. */
+  /** Plan memory for training at batches of up to n samples. */
   ensureBatch(n: number): void;
+  /** Plan memory for evaluation only (no gradients; activations share memory); training plans for training again. */
+  planForInference(n?: number): void;
+  /** The planned arena, and what one buffer per value, gradient and scratch would take, in bytes. */
+  memory(): { arenaBytes: number; unsharedBytes: number };
   /** Bytes in the versioned model format; optimizer: true adds the training state for resuming. */
   save(options?: { optimizer?: boolean }): Uint8Array;
   dispose(): void;
