@@ -553,6 +553,13 @@ static void apply_options(dl_optim *o, const dl_json *kv) {
       dl_optim_set(o, s->key, (float)s->number);
 }
 
+/* Only the model's named tensors stay marked `keep`: a program marks its own (predictions and
+ * targets the loop reads after a step) as it is built. */
+static void unkeep(dl_model *m) {
+  for (int32_t i = 0; i < m->base_nodes; i++) m->g->nodes[i].keep = 0;
+  for (int32_t i = 0; i < m->ntensors; i++) m->g->nodes[m->tensors[i].node].keep = 1;
+}
+
 dl_status dl_model_set_program(dl_model *m, const char *json, size_t len) {
   if (!m || !json) return dl_fail(DL_ERR_ARG, "model_set_program: null argument");
   if (m->running) return dl_fail(DL_ERR_STATE, "model is training: stop it before changing its program");
@@ -562,6 +569,7 @@ dl_status dl_model_set_program(dl_model *m, const char *json, size_t len) {
   pbuild pb;
   memset(&pb, 0, sizeof pb);
   dl_graph_truncate(g, m->base_nodes);
+  unkeep(m);
   dl_status st = build_program(m, json, len, &p, &pb);
   if (!st) st = dl_graph_plan(g, max_batch);
   if (st) {
@@ -570,6 +578,7 @@ dl_status dl_model_set_program(dl_model *m, const char *json, size_t len) {
     snprintf(msg, sizeof msg, "%s", dl_last_error());
     pbuild_drop(&pb);
     dl_graph_truncate(g, m->base_nodes);
+    unkeep(m);
     if (old) {
       dl_program *again = NULL;
       pbuild keep;
@@ -614,6 +623,7 @@ dl_status dl_model_clear_program(dl_model *m) {
   if (m->running) return dl_fail(DL_ERR_STATE, "model is training: stop it before changing its program");
   int32_t max_batch = m->g->max_batch ? m->g->max_batch : 64;
   dl_graph_truncate(m->g, m->base_nodes);
+  unkeep(m);
   dl_program_free(m->prog);
   m->prog = NULL;
   dl_model_optims_free(m);
