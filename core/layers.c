@@ -23,8 +23,8 @@
 #include "text.h"
 
 /* ---- option kinds, the tables' vocabulary ---- */
-typedef enum { K_INT, K_FLOAT, K_BOOL, K_PAIR, K_PADDING, K_INIT, K_SHAPE, K_LAYERS } opt_kind;
-static const char *const kind_names[] = {"int", "number", "bool", "pair", "padding", "initializer", "shape", "layers"};
+typedef enum { K_INT, K_FLOAT, K_BOOL, K_PAIR, K_PADDING, K_INIT, K_SHAPE, K_LAYERS, K_LAYER_NAME } opt_kind;
+static const char *const kind_names[] = {"int", "number", "bool", "pair", "padding", "initializer", "shape", "layers", "layer"};
 
 typedef struct {
   const char *key;
@@ -177,6 +177,9 @@ static dl_status read_option(builder *b, const opt_def *o, const dl_json *v, opt
   case K_LAYERS:
     if (v->type != DL_JSON_ARRAY || v->count == 0) return lfail(b, DL_ERR_ARG, "%s must be a non-empty array", o->key);
     return DL_OK;
+  case K_LAYER_NAME:
+    if (v->type != DL_JSON_STRING) return lfail(b, DL_ERR_ARG, "%s must name a layer", o->key);
+    return DL_OK;
   default: /* padding, initializer, shape: read by the builder, which knows the input */
     return DL_OK;
   }
@@ -299,19 +302,44 @@ static int relu_like_next(builder *b) {
   return act && act->relu_like;
 }
 
+/* The kernel of dense layer `name` ("dense_1", or "enc/dense_1" in a named network; a short
+ * name looks in this layer's own network first), for a layer that ties its weight to it. */
+static dl_status tied_kernel(builder *b, const char *name, int32_t *id) {
+  char full[DL_NAME_MAX + 8];
+  const dl_layer *L = NULL;
+  snprintf(full, sizeof full, "%s%s", b->net->prefix, name);
+  for (int i = 0; i < b->m->nlayers && !L; i++)
+    if (&b->m->layers[i] != b->info && (!strcmp(b->m->layers[i].name, full) || !strcmp(b->m->layers[i].name, name))) L = &b->m->layers[i];
+  if (!L || strcmp(L->type, "dense") || L->nparams < 1)
+    return lfail(b, DL_ERR_ARG, "tiedTo '%.30s' must name a dense layer built before this one", name);
+  *id = L->params[0];
+  return DL_OK;
+}
+
 static dl_status layer_dense(builder *b, int32_t *cur) {
   int units = ival(b, "units");
   dl_node *x = &b->g->nodes[*cur];
-  int32_t shape[2] = {(int32_t)(dl_node_sample_numel(x) / (x->batched ? 1 : (size_t)x->shape[0])), units}, w, bias = -1;
+  int32_t shape[2] = {(int32_t)(dl_node_sample_numel(x) / (x->batched ? 1 : (size_t)x->shape[0])), units}, w, bias = -1, tied = 0;
   dl_status st;
-  if ((st = add_param(b, "kernel", 2, shape, DL_PARAM_TRAINABLE | DL_PARAM_DECAY, &w))) return st;
-  if ((st = init_param(b, "kernelInitializer", relu_like_next(b) ? "he_normal" : "xavier_uniform", w))) return st;
+  const opt_val *tie = val(b, "tiedTo");
+  if (tie->given) { /* the other layer's kernel, transposed: it maps units -> inputs, this one inputs -> units */
+    if ((st = tied_kernel(b, tie->json->string, &w))) return st;
+    dl_node *k = &b->g->nodes[w];
+    if (k->shape[0] != units || k->shape[1] != shape[0])
+      return lfail(b, DL_ERR_SHAPE, "tiedTo '%.30s': its kernel is [%d, %d], so this layer needs %d inputs and %d units, not %d and %d",
+                   tie->json->string, k->shape[0], k->shape[1], k->shape[1], k->shape[0], shape[0], units);
+    if (val(b, "kernelInitializer")->given) return lfail(b, DL_ERR_ARG, "a tied layer has no kernel of its own to initialize");
+    tied = 1;
+  } else {
+    if ((st = add_param(b, "kernel", 2, shape, DL_PARAM_TRAINABLE | DL_PARAM_DECAY, &w))) return st;
+    if ((st = init_param(b, "kernelInitializer", relu_like_next(b) ? "he_normal" : "xavier_uniform", w))) return st;
+  }
   if (ival(b, "useBias")) {
     if ((st = add_param(b, "bias", 1, &shape[1], DL_PARAM_TRAINABLE, &bias))) return st;
     if ((st = init_param(b, "biasInitializer", "zeros", bias))) return st;
   }
   int32_t in[3] = {*cur, w, bias};
-  return add_op(b, "dense", NULL, bias >= 0 ? 3 : 2, in, 0, NULL, 0, NULL, cur);
+  return add_op(b, "dense", NULL, bias >= 0 ? 3 : 2, in, 1, &tied, 0, NULL, cur);
 }
 
 /* padding: "valid" | "same" | n | [h, w] into conv iattr slots 2..6 */
@@ -478,8 +506,9 @@ static dl_status layer_residual(builder *b, int32_t *cur) {
 
 static const layer_def layer_table[] = {
     {"dense", layer_dense,
-     {{"units", K_INT, 1, 1 << 20, REQUIRED, "outputs"}, {"useBias", K_BOOL, 0, 1, 1, "add a learned bias"}, INIT_OPTS},
-     "kernel [in, units], bias [units]", "every output a weighted sum of every input, plus a bias"},
+     {{"units", K_INT, 1, 1 << 20, REQUIRED, "outputs"}, {"useBias", K_BOOL, 0, 1, 1, "add a learned bias"}, INIT_OPTS,
+      {"tiedTo", K_LAYER_NAME, 0, 0, 0, "use that dense layer's kernel, transposed, instead of one of its own (tied weights)"}},
+     "kernel [in, units] (none when tied), bias [units]", "every output a weighted sum of every input, plus a bias"},
     {"conv2d", layer_conv2d,
      {{"filters", K_INT, 1, 1 << 16, REQUIRED, "output channels"},
       {"kernel", K_PAIR, 1, 64, REQUIRED, "window size, n or [h, w]"},

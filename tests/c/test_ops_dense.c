@@ -24,6 +24,14 @@ static void test_dense_backward_matches_numeric(void) {
   dl_graph_destroy(g);
 }
 
+static void test_dense_with_transposed_weight_matches_numeric(void) {
+  dl_graph *g = new_graph();
+  int32_t x = gc_input(g, "x", 1, SHAPE(5)), w = gc_param(g, "w", 2, SHAPE(4, 5)), b = gc_param(g, "b", 1, SHAPE(4)), t = 1;
+  int32_t y = gc_op(g, "dense", 3, IDS(x, w, b), 1, &t, 0, NULL);
+  GRADCHECK(g, y, 3, x, w, b);
+  dl_graph_destroy(g);
+}
+
 static void test_dense_without_bias_flattens_images(void) {
   dl_graph *g = new_graph();
   int32_t x = gc_input(g, "x", 3, SHAPE(2, 3, 3)), w = gc_param(g, "w", 2, SHAPE(18, 3));
@@ -40,6 +48,7 @@ static void test_dense_rejects_mismatched_weight(void) {
 }
 
 void run_dense_tests(void) {
+  RUN(test_dense_with_transposed_weight_matches_numeric);
   RUN(test_dense_forward_matches_hand_computed);
   RUN(test_dense_backward_matches_numeric);
   RUN(test_dense_without_bias_flattens_images);

@@ -244,3 +244,28 @@ test('looking inside a model between the chunks of a run (run, evaluateLoss, sav
   assert.equal(looked.looked, 8);
   looked.w.forEach((w, i) => assert.deepEqual(w.values, plain.w[i].values, w.name));
 });
+
+test('a tied autoencoder (seed 5: the decoder uses the encoder\'s kernel, transposed) trains with half the weights', async () => {
+  const spec = (tied) => ({
+    seed: 5,
+    inputs: { x: [784] },
+    networks: { ae: [{ type: 'dense', units: 64, activation: 'relu', name: 'enc' },
+      { type: 'dense', units: 784, activation: 'sigmoid', name: 'dec', ...(tied ? { tiedTo: 'enc' } : {}) }] },
+    outputs: { recon: { net: 'ae', from: 'x' } },
+  });
+  const m = dl.model(spec(true)), untied = dl.model(spec(false));
+  assert.equal(m.paramCount, 784 * 64 + 64 + 784);
+  assert.equal(untied.paramCount, 2 * 784 * 64 + 64 + 784);
+  assert.deepEqual(m.getWeights().map((w) => w.name), ['ae/enc/kernel', 'ae/enc/bias', 'ae/dec/bias']);
+  untied.dispose();
+  m.setProgram({ losses: { mse: [{ type: 'mse', on: 'recon', target: 'x' }] }, optimizers: { adam: { type: 'adam', lr: 2e-3 } } });
+  await m.train({ x: images(train, 10000) }, { epochs: 2, batchSize: 64 });
+  const after = m.evaluateLoss('mse', { x: images(test_, 1000) }).loss;
+  assert.ok(after < 0.03, `test MSE ${after.toFixed(4)}`);
+  const copy = dl.loadModel(m.save()); // the tie survives a file
+  assert.deepEqual(copy.run('recon', { x: images(test_, 2) }), m.run('recon', { x: images(test_, 2) }));
+  assert.throws(() => dl.model({ input: [8], layers: [{ type: 'dense', units: 4, name: 'a' }, { type: 'dense', units: 5, tiedTo: 'a' }] }),
+    /tiedTo 'a': its kernel is \[8, 4\], so this layer needs 4 inputs and 8 units, not 4 and 5/);
+  copy.dispose();
+  m.dispose();
+});
