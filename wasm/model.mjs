@@ -247,8 +247,10 @@ export class Model {
    * Run the program: {epochs} passes over the data, or {iterations} passes over the steps.
    * data: arrays by slot name ({x, y} for inputs x and program data y). Options: batchSize
    * (32), epochs, iterations, shuffle (true), seed (1), chunk (iterations per call into wasm, 16),
-   * onStep(record) each iteration, onEpoch(record), signal (AbortSignal). Returns
-   * {steps, epochs, stopped, losses: {name: [per iteration]}}.
+   * onStep(record) each iteration ({epoch, iteration, steps: [{loss, optimizer, value, lr,
+   * samples, correct, terms}]}), onEpoch({epoch, iterations}), signal (AbortSignal). Returns
+   * {iterations, epochs, stopped, losses: {name: [per iteration]}}. A program that reads no
+   * data runs `iterations` passes, one chunk per "epoch".
    */
   async train(data = {}, options = {}) {
     this.#idle('train');
@@ -335,7 +337,7 @@ export class Model {
             throw err;
           }
           await yieldToLoop(); // after every chunk, also the last of an epoch: messages, pause, abort
-          if ((done < limit && readsData) || !readsData) break; /* the epoch's samples are used up */
+          if (!readsData || done < limit) break; // one chunk per pass without data; or the epoch's samples are used up
         }
         history.epochs = epoch + 1;
         if (epochRec && (await epochRec.end()) === 'stop') break;
