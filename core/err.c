@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #if defined(__EMSCRIPTEN__) || defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -10,10 +11,14 @@
 static char last_error[512] = "";
 
 dl_status dl_fail(dl_status code, const char *fmt, ...) {
+  /* Format into a copy first: callers may pass dl_last_error() itself as an argument, to put
+   * context in front of an inner message. */
+  char msg[sizeof last_error];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  memcpy(last_error, msg, sizeof msg);
   return code;
 }
 

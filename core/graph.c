@@ -9,8 +9,6 @@
 #include "init.h"
 #include "ops/ops.h"
 
-/* Largest tensor, and largest arena, we accept, in floats (1 GB): the wasm heap stops at 2 GB. */
-#define DL_MAX_NUMEL ((uint64_t)1 << 28)
 
 const dl_op_impl *const dl_op_table[DL_OP_COUNT] = {
 #define DL_OP(ID, name, family, nin) &dl_op_##name,

@@ -9,6 +9,9 @@
 #include "dl.h"
 #include "rng.h"
 
+/* Largest tensor, workspace or arena we accept, in floats (1 GB): the wasm heap stops at 2 GB. */
+#define DL_MAX_NUMEL ((uint64_t)1 << 28)
+
 enum { DL_KIND_INPUT, DL_KIND_PARAM, DL_KIND_OP };
 enum { DL_PLAN_NONE, DL_PLAN_TRAINING, DL_PLAN_INFERENCE };
 

@@ -2,6 +2,7 @@
  * across a layer, var = 2/(fan_in + fan_out); He/Kaiming compensates for ReLU zeroing half
  * the inputs, var = 2/fan_in. A uniform U(-l, l) has variance l^2/3, hence l = sqrt(3 var). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "err.h"
@@ -29,8 +30,12 @@ static void fill_normal(float *w, size_t k, double mean, double std, dl_rng *r) 
 
 /* Rows (dim 0) by the rest: orthonormal rows when rows <= cols, else orthonormal columns
  * (Saxe et al. 2014), from a Gaussian matrix by modified Gram-Schmidt in double. */
+#define ORTHOGONAL_MAX_OPS ((uint64_t)1 << 31) /* small^2 x big multiply-adds: a few seconds at most */
+
 static dl_status fill_orthogonal(float *w, size_t rows, size_t cols, double gain, dl_rng *r) {
   size_t small = rows < cols ? rows : cols, big = rows < cols ? cols : rows;
+  if ((uint64_t)small * small * big > ORTHOGONAL_MAX_OPS)
+    return dl_fail(DL_ERR_ARG, "orthogonal initialization of a %zu x %zu kernel costs over 2^31 operations; use another initializer", rows, cols);
   double *q = malloc(small * big * sizeof *q);
   if (!q) return dl_fail(DL_ERR_OOM, "out of memory for orthogonal init (%zu x %zu)", rows, cols);
   for (size_t i = 0; i < small * big; i++) q[i] = dl_rng_normal(r);

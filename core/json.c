@@ -153,6 +153,29 @@ static int literal(parser *p, const char *word) {
   return 1;
 }
 
+static int by_key(const void *a, const void *b) { return strcmp((*(const dl_json *const *)a)->key, (*(const dl_json *const *)b)->key); }
+
+/* Keys must be unique: with two "layers" a reader would see one and a person the other. */
+static int has_duplicate_key(parser *p, const dl_json *obj) {
+  if (obj->count <= 64) {
+    for (const dl_json *a = obj->child; a; a = a->next)
+      for (const dl_json *b = a->next; b; b = b->next)
+        if (!strcmp(a->key, b->key)) return 1;
+    return 0;
+  }
+  const dl_json **keys = malloc((size_t)obj->count * sizeof *keys);
+  if (!keys) {
+    p->err = "out of memory";
+    return 1;
+  }
+  int k = 0, dup = 0;
+  for (const dl_json *a = obj->child; a; a = a->next) keys[k++] = a;
+  qsort(keys, (size_t)k, sizeof *keys, by_key);
+  for (int i = 1; i < k && !dup; i++) dup = !strcmp(keys[i - 1]->key, keys[i]->key);
+  free(keys);
+  return dup;
+}
+
 static dl_json *parse_container(parser *p, int depth, int object) {
   dl_json *node = new_node(p, object ? DL_JSON_OBJECT : DL_JSON_ARRAY), *last = NULL;
   if (!node) return NULL;
@@ -191,6 +214,10 @@ static dl_json *parse_container(parser *p, int depth, int object) {
       continue;
     }
     if (p->pos < p->len && p->s[p->pos] == (object ? '}' : ']')) {
+      if (object && has_duplicate_key(p, node)) {
+        if (!p->err) p->err = "duplicate member name";
+        return NULL;
+      }
       p->pos++;
       return node;
     }

@@ -243,6 +243,11 @@ static dl_status add_param(builder *b, const char *suffix, int nd, const int32_t
   }
   if (b->info->nparams >= DL_LAYER_MAX_PARAMS)
     return lfail(b, DL_ERR_ARG, "more than %d parameters in one layer", DL_LAYER_MAX_PARAMS);
+  uint64_t values = 1;
+  for (int i = 0; i < nd; i++) values *= (uint64_t)(shape[i] > 0 ? shape[i] : 1);
+  if (values > DL_MAX_MODEL_PARAMS || b->m->param_values + values > DL_MAX_MODEL_PARAMS) /* before allocating or initializing */
+    return lfail(b, DL_ERR_OOM, "%s would bring the model past %zu parameter values", suffix, DL_MAX_MODEL_PARAMS);
+  b->m->param_values += values;
   dl_status st = relabel(b, dl_graph_param(b->g, name, nd, shape, flags, id));
   if (st) return st;
   b->g->nodes[*id].group = b->netid;
@@ -569,9 +574,10 @@ static dl_status build_layer(builder *b, int32_t *cur) {
   }
   char short_name[DL_SHORT_NAME + 1];
   if (nm) {
-    if (nm->type != DL_JSON_STRING || !nm->string[0] || strlen(nm->string) > DL_SHORT_NAME || strchr(nm->string, '/') ||
-        strchr(nm->string, '#'))
-      return relabel(b, dl_fail(DL_ERR_ARG, "name must be 1 to %d characters without '/' or '#'", DL_SHORT_NAME));
+    int ok = nm->type == DL_JSON_STRING && nm->string[0] && strlen(nm->string) <= DL_SHORT_NAME;
+    for (const char *c = ok ? nm->string : ""; *c && ok; c++) /* names go into JSON and file headers unescaped */
+      ok = *c == '_' || *c == '-' || *c == '.' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+    if (!ok) return relabel(b, dl_fail(DL_ERR_ARG, "name must be 1 to %d letters, digits, '_', '-' or '.'", DL_SHORT_NAME));
     snprintf(short_name, sizeof short_name, "%s", nm->string);
   } else {
     snprintf(short_name, sizeof short_name, "%s_%d", t->string, b->index);

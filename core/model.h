@@ -70,6 +70,7 @@ struct dl_model {
   int32_t base_nodes;         /* nodes the spec built; a program's come after */
   dl_program *prog;           /* NULL until a program is set */
   int32_t running;            /* inside dl_model_run */
+  uint64_t param_values;      /* parameter values made so far: capped before each is allocated */
   int32_t nopts;
   dl_model_optim opts[DL_MAX_NETS];
   float aug_shift, aug_rotate, aug_noise;

@@ -175,7 +175,7 @@ dl_status dl_model_load(dl_model **out, const uint8_t *bytes, size_t len) {
   }
   dl_model *m;
   dl_status st = dl_model_create(&m, spec, spec_len);
-  if (st) return dl_fail(st, "model file: %s", dl_last_error());
+  if (st) return dl_fail(st == DL_ERR_OOM ? st : DL_ERR_FORMAT, "model file: %s", dl_last_error());
   if (prog_len && (st = dl_model_set_program(m, prog, prog_len))) {
     st = dl_fail(DL_ERR_FORMAT, "model file: %s", dl_last_error());
     goto fail;

@@ -58,6 +58,7 @@ export class Engine {
   }
   /** A new, empty graph whose random draws (initializers, dropout, sampling) follow `seed`. */
   graph(seed = 1) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
     return new Graph(this, seed);
   }
   /** A model from a JSON spec: {input: [1, 28, 28], seed, layers: [{type: 'conv2d', ...}, ...]}. */
@@ -184,6 +185,7 @@ export class Graph {
     this.b.check(this.b.exports.dl_graph_set_group(this.#ptr(), id, group));
   }
   seed(seed) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
     this.b.check(this.b.exports.dl_graph_seed(this.#ptr(), BigInt(seed)));
   }
   init(id, name, a = 0, bArg = 0) {
@@ -245,12 +247,14 @@ export class Graph {
   /** Forward, check the loss is finite, backward, update. Returns the loss. */
   trainStep(lossId, optimizer, lr) {
     const b = this.b;
-    b.check(b.exports.dl_train_step(this.#ptr(), optimizer.ptr, lossId, lr, b.out));
+    if (optimizer?.graph !== this) throw new DlError('trainStep: the optimizer belongs to another graph', 'arg');
+    b.check(b.exports.dl_train_step(this.#ptr(), optimizer.live(), lossId, lr, b.out));
     return b.f32(b.out, 1)[0];
   }
 
   dispose() {
     if (!this.ptr) return;
+    for (const ref of this.optimizers ?? []) ref.deref()?.dispose(); // they point into the graph
     if (!this.borrowed) {
       finalizer.unregister(this);
       this.b.exports.dl_graph_destroy(this.ptr);
@@ -263,6 +267,7 @@ export class Optimizer {
   constructor(graph, type, options, group, borrowed = 0) {
     const b = (this.b = graph.b);
     this.type = type;
+    this.graph = graph;
     if (borrowed) {
       // a model's optimizer: the model owns and frees it
       this.ptr = borrowed;
@@ -270,9 +275,11 @@ export class Optimizer {
       for (const [k, v] of Object.entries(options)) this.set(k, v);
       return;
     }
+    if (!graph.ptr) throw new DlError('optimizer: its graph was disposed', 'state');
     b.withString(type, (t) => b.check(b.exports.dl_optim_create(b.out, graph.ptr, t, group)));
     this.ptr = b.u32(b.out, 1)[0];
     finalizer.register(this, { free: b.exports.dl_optim_destroy, ptr: this.ptr }, this);
+    graph.optimizers = [...(graph.optimizers ?? []), new WeakRef(this)];
     try {
       for (const [k, v] of Object.entries(options)) this.set(k, v);
     } catch (e) {
@@ -280,20 +287,26 @@ export class Optimizer {
       throw e;
     }
   }
+  // Its pointer, while it and its graph live: an optimizer outlived by nothing it points into.
+  live() {
+    if (!this.ptr) throw new DlError('optimizer was disposed', 'state');
+    if (!this.graph.ptr) throw new DlError('optimizer: its graph was disposed', 'state');
+    return this.ptr;
+  }
   /** Set momentum, beta1, beta2, eps, rho, weight_decay, l1, l2, clip_norm or clip_value. */
   set(key, value) {
     const b = this.b;
-    b.withString(key, (k) => b.check(b.exports.dl_optim_set(this.ptr, k, value)));
+    b.withString(key, (k) => b.check(b.exports.dl_optim_set(this.live(), k, value)));
   }
   step(lr) {
-    this.b.check(this.b.exports.dl_optim_step(this.ptr, lr));
+    this.b.check(this.b.exports.dl_optim_step(this.live(), lr));
   }
   reset() {
-    this.b.check(this.b.exports.dl_optim_reset(this.ptr));
+    this.b.check(this.b.exports.dl_optim_reset(this.live()));
   }
   /** The current weight penalty l1 sum|w| + l2 sum w^2. */
   get penalty() {
-    return this.b.exports.dl_optim_penalty(this.ptr);
+    return this.b.exports.dl_optim_penalty(this.live());
   }
   dispose() {
     if (!this.ptr) return;
@@ -325,6 +338,7 @@ export class Schedule {
   }
   /** The rate at step t. */
   lr(t) {
+    if (!Number.isInteger(t) || t < 0) throw new DlError(`schedule step must be a whole number >= 0, got ${t}`, 'arg');
     return this.b.exports.dl_sched_lr(this.ptr, BigInt(t));
   }
   /** Report a metric (reduce-on-plateau acts on it; other schedules ignore it). */

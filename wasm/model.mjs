@@ -15,6 +15,23 @@ function shuffled(indices, seed) {
   return indices;
 }
 
+// JSON for the core: anything JSON.stringify refuses (cycles, BigInt) is a DlError naming it.
+function toJson(value, what) {
+  try {
+    return new TextEncoder().encode(JSON.stringify(value));
+  } catch (e) {
+    throw new DlError(`${what} cannot be written as JSON: ${e.message}`, 'arg');
+  }
+}
+
+// The bytes of a file given as a Uint8Array, any other typed array or DataView (its own window
+// of its buffer), or an ArrayBuffer.
+function fileBytes(bytes) {
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  throw new DlError('a model file must be a Uint8Array, another typed array, a DataView or an ArrayBuffer', 'arg');
+}
+
 // Give the event loop a turn (abort signals, pause requests, rendering) between chunks.
 const yieldToLoop =
   typeof setImmediate === 'function'
@@ -37,7 +54,7 @@ export class Model {
   /** Use engine.model(spec). */
   static create(engine, spec) {
     if (spec === null || typeof spec !== 'object') throw new DlError('model spec must be an object', 'arg');
-    const b = engine.b, bytes = new TextEncoder().encode(JSON.stringify(spec));
+    const b = engine.b, bytes = toJson(spec, 'model spec');
     b.withBytes(bytes, (p) => b.check(b.exports.dl_model_create(b.out, p, bytes.length)));
     return new Model(engine, b.u32(b.out, 1)[0]);
   }
@@ -45,7 +62,7 @@ export class Model {
   /** Use engine.loadModel(bytes). */
   static load(engine, bytes) {
     const b = engine.b;
-    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes?.buffer ?? bytes ?? []);
+    const u8 = fileBytes(bytes);
     if (u8.length === 0) throw new DlError('not a dlplay model file (empty)', 'format');
     b.withBytes(u8, (p) => b.check(b.exports.dl_model_load(b.out, p, u8.length)));
     return new Model(engine, b.u32(b.out, 1)[0]);
@@ -166,7 +183,7 @@ export class Model {
   setProgram(program) {
     this.#idle('setProgram');
     if (program === null || typeof program !== 'object') throw new DlError('program must be an object {losses, optimizers, steps}', 'arg');
-    const b = this.b, bytes = new TextEncoder().encode(JSON.stringify(program));
+    const b = this.b, bytes = toJson(program, 'program');
     b.withBytes(bytes, (p) => b.check(b.exports.dl_model_set_program(this.ptr, p, bytes.length)));
     this.inferenceOnly = false; // a program is planned for training
     this.#refresh();
@@ -359,6 +376,8 @@ export class Model {
   // fit's program: one loss on the output, one optimizer named 'main' over every network.
   #classifierProgram(o) {
     const cat = this.engine.catalog;
+    if (o.optimizer !== undefined && typeof o.optimizer !== 'string' && (o.optimizer === null || typeof o.optimizer !== 'object'))
+      throw new DlError(`optimizer must be a name or {type, ...options}, got ${o.optimizer}`, 'arg');
     const opt = typeof o.optimizer === 'string' ? { type: o.optimizer } : { type: 'adam', ...(o.optimizer ?? {}) };
     const known = cat.optimizers.map((x) => x.name);
     if (!known.includes(opt.type)) throw new DlError(`unknown optimizer: ${opt.type} (expected one of ${known.join(', ')})`, 'arg');
@@ -414,8 +433,8 @@ export class Model {
       if (nv > 0) (train = slice(data, 0, n - nv)), (val = slice(data, n - nv, n));
     }
     // Check the data against the program before anything changes: a scratch copy of the slots.
-    this.#checkXY(train, 'training data', labels);
-    if (val) this.#checkXY(val, 'validation data', labels);
+    this.#checkXY(train, 'training data', labels, o.loss);
+    if (val) this.#checkXY(val, 'validation data', labels, o.loss);
     const previous = this.program;
     if (o.resetOptimizer) this.b.check(this.b.exports.dl_model_clear_program(this.ptr));
     this.setProgram(program);
@@ -495,7 +514,7 @@ export class Model {
     return history;
   }
 
-  #checkXY(d, what, labels) {
+  #checkXY(d, what, labels, loss = labels ? 'softmax_ce' : null) {
     const D = this.inputSize, x = d.x, y = d.y;
     if (!(x instanceof Float32Array) && !isBytes(x)) throw new DlError(`${what}: x must be a Float32Array or Uint8Array`, 'arg');
     if (x.length === 0 || x.length % D !== 0)
@@ -504,10 +523,14 @@ export class Model {
     if (y == null) throw new DlError(`${what}: y is required`, 'arg');
     if (y.length !== n * per)
       throw new DlError(`${what}: y has ${y.length} values for ${n} samples; expected ${n * per} (${labels ? 'one class label' : `${per} targets`} per sample)`, 'shape');
+    // targets the loss can take: probabilities for bce, -1 or +1 for hinge, distributions for soft cross-entropy
+    const range = { bce: [0, 1], bce_logits: [0, 1], softmax_ce_soft: [0, 1] }[loss];
     for (let i = 0; i < y.length; i++) {
       const c = y[i];
       if (labels ? !(Number.isInteger(c) && c >= 0 && c < this.outputSize) : !Number.isFinite(c))
         throw new DlError(labels ? `${what}: label ${c} of sample ${i} is not a class in [0, ${this.outputSize})` : `${what}: target ${i} is not a finite number`, 'arg');
+      if (range && !(c >= range[0] && c <= range[1])) throw new DlError(`${what}: target ${i} is ${c}; ${loss} takes targets in [${range[0]}, ${range[1]}]`, 'arg');
+      if (loss === 'hinge' && c !== -1 && c !== 1) throw new DlError(`${what}: target ${i} is ${c}; hinge takes targets -1 or +1`, 'arg');
     }
   }
 
@@ -655,7 +678,7 @@ export class Model {
 
   // Put up to maxBatch samples into the input node; returns the sample count.
   #feed(x) {
-    if (!(x instanceof Float32Array)) x = x instanceof Uint8Array ? Float32Array.from(x, (v) => v / 255) : Float32Array.from(x);
+    if (!(x instanceof Float32Array)) x = isBytes(x) ? Float32Array.from(x, (v) => v / 255) : Float32Array.from(x);
     const D = this.inputSize;
     if (x.length === 0 || x.length % D !== 0) throw new DlError(`x has ${x.length} values, not a multiple of the input size ${D}`, 'shape');
     const n = x.length / D;
@@ -747,6 +770,8 @@ export class Model {
     this.b.exports.dl_model_destroy(this.ptr);
     this.ptr = 0;
     this.graph.ptr = 0;
-    this.paused?.fire(); // a paused run wakes up and stops with a 'state' error
+    const paused = this.paused; // a paused run wakes up and stops with a 'state' error
+    this.paused = null;
+    paused?.fire();
   }
 }

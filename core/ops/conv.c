@@ -112,6 +112,18 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5]))
     return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d larger than padded input %dx%d", KH, KW, H + a[2] + a[4],
                    W + a[3] + a[5]);
+  /* sizes in 64 bits, checked against the cap before any 32-bit product is formed from them */
+  uint64_t KK = (uint64_t)KH * KW, C64 = (uint64_t)x->shape[1];
+  if (tr) {
+    uint64_t oh = ((uint64_t)H - 1) * a[0] + KH + a[7], ow = ((uint64_t)W - 1) * a[1] + KW + a[8];
+    if (oh * ow * F > DL_MAX_NUMEL || ((uint64_t)F * KK + C64) * H * W > DL_MAX_NUMEL)
+      return OP_FAIL(g, n, DL_ERR_OOM, "output or columns of %llux%llu x %d channels are too large", (unsigned long long)oh, (unsigned long long)ow, F);
+  } else {
+    uint64_t oh = (uint64_t)H + a[2] + a[4], ow = (uint64_t)W + a[3] + a[5]; /* at most (padded size) positions */
+    if ((C64 * KK + F) * oh * ow > DL_MAX_NUMEL)
+      return OP_FAIL(g, n, DL_ERR_OOM, "its columns (%llu rows x up to %llu positions) are too large", (unsigned long long)(C64 * KK + F),
+                     (unsigned long long)(oh * ow));
+  }
   conv_geom q;
   geometry(g, n, &q);
   if (q.OH < 1 || q.OW < 1) return OP_FAIL(g, n, DL_ERR_SHAPE, "output would be %dx%d", q.OH, q.OW);

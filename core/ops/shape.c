@@ -98,8 +98,8 @@ static dl_status slice_infer(dl_graph *g, dl_node *n) {
   int axis = n->iattr[0], start = n->iattr[1], len = n->iattr[2];
   if (axis < (x->batched ? 1 : 0) || axis >= x->ndim)
     return OP_FAIL(g, n, DL_ERR_ARG, "axis %d out of range [%d, %d]", axis, x->batched ? 1 : 0, x->ndim - 1);
-  if (start < 0 || len < 1 || start + len > x->shape[axis])
-    return OP_FAIL(g, n, DL_ERR_ARG, "slice [%d, %d) outside axis %d of length %d", start, start + len, axis,
+  if (start < 0 || len < 1 || (int64_t)start + len > x->shape[axis]) /* 64 bits: start near 2^31 must not wrap */
+    return OP_FAIL(g, n, DL_ERR_ARG, "slice [%d, %lld) outside axis %d of length %d", start, (long long)start + len, axis,
                    x->shape[axis]);
   dl_shape_like(n, x);
   n->shape[axis] = len;

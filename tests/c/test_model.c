@@ -67,7 +67,7 @@ static void test_model_spec_errors_name_the_layer(void) {
   spec = "{\"input\":[3],\"layers\":[{\"type\":\"residual\",\"layers\":[{\"type\":\"dense\",\"units\":4},{\"type\":\"convolution\"}]}]}";
   CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "layer 3: unknown layer type: convolution");
   spec = "{\"input\":[100000],\"layers\":[{\"type\":\"dense\",\"units\":100000}]}";
-  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_OOM, "too large");
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_OOM, "kernel would bring the model past 67108864 parameter values");
   spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"units\":4}]";
   CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_FORMAT, "json: expected ',' or '}'");
   spec = "{\"input\":[3],\"layers\":[{\"type\":\"dense\",\"unit\":4}]}";
@@ -376,6 +376,47 @@ static void test_model_file_round_trips_and_rejects_damage(void) {
   dl_model_destroy(m);
 }
 
+static void restamp(uint8_t *bytes, size_t len) {
+  uint32_t crc = dl_crc32(bytes, len - 4);
+  memcpy(bytes + len - 4, &crc, 4);
+}
+
+/* CRC-valid files whose optimizer state or spec is bad are refused with a message that says so. */
+static void test_model_file_with_bad_state_or_spec_is_refused(void) {
+  const char *spec = "{\"input\":[4],\"layers\":[{\"type\":\"dense\",\"units\":3}]}";
+  dl_model *m = make(spec), *copy = NULL;
+  float x[4 * 8], y[8], stats[5];
+  int32_t order[8] = {0, 1, 2, 3, 4, 5, 6, 7}, done, used;
+  for (int i = 0; i < 32; i++) x[i] = rnd();
+  for (int i = 0; i < 8; i++) y[i] = i % 3;
+  const void *data[2] = {x, y};
+  CHECK_OK(program(m, classifier_program));
+  CHECK_OK(dl_model_run(m, data, NULL, 8, order, 8, 8, 1, 0, stats, &done, &used));
+  uint8_t *bytes;
+  size_t len;
+  CHECK_OK(dl_model_save(m, 1, &bytes, &len));
+  /* the state: name "main", networks, length, then "adam" and its 10 options (beta1 second) */
+  uint8_t *st = memmem(bytes + 100, len - 100, "\x04\x00" "adam", 6);
+  CHECK(st != NULL);
+  float one = 1.0f, beta1;
+  memcpy(&beta1, st + 6 + 4, 4);
+  CHECK(beta1 == 0.9f);
+  memcpy(st + 6 + 4, &one, 4);
+  restamp(bytes, len);
+  CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "model file: optimizer option beta1 = 1 is out of range");
+  memcpy(st + 6 + 4, &beta1, 4);
+  uint64_t huge = (uint64_t)1 << 63;
+  memcpy(st + 6 + 40, &huge, 8); /* the step count */
+  restamp(bytes, len);
+  CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "optimizer step count 9223372036854775808 is out of range");
+  char *t = memmem(bytes, len, "dense", 5);
+  t[1] = 'u';
+  restamp(bytes, len);
+  CHECK_ERR(dl_model_load(&copy, bytes, len), DL_ERR_FORMAT, "model file: layer 1: unknown layer type: dunse");
+  free(bytes);
+  dl_model_destroy(m);
+}
+
 /* Version 1 files (no program section) still load. */
 static void test_version_1_files_still_load(void) {
   const char *spec = "{\"input\":[4],\"layers\":[{\"type\":\"dense\",\"units\":3}]}";
@@ -464,6 +505,7 @@ int main(void) {
   RUN(test_two_network_model_resumes_bit_identically_after_load);
   RUN(test_bad_programs_name_the_culprit_and_change_nothing);
   RUN(test_model_file_round_trips_and_rejects_damage);
+  RUN(test_model_file_with_bad_state_or_spec_is_refused);
   RUN(test_version_1_files_still_load);
   RUN(test_catalog_lists_every_layer_loss_and_optimizer);
   RUN(test_lenet_plans_share_memory_and_agree);

@@ -13,3 +13,9 @@ test('the engine (wasm + JS glue) is at most 150 KB gzipped', async () => {
   for (const f of ENGINE) total += gzipSync(await readFile(new URL(`../../web/dlplay/${f}`, import.meta.url)), { level: 9 }).length;
   assert.ok(total <= 150 * 1024, `${(total / 1024).toFixed(1)} KB`);
 });
+
+test('the shipped copies lose only comment lines: code, and comment-like lines inside template literals, stay', async () => {
+  const { stripComments } = await import('../../wasm/ship.mjs');
+  const src = ['// a comment', 'const a = 1; // kept: code before it', '/** a doc', ' * block */', 'const t = `', '// inside a template', '`;', '  /* one line */', 'export { a, t };'].join('\n');
+  assert.equal(stripComments(src), ['const a = 1; // kept: code before it', 'const t = `', '// inside a template', '`;', 'export { a, t };'].join('\n'));
+});
