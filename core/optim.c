@@ -13,6 +13,7 @@
  *      adam      m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
  *                w -= lr m_hat / (sqrt(v_hat) + eps), m_hat = m/(1 - b1^t), v_hat = v/(1 - b2^t)
  *      adamw     w -= lr weight_decay w (decoupled, decayed parameters only), then adam
+ * Weights and state are stored with subnormals flushed to 0 (see vec_ref.c).
  * A non-finite gradient stops the update before anything changes. Otherwise the step consumes
  * the gradients: afterwards they hold the penalised, clipped values (so a second step without
  * a new backward would add the penalty twice). Defaults follow Keras where PyTorch differs
@@ -263,6 +264,10 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
       /* lr m_hat/(sqrt(v_hat) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2)) */
       dl_adam_update(k, (float)(lr * sqrt(c2) / c1), o->beta1, o->beta2, (float)(o->eps * sqrt(c2)), gr, s1, s2, w);
       break;
+    }
+    if (o->type != OPT_ADAM && o->type != OPT_ADAMW) { /* Adam's kernel flushes as it stores */
+      dl_vflush(k, w);
+      if (s1) dl_vflush(k, s1);
     }
   }
   return DL_OK;

@@ -46,7 +46,7 @@ DL_KERNEL_PAIR(void, bias_rows, (int rows, int cols, const float *b, float *y))
 /* s[c] += sum over r of y[r, c]. */
 DL_KERNEL_PAIR(void, colsum, (int rows, int cols, const float *y, float *s))
 /* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t m / (sqrt(v) + eps_t), where the
- * caller folds the bias corrections into lr_t and eps_t. */
+ * caller folds the bias corrections into lr_t and eps_t; subnormal m, v and w are stored as 0. */
 DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m,
                                    float *v, float *w))
 
@@ -62,6 +62,8 @@ DL_KERNEL_PAIR(void, vsigmoid, (size_t n, const float *x, float *y))
 /* y = x > 0 ? x : a x;  dx += dy (x > 0 ? 1 : a) */
 DL_KERNEL_PAIR(void, vleaky_relu, (size_t n, float a, const float *x, float *y))
 DL_KERNEL_PAIR(void, vleaky_relu_backward, (size_t n, float a, const float *x, const float *dy, float *dx))
+/* x = 0 where |x| < FLT_MIN (subnormals: wasm has no flush-to-zero mode, and they are slow). */
+DL_KERNEL_PAIR(void, vflush, (size_t n, float *x))
 /* max |x|, or NaN when any x is NaN: a finiteness check in one pass. */
 DL_KERNEL_PAIR(float, vmaxabs, (size_t n, const float *x))
 
@@ -94,4 +96,5 @@ DL_KERNEL_PAIR(float, vmaxabs, (size_t n, const float *x))
 #define dl_vleaky_relu DL_KERNEL_USE(vleaky_relu)
 #define dl_vleaky_relu_backward DL_KERNEL_USE(vleaky_relu_backward)
 #define dl_vmaxabs DL_KERNEL_USE(vmaxabs)
+#define dl_vflush DL_KERNEL_USE(vflush)
 #endif

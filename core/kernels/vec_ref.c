@@ -1,4 +1,5 @@
 /* vec_ref.c: the specification of the elementwise, reduction and update kernels (see kernels.h). */
+#include <float.h>
 #include <math.h>
 #include "kernels.h"
 
@@ -36,11 +37,20 @@ void dl_colsum_ref(int rows, int cols, const float *y, float *s) {
     for (int c = 0; c < cols; c++) s[c] += y[(size_t)r * cols + c];
 }
 
+/* Subnormal floats (|x| < FLT_MIN) become 0: WebAssembly has no flush-to-zero mode, and
+ * arithmetic on subnormals runs tens of times slower, so the optimizers flush what they store
+ * (moments decaying towards 0, weights decayed towards 0) before it can slow every step. */
+static float flush(float x) { return fabsf(x) < FLT_MIN ? 0.0f : x; }
+
+void dl_vflush_ref(size_t n, float *x) {
+  for (size_t i = 0; i < n; i++) x[i] = flush(x[i]);
+}
+
 void dl_adam_update_ref(size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m, float *v,
                         float *w) {
   for (size_t i = 0; i < n; i++) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-    w[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps_t);
+    m[i] = flush(b1 * m[i] + (1.0f - b1) * g[i]);
+    v[i] = flush(b2 * v[i] + (1.0f - b2) * g[i] * g[i]);
+    w[i] = flush(w[i] - lr_t * m[i] / (sqrtf(v[i]) + eps_t));
   }
 }

@@ -2,6 +2,7 @@
  * past the end. Elementwise results equal the reference bit for bit (wasm has no fused
  * multiply-add to change rounding); sums and dots use four partial sums, so they differ from
  * the reference only by summation order. Elementwise kernels allow out to alias an input. */
+#include <float.h>
 #include <math.h>
 #include "kernels.h"
 
@@ -83,6 +84,15 @@ void dl_colsum_simd(int rows, int cols, const float *y, float *s) {
   for (int r = 0; r < rows; r++) dl_vadd_simd((size_t)cols, s, y + (size_t)r * cols, s);
 }
 
+/* |x| < FLT_MIN -> 0, lane by lane, as flush() in vec_ref.c */
+static v128_t flush4(v128_t x) { return wasm_v128_andnot(x, wasm_f32x4_lt(wasm_f32x4_abs(x), wasm_f32x4_splat(FLT_MIN))); }
+
+void dl_vflush_simd(size_t n, float *x) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, flush4(wasm_v128_load(x + i)));
+  dl_vflush_ref(n - i, x + i);
+}
+
 void dl_adam_update_simd(size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m, float *v,
                          float *w) {
   v128_t vb1 = wasm_f32x4_splat(b1), vc1 = wasm_f32x4_splat(1.0f - b1);
@@ -91,22 +101,19 @@ void dl_adam_update_simd(size_t n, float lr_t, float b1, float b2, float eps_t, 
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     v128_t gi = wasm_v128_load(g + i);
-    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(vc1, gi));
-    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(vc2, gi), gi));
+    v128_t mi = flush4(wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(vc1, gi)));
+    v128_t vi = flush4(wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(vc2, gi), gi)));
     v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, mi), wasm_f32x4_add(wasm_f32x4_sqrt(vi), veps));
     wasm_v128_store(m + i, mi);
     wasm_v128_store(v + i, vi);
-    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), step));
+    wasm_v128_store(w + i, flush4(wasm_f32x4_sub(wasm_v128_load(w + i), step)));
   }
-  for (; i < n; i++) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-    w[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps_t);
-  }
+  dl_adam_update_ref(n - i, lr_t, b1, b2, eps_t, g + i, m + i, v + i, w + i);
 }
 #else
 #define FORWARD(ret, name, params, args) ret dl_##name##_simd params { return dl_##name##_ref args; }
 FORWARD(void, vadd, (size_t n, const float *a, const float *b, float *out), (n, a, b, out))
+FORWARD(void, vflush, (size_t n, float *x), (n, x))
 FORWARD(void, vsub, (size_t n, const float *a, const float *b, float *out), (n, a, b, out))
 FORWARD(void, vmul, (size_t n, const float *a, const float *b, float *out), (n, a, b, out))
 FORWARD(void, vaxpy, (size_t n, float alpha, const float *x, float *y), (n, alpha, x, y))

@@ -239,3 +239,20 @@ test('vleaky_relu, its backward and vmaxabs equal their references, including -0
     }
   }
 });
+
+test('subnormals are flushed to 0 by vflush and by the Adam update, in both versions alike', () => {
+  const tiny = 1e-39; // subnormal in float32
+  for (const n of SIZES) {
+    const x = Float32Array.from(randomFloats(n, 13 * n), (v, i) => (i % 3 === 0 ? v * tiny : v));
+    const f = runPair('vflush', [n], [x], (fn, px) => fn(n, px), 0);
+    assertClose('vflush', f.simd.out, f.ref.out, 0, `n=${n}`);
+    f.simd.out.forEach((v, i) => assert.ok(v === 0 ? Math.abs(x[i]) < 1.1754944e-38 : v === x[i], `vflush n=${n} index ${i}`));
+    // zero gradients: moments decay past the smallest normal float; tiny weights stay put
+    const g = new Float32Array(n), m = new Float32Array(n).fill(2e-38), v = new Float32Array(n).fill(2e-38), w = new Float32Array(n).fill(tiny);
+    for (const out of [1, 2, 3]) {
+      const r = runPair('adam_update', [n, n, n, n], [g, m, v, w], (fn, pg, pm, pv, pw) => fn(n, 0.001, 0.5, 0.5, 1e-8, pg, pm, pv, pw), out);
+      assertClose('adam_update', r.simd.out, r.ref.out, 0, `n=${n} buffer ${out}`);
+      assert.ok(r.ref.out.every((x) => x === 0), `adam_update buffer ${out}: subnormals stored as 0`);
+    }
+  }
+});
