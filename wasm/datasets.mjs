@@ -11,6 +11,8 @@
 // third byte is the element type and fourth the number of dims, big-endian dims, then the data).
 
 const HEADER = 32;
+/** Bounds on what a data file may make us hold: 1 GB of samples, 1 MB of metadata. */
+export const DLDS_MAX_BYTES = 2 ** 30, DLDS_MAX_META = 2 ** 20;
 
 /** Parse an IDX file (ubyte data) into {dims, data}. */
 export function parseIdx(bytes, what = 'idx file') {
@@ -48,8 +50,16 @@ function readHeader(u8) {
   const v = new DataView(u8.buffer, u8.byteOffset, HEADER);
   const [version, n, C, H, W, classes, metaLen] = Array.from({ length: 7 }, (_, i) => v.getUint32(4 + 4 * i, true));
   if (version !== 1) throw new Error(`DLDS version ${version} is not supported`);
+  if (metaLen > DLDS_MAX_META) throw new Error(`DLDS metadata of ${metaLen} bytes is over the ${DLDS_MAX_META}-byte limit`);
+  if (!n || !C || !H || !W || n * (C * H * W + 1) > DLDS_MAX_BYTES)
+    throw new Error(`DLDS header declares ${n} samples of ${C}x${H}x${W}: empty, or over the ${DLDS_MAX_BYTES / 2 ** 30} GB limit`);
   if (u8.length < HEADER + metaLen) return null;
-  const meta = JSON.parse(new TextDecoder().decode(u8.subarray(HEADER, HEADER + metaLen)));
+  let meta;
+  try {
+    meta = JSON.parse(new TextDecoder().decode(u8.subarray(HEADER, HEADER + metaLen)));
+  } catch (e) {
+    throw new Error(`DLDS metadata is not JSON (${e.message})`);
+  }
   return { n, shape: [C, H, W], classes, meta, dataStart: HEADER + metaLen };
 }
 
@@ -113,8 +123,10 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
           offset = h.dataStart;
         }
       }
+      if (!set && pending.length > HEADER + DLDS_MAX_META) throw new Error(`${url}: no DLDS header in the first ${pending.length} bytes`);
       if (set) {
         let o = offset;
+        if (set.count === set.n && pending.length > o) throw new Error(`${url}: more data than its header declares`);
         while (pending.length - o >= D + 1 && set.count < set.n) {
           set.y[set.count] = pending[o];
           set.x.set(pending.subarray(o + 1, o + 1 + D), set.count * D);
@@ -136,7 +148,14 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
 export async function readDataset(path) {
   const { readFile } = await import('node:fs/promises');
   const { gunzipSync } = await import('node:zlib');
-  return decodeDlds(gunzipSync(await readFile(path)));
+  let bytes;
+  try {
+    bytes = gunzipSync(await readFile(path), { maxOutputLength: DLDS_MAX_BYTES + HEADER + DLDS_MAX_META });
+  } catch (e) {
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new Error(`${path}: decompresses to more than the ${DLDS_MAX_BYTES / 2 ** 30} GB a data file may hold`);
+    throw new Error(`${path}: not a gzipped file, or corrupt (${e.message})`);
+  }
+  return decodeDlds(bytes);
 }
 
 /** The first n samples of a set (a view, no copy). */

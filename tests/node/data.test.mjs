@@ -132,3 +132,42 @@ test('the MNIST build writes data whose first digits match the original IDX file
   assert.deepEqual(set.x.subarray(0, 784 * 100), new Uint8Array(images.data.subarray(0, 784 * 100)));
   assert.deepEqual(set.y, new Uint8Array(labels.data));
 });
+
+test('hostile data files are refused with a bound named, quickly and without exhausting memory', async () => {
+  // a valid 200,000-row CSV loads (no spread of every label onto the stack) ...
+  const rows = Array.from({ length: 200000 }, (_, i) => `${i % 7},${i % 3}`).join('\n');
+  await writeFile(join(dir, 'big.csv'), `f,label\n${rows}\n`);
+  const big = await loadCsv(join(dir, 'big.csv'));
+  assert.deepEqual([big.n, big.classes], [200000, 3]);
+  // ... and a label far past any class count is refused before anything is allocated for it
+  const t0 = performance.now();
+  await writeFile(join(dir, 'huge-label.csv'), `f,label\n1,0\n2,99999999\n`);
+  await assert.rejects(loadCsv(join(dir, 'huge-label.csv')), /label 99999999 at row 2; labels are classes 0 to 254/);
+  assert.ok(performance.now() - t0 < 1000);
+  // a gzip bomb: 2 GB of zeros squeezed into about 2 MB
+  const { readDataset } = await import('../../wasm/datasets.mjs');
+  const member = gzipSync(Buffer.alloc(64 * 2 ** 20), { level: 9 }); // 64 MB of zeros in about 64 KB
+  const bomb = Buffer.concat(Array.from({ length: 32 }, () => member)); // gzip members one after another
+  await writeFile(join(dir, 'bomb.dlds.gz'), bomb);
+  await assert.rejects(readDataset(join(dir, 'bomb.dlds.gz')), /decompresses to more than the 1 GB a data file may hold|not a DLDS data file/);
+  // a DLDS header that claims more samples than may be held
+  const header = new Uint8Array(32);
+  header.set([68, 76, 68, 83]);
+  new DataView(header.buffer).setUint32(4, 1, true);
+  [0xffffffff, 1, 28, 28, 10, 0].forEach((v, i) => new DataView(header.buffer).setUint32(8 + 4 * i, v, true));
+  assert.throws(() => decodeDlds(header), /DLDS header declares 4294967295 samples of 1x28x28: empty, or over the 1 GB limit/);
+  // a PNG whose image data inflates past its declared size
+  const png = (w, h, data) => {
+    const chunk = (name, body) => {
+      const b = Buffer.alloc(12 + body.length);
+      b.writeUInt32BE(body.length, 0);
+      b.write(name, 4, 'ascii');
+      Buffer.from(body).copy(b, 8);
+      return b;
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0), ihdr.writeUInt32BE(h, 4), (ihdr[8] = 8), (ihdr[9] = 0);
+    return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(data)), chunk('IEND', Buffer.alloc(0))]));
+  };
+  assert.throws(() => decodeImage(png(4, 4, Buffer.alloc(64 * 2 ** 20))), /PNG image data is corrupt or truncated/);
+});
