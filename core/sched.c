@@ -10,10 +10,12 @@
  *   cyclical     triangular between lr0 and lr_max, half a cycle = step_size steps; the amplitude
  *                is multiplied by `decay` after each cycle (0.5 gives "triangular2")
  *                                                                      lr_max (10 lr0), step_size (10), decay (1)
- *   onecycle     from lr0/div up to lr0 over pct of total steps, then down to lr0/(div final_div),
- *                both by cosine annealing                             total (100), pct (0.3), div (25), final_div (1e4)
- *   plateau      lr0, multiplied by factor whenever `patience` reports pass without the metric
- *                improving by min_delta; then `cooldown` reports of grace; never below lr_min
+ *   onecycle     from lr0/div up to lr0 at step pct total - 1, then down to lr0/(div final_div) at
+ *                step total - 1, both by cosine annealing (PyTorch's OneCycleLR)
+ *                                                                      total (100), pct (0.3), div (25), final_div (1e4)
+ *   plateau      lr0, multiplied by factor whenever more than `patience` reports pass without the
+ *                metric improving by min_delta; then `cooldown` reports of grace, counted down by
+ *                every report (PyTorch's ReduceLROnPlateau); never below lr_min
  *                                                                      factor (0.1), patience (10), min_delta (1e-4),
  *                                                                      mode (0 = lower is better, 1 = higher), cooldown (0), lr_min (0)
  * Every schedule also takes warmup (0): the rate is multiplied by min(1, (t + 1)/warmup). */
@@ -163,10 +165,10 @@ float dl_sched_lr(const dl_sched *s, int64_t step) {
     lr = s->lr0 + (s->lr_max - s->lr0) * (x < 1.0 ? 1.0 - x : 0.0) * pow(s->decay, cycle - 1.0);
     break;
   }
-  case SCH_ONECYCLE: {
-    double up = s->pct * s->total, lo = s->lr0 / s->div, end = lo / s->final_div;
-    if (t < up) lr = cosine_between(s->lr0, lo, 1.0 - t / up); /* rising: lo at t = 0, lr0 at t = up */
-    else lr = cosine_between(s->lr0, end, (t < s->total ? t - up : s->total - up) / (s->total - up > 0 ? s->total - up : 1));
+  case SCH_ONECYCLE: { /* as PyTorch's OneCycleLR: the peak at step pct total - 1, the end at total - 1 */
+    double e1 = s->pct * s->total - 1.0, e2 = s->total - 1.0, lo = s->lr0 / s->div, end = lo / s->final_div;
+    if (t <= e1) lr = cosine_between(s->lr0, lo, 1.0 - (e1 > 0 ? t / e1 : 1.0)); /* rising: lo at t = 0, lr0 at e1 */
+    else lr = cosine_between(s->lr0, end, e2 > e1 ? ((t < e2 ? t : e2) - e1) / (e2 - e1) : 1.0);
     break;
   }
   case SCH_PLATEAU: lr = s->current; break;
@@ -179,12 +181,13 @@ dl_status dl_sched_report(dl_sched *s, float metric) {
   if (!s) return dl_fail(DL_ERR_ARG, "sched_report: null schedule");
   if (!isfinite(metric)) return dl_fail(DL_ERR_NUMERIC, "%s schedule: reported metric is not finite", sched_names[s->type]);
   if (s->type != SCH_PLATEAU) return DL_OK; /* other schedules ignore metrics */
+  /* As PyTorch's ReduceLROnPlateau: every report counts down the cooldown, improving or not,
+   * and bad reports during it are forgotten. */
   double m = s->mode ? -(double)metric : metric; /* lower is better from here on */
-  if (!s->has_best || m < s->best - s->min_delta) {
-    s->best = m, s->has_best = 1, s->bad = 0;
-  } else if (s->cooling > 0) {
-    s->cooling--;
-  } else if (++s->bad > s->patience) {
+  if (!s->has_best || m < s->best - s->min_delta) s->best = m, s->has_best = 1, s->bad = 0;
+  else s->bad++;
+  if (s->cooling > 0) s->cooling--, s->bad = 0;
+  if (s->bad > s->patience) {
     double next = s->current * s->factor;
     s->current = next > s->lr_min ? next : s->lr_min;
     s->bad = 0;

@@ -133,15 +133,14 @@ static void test_cyclical_decay_halves_amplitude_each_cycle(void) {
 }
 
 /* lr0 1, total 100, pct 0.3, div 25, final_div 1e4: 0.04 up to 1 by t = 30, then to 4e-6. */
+/* PyTorch's OneCycleLR counting: with total 100 and pct 0.3 the peak is at step 29, the end at 99. */
 static void test_onecycle_rises_to_lr0_then_anneals(void) {
   dl_sched *s = sched("onecycle", 1.0f);
   CHECK_LR(s, 0, 0.04);
-  CHECK_LR(s, 10, 0.28); /* 0.04 + 0.96 (1 - cos(pi/3))/2 */
-  CHECK_LR(s, 15, 0.52);
-  CHECK_LR(s, 20, 0.76);
-  CHECK_LR(s, 30, 1.0);
-  CHECK_LR(s, 65, cosine(1, 4e-6, 0.5));
-  CHECK_LR(s, 100, 4e-6);
+  CHECK_LR(s, 10, 0.04 + 0.96 * (1 - cos(3.14159265358979 * 10 / 29)) / 2);
+  CHECK_LR(s, 29, 1.0);
+  CHECK_LR(s, 64, cosine(1, 4e-6, 0.5)); /* half way down: (64 - 29) / (99 - 29) */
+  CHECK_LR(s, 99, 4e-6);
   CHECK_LR(s, 500, 4e-6);
   dl_sched_destroy(s);
 }
