@@ -422,6 +422,11 @@ export class Model {
       check(aug[k] == null || (aug[k] >= 0 && aug[k] <= max), `augmentation out of range: ${k} ${aug[k]} (0..${max})`);
     const program = this.#classifierProgram(o);
     if (!data?.x) throw new DlError('training data: expected {x, y}', 'arg');
+    const monitor = o.earlyStopping?.monitor ?? 'valLoss', monitors = ['valLoss', 'valAccuracy', 'loss', 'accuracy'];
+    if (o.earlyStopping && !monitors.includes(monitor))
+      throw new DlError(`earlyStopping.monitor '${monitor}' is not reported (use ${monitors.join(', ')})`, 'arg');
+    if (o.earlyStopping && monitor.startsWith('val') && !o.validationData && !(o.validationSplit > 0))
+      throw new DlError(`earlyStopping.monitor '${monitor}' needs validationData or validationSplit`, 'arg');
 
     // Data: the validation part is the tail of the set (before shuffling), as in Keras.
     const inputName = this.info.tensors[0].name, labels = o.loss === 'softmax_ce';

@@ -235,3 +235,23 @@ test('the layer editor offers exactly the engine’s layers and activations, and
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+// Link shapes a hostile or mistyped link may carry: each gives a notice and a working page.
+test('malformed layers and hide values in a link give a notice and a page that works', async () => {
+  const links = [
+    ['layers', JSON.stringify([null])],
+    ['layers', JSON.stringify([{ type: 'reshape', shape: 'abc' }])],
+    ['layers', JSON.stringify({ type: 'dense' })],
+    ['layers', JSON.stringify([{ init: 'he_normal' }])],
+    ['hide', 'training"><img src=x onerror=alert(1)>'],
+  ];
+  for (const [key, value] of links) {
+    const page = await playground(`#dataset=xor&${key}=${encodeURIComponent(value)}`);
+    await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+    const notes = await page.textContent('[data-part="notices"]');
+    assert.match(notes, new RegExp(`Ignored ${key}=`), `${key}=${value}: ${notes}`);
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.deepEqual(page.errors, [], `${key}=${value}`);
+    await page.close();
+  }
+});

@@ -151,3 +151,16 @@ test('orthogonal initialization too costly to run is refused at once, and so is 
     isDlError('oom', /kernel would bring the model past 67108864 parameter values/));
   assert.ok(performance.now() - t0 < 2000, 'refused without running the initializer');
 });
+
+test('a fit refused for its options changes nothing: not the weights, the optimizer or its state', async () => {
+  const m = dl.model(TOY);
+  await m.fit(toy(), { epochs: 1, optimizer: { type: 'adam', beta1: 0.8 } });
+  const before = m.save({ optimizer: true }), program = JSON.stringify(m.program);
+  await assert.rejects(m.fit(toy(), { optimizer: { type: 'rmsprop', rho: 7 } }), isDlError('arg', /rmsprop rho = 7 outside/));
+  await assert.rejects(m.fit(toy(), { optimizer: { type: 'adam', beta1: 0.5, beta2: 2 } }), isDlError('arg', /adam beta2 = 2 outside/));
+  await assert.rejects(m.fit(toy(), { earlyStopping: { monitor: 'valLos' } }), isDlError('arg', /earlyStopping.monitor 'valLos' is not reported/));
+  await assert.rejects(m.fit(toy(), { earlyStopping: { monitor: 'valLoss' } }), isDlError('arg', /needs validationData or validationSplit/));
+  assert.deepEqual(m.save({ optimizer: true }), before);
+  assert.equal(JSON.stringify(m.program), program);
+  m.dispose();
+});

@@ -37,7 +37,8 @@ export const PARAMS = [
   { name: 'pixelnoise', type: 'number', min: 0, max: 1, default: 0 },
   { name: 'patience', type: 'int', min: 0, max: 1000, default: 0 },
   { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },
-  { name: 'hide', type: 'list', default: [] },
+  // panels a link may hide (data-control names of the playground's template, and its share button)
+  { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'metrics', 'mistakes', 'inside'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
 ];
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
@@ -80,8 +81,11 @@ function parseValue(p, raw, catalog) {
           throw new Error(`bad point '${t}'`);
         return { x, y, label };
       });
-    case 'list':
-      return raw.split(',').filter(Boolean);
+    case 'list': {
+      const v = raw.split(',').filter(Boolean), bad = v.find((x) => !p.values.includes(x));
+      if (bad !== undefined) throw new Error(`no panel named '${bad.slice(0, 40)}' (panels: ${p.values.join(', ')})`);
+      return v;
+    }
   }
   throw new Error(`unknown type ${p.type}`);
 }
