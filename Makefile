@@ -3,7 +3,7 @@
 # make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
 # make test       build and run every test: native (ASan + UBSan), node, headless Chromium
 # make bench      benchmarks against TensorFlow.js, printed as ratios
-# make fuzz       libFuzzer on the model loader and spec builder for 10 minutes
+# make fuzz       libFuzzer on the model loader, spec and program builders for 10 minutes, then the JS API fuzzer
 # make serve      serve web/ on localhost and print the URL
 
 SHELL := /bin/bash
@@ -109,8 +109,9 @@ test-fuzz: build/fuzz_model
 	@cp -n tests/c/fuzz-corpus/* build/fuzz-corpus/ 2>/dev/null || true
 	./build/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=6144 -malloc_limit_mb=1100 -print_final_stats=0 -artifact_prefix=build/ build/fuzz-corpus 2>&1 | grep -E '^(#[0-9]+ +DONE|Done|==|SUMMARY|INFO: Running)|ERROR|crash' ; test $${PIPESTATUS[0]} -eq 0
 	@echo "fuzz: no crash, trap or sanitizer report in $(FUZZ_SECONDS) s"
-fuzz:
+fuzz: all
 	@$(MAKE) --no-print-directory test-fuzz FUZZ_SECONDS=600
+	node tests/node/fuzz-api.mjs 100000 11
 
 test: deps
 	@$(MAKE) --no-print-directory all
