@@ -9,6 +9,7 @@
 //
 // The IDX reader handles the original MNIST / Fashion-MNIST files (LeCun's format: a magic whose
 // third byte is the element type and fourth the number of dims, big-endian dims, then the data).
+import { DlError } from './bindings.mjs';
 
 const HEADER = 32;
 /** Bounds on what a data file may make us hold: 1 GB of samples, 1 MB of metadata. */
@@ -17,20 +18,20 @@ export const DLDS_MAX_BYTES = 2 ** 30, DLDS_MAX_META = 2 ** 20;
 /** Parse an IDX file (ubyte data) into {dims, data}. */
 export function parseIdx(bytes, what = 'idx file') {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (u8.length < 4 || u8[0] !== 0 || u8[1] !== 0) throw new Error(`${what}: not an IDX file`);
-  if (u8[2] !== 0x08) throw new Error(`${what}: element type 0x${u8[2].toString(16)} is not unsigned bytes`);
+  if (u8.length < 4 || u8[0] !== 0 || u8[1] !== 0) throw new DlError(`${what}: not an IDX file`, 'format');
+  if (u8[2] !== 0x08) throw new DlError(`${what}: element type 0x${u8[2].toString(16)} is not unsigned bytes`, 'format');
   const nd = u8[3], view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  if (nd < 1 || nd > 4 || u8.length < 4 + 4 * nd) throw new Error(`${what}: bad header`);
+  if (nd < 1 || nd > 4 || u8.length < 4 + 4 * nd) throw new DlError(`${what}: bad header`, 'format');
   const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, d) => a * d, 1), start = 4 + 4 * nd;
-  if (u8.length - start !== size) throw new Error(`${what}: ${u8.length - start} data bytes, header says ${size}`);
+  if (u8.length - start !== size) throw new DlError(`${what}: ${u8.length - start} data bytes, header says ${size}`, 'format');
   return { dims, data: u8.subarray(start) };
 }
 
 /** Encode images (u8, n x C*H*W) and labels (u8) as DLDS bytes (not compressed). */
 export function encodeDlds({ images, labels, shape, classes, meta }) {
   const [C, H, W] = shape, D = C * H * W, n = labels.length;
-  if (images.length !== n * D) throw new Error(`encodeDlds: ${images.length} pixels for ${n} images of ${D}`);
+  if (images.length !== n * D) throw new DlError(`encodeDlds: ${images.length} pixels for ${n} images of ${D}`, 'format');
   const metaBytes = new TextEncoder().encode(JSON.stringify(meta ?? {}));
   const out = new Uint8Array(HEADER + metaBytes.length + n * (D + 1));
   out.set([68, 76, 68, 83]); // "DLDS"
@@ -46,19 +47,19 @@ export function encodeDlds({ images, labels, shape, classes, meta }) {
 
 function readHeader(u8) {
   if (u8.length < HEADER) return null;
-  if (u8[0] !== 68 || u8[1] !== 76 || u8[2] !== 68 || u8[3] !== 83) throw new Error('not a DLDS data file');
+  if (u8[0] !== 68 || u8[1] !== 76 || u8[2] !== 68 || u8[3] !== 83) throw new DlError('not a DLDS data file', 'format');
   const v = new DataView(u8.buffer, u8.byteOffset, HEADER);
   const [version, n, C, H, W, classes, metaLen] = Array.from({ length: 7 }, (_, i) => v.getUint32(4 + 4 * i, true));
-  if (version !== 1) throw new Error(`DLDS version ${version} is not supported`);
-  if (metaLen > DLDS_MAX_META) throw new Error(`DLDS metadata of ${metaLen} bytes is over the ${DLDS_MAX_META}-byte limit`);
+  if (version !== 1) throw new DlError(`DLDS version ${version} is not supported`, 'format');
+  if (metaLen > DLDS_MAX_META) throw new DlError(`DLDS metadata of ${metaLen} bytes is over the ${DLDS_MAX_META}-byte limit`, 'format');
   if (!n || !C || !H || !W || n * (C * H * W + 1) > DLDS_MAX_BYTES)
-    throw new Error(`DLDS header declares ${n} samples of ${C}x${H}x${W}: empty, or over the ${DLDS_MAX_BYTES / 2 ** 30} GB limit`);
+    throw new DlError(`DLDS header declares ${n} samples of ${C}x${H}x${W}: empty, or over the ${DLDS_MAX_BYTES / 2 ** 30} GB limit`, 'format');
   if (u8.length < HEADER + metaLen) return null;
   let meta;
   try {
     meta = JSON.parse(new TextDecoder().decode(u8.subarray(HEADER, HEADER + metaLen)));
   } catch (e) {
-    throw new Error(`DLDS metadata is not JSON (${e.message})`);
+    throw new DlError(`DLDS metadata is not JSON (${e.message})`, 'format');
   }
   return { n, shape: [C, H, W], classes, meta, dataStart: HEADER + metaLen };
 }
@@ -80,10 +81,10 @@ function emptySet(h) {
 export function decodeDlds(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const h = readHeader(u8);
-  if (!h) throw new Error('DLDS data truncated in its header');
+  if (!h) throw new DlError('DLDS data truncated in its header', 'format');
   const set = emptySet(h), D = set.x.length / set.n;
   const expected = h.dataStart + h.n * (D + 1);
-  if (u8.length !== expected) throw new Error(`DLDS data has ${u8.length} bytes, expected ${expected}`);
+  if (u8.length !== expected) throw new DlError(`DLDS data has ${u8.length} bytes, expected ${expected}`, 'format');
   for (let i = 0, o = h.dataStart; i < h.n; i++, o += D + 1) {
     set.y[i] = u8[o];
     set.x.set(u8.subarray(o + 1, o + 1 + D), i * D);
@@ -98,7 +99,7 @@ export function decodeDlds(bytes) {
  */
 export async function fetchDataset(url, { onProgress, signal } = {}) {
   const res = await fetch(url, { signal });
-  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new DlError(`cannot load ${url}: HTTP ${res.status}`, 'format');
   const reader = res.body.pipeThrough(new DecompressionStream('gzip')).getReader();
   let pending = new Uint8Array(0), set = null, D = 0, offset = 0, slice = performance.now();
   for (;;) {
@@ -123,10 +124,10 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
           offset = h.dataStart;
         }
       }
-      if (!set && pending.length > HEADER + DLDS_MAX_META) throw new Error(`${url}: no DLDS header in the first ${pending.length} bytes`);
+      if (!set && pending.length > HEADER + DLDS_MAX_META) throw new DlError(`${url}: no DLDS header in the first ${pending.length} bytes`, 'format');
       if (set) {
         let o = offset;
-        if (set.count === set.n && pending.length > o) throw new Error(`${url}: more data than its header declares`);
+        if (set.count === set.n && pending.length > o) throw new DlError(`${url}: more data than its header declares`, 'format');
         while (pending.length - o >= D + 1 && set.count < set.n) {
           set.y[set.count] = pending[o];
           set.x.set(pending.subarray(o + 1, o + 1 + D), set.count * D);
@@ -140,7 +141,7 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
     }
     if (done) break;
   }
-  if (!set || set.count !== set.n) throw new Error(`${url}: data ended after ${set?.count ?? 0} of ${set?.n ?? '?'} samples`);
+  if (!set || set.count !== set.n) throw new DlError(`${url}: data ended after ${set?.count ?? 0} of ${set?.n ?? '?'} samples`, 'format');
   return set;
 }
 
@@ -152,8 +153,8 @@ export async function readDataset(path) {
   try {
     bytes = gunzipSync(await readFile(path), { maxOutputLength: DLDS_MAX_BYTES + HEADER + DLDS_MAX_META });
   } catch (e) {
-    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new Error(`${path}: decompresses to more than the ${DLDS_MAX_BYTES / 2 ** 30} GB a data file may hold`);
-    throw new Error(`${path}: not a gzipped file, or corrupt (${e.message})`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new DlError(`${path}: decompresses to more than the ${DLDS_MAX_BYTES / 2 ** 30} GB a data file may hold`, 'format');
+    throw new DlError(`${path}: not a gzipped file, or corrupt (${e.message})`, 'format');
   }
   return decodeDlds(bytes);
 }

@@ -2,6 +2,7 @@
 // Emscripten's generated glue (it calls fetch on file paths, which breaks under Node 18+).
 // The module is built standalone: it imports only env.emscripten_notify_memory_growth and
 // exports `memory`, `_initialize` (called once here) and the dl_* functions.
+import { DlError } from './bindings.mjs';
 
 // A minimal module whose function body uses a v128 instruction: it validates only where the
 // engine supports SIMD128 (the same probe the wasm-feature-detect package uses).
@@ -26,7 +27,7 @@ async function readBytes(url) {
     return readFile(url);
   }
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new DlError(`cannot load ${url}: HTTP ${res.status}`, 'state');
   return res.arrayBuffer();
 }
 
@@ -47,7 +48,7 @@ async function exists(url) {
  */
 export async function instantiate(options = {}) {
   const simd = options.simd ?? simdSupported();
-  if (simd && !simdSupported()) throw new Error('this engine does not support WebAssembly SIMD128');
+  if (simd && !simdSupported()) throw new DlError('this engine does not support WebAssembly SIMD128', 'state');
   let bytes = options.bytes;
   if (!bytes) {
     const file = simd ? 'dlplay.wasm' : 'dlplay-nosimd.wasm';

@@ -1,6 +1,7 @@
 // node-data.mjs: a user's own data in Node: a CSV file, or a folder of labelled images
 // (one subfolder per class). Both check every row or file and name the culprit in errors.
 // Node only (it reads files); pages get data through datasets.mjs.
+import { DlError } from './bindings.mjs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -21,37 +22,37 @@ export const CSV_MAX_BYTES = 256 * 2 ** 20;
 
 export async function loadCsv(path, options = {}) {
   const { size } = await stat(path);
-  if (size > CSV_MAX_BYTES) throw new Error(`${path}: ${size} bytes is over the ${CSV_MAX_BYTES / 2 ** 20} MB a CSV may have`);
+  if (size > CSV_MAX_BYTES) throw new DlError(`${path}: ${size} bytes is over the ${CSV_MAX_BYTES / 2 ** 20} MB a CSV may have`, 'format');
   const text = await readFile(path, 'utf8');
   const lines = text.split(/\r?\n/).map((l, i) => [l, i + 1]).filter(([l]) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${path}: the file is empty`);
+  if (lines.length === 0) throw new DlError(`${path}: the file is empty`, 'format');
   const split = (l) => l.split(',').map((c) => c.trim());
   const first = split(lines[0][0]);
   const header = options.header ?? first.some((c) => c === '' || !Number.isFinite(Number(c)));
   const names = header ? first : first.map((_, i) => `column ${i + 1}`);
   let labelCol = typeof options.label === 'number' ? options.label : names.indexOf(options.label ?? 'label');
   if (labelCol < 0) {
-    if (options.label != null) throw new Error(`${path}: no column named '${options.label}' (columns: ${names.slice(0, 8).join(', ')}...)`);
+    if (options.label != null) throw new DlError(`${path}: no column named '${options.label}' (columns: ${names.slice(0, 8).join(', ')}...)`, 'format');
     labelCol = 0;
   }
-  if (labelCol >= names.length) throw new Error(`${path}: label column ${labelCol} does not exist (${names.length} columns)`);
+  if (labelCol >= names.length) throw new DlError(`${path}: label column ${labelCol} does not exist (${names.length} columns)`, 'format');
   const rows = header ? lines.slice(1) : lines;
-  if (rows.length === 0) throw new Error(`${path}: no data rows after the header`);
+  if (rows.length === 0) throw new DlError(`${path}: no data rows after the header`, 'format');
   const D = names.length - 1, x = new Float32Array(rows.length * D), raw = [];
   rows.forEach(([line, no], r) => {
     const cells = split(line);
-    if (cells.length !== names.length) throw new Error(`${path} line ${no}: ${cells.length} values, expected ${names.length}`);
+    if (cells.length !== names.length) throw new DlError(`${path} line ${no}: ${cells.length} values, expected ${names.length}`, 'format');
     let k = 0;
     cells.forEach((c, j) => {
       if (j === labelCol) return raw.push(c);
       const v = Number(c);
-      if (c === '' || !Number.isFinite(v)) throw new Error(`${path} line ${no}, column '${names[j]}': '${c}' is not a number`);
+      if (c === '' || !Number.isFinite(v)) throw new DlError(`${path} line ${no}, column '${names[j]}': '${c}' is not a number`, 'format');
       x[r * D + k++] = v;
     });
   });
   const { y, labels } = encodeLabels(raw, path);
   const shape = options.shape ?? [D];
-  if (shape.reduce((a, d) => a * d, 1) !== D) throw new Error(`${path}: shape [${shape}] does not hold the ${D} features per row`);
+  if (shape.reduce((a, d) => a * d, 1) !== D) throw new DlError(`${path}: shape [${shape}] does not hold the ${D} features per row`, 'format');
   return { x, y, n: rows.length, shape, classes: labels.length, labels };
 }
 
@@ -62,7 +63,7 @@ function encodeLabels(raw, where) {
     let K = 0; // a loop, not Math.max(...raw): a spread of 200,000 rows overflows the stack
     for (let i = 0; i < raw.length; i++) {
       const c = Number(raw[i]);
-      if (c > 254) throw new Error(`${where}: label ${raw[i]} at row ${i + 1}; labels are classes 0 to 254`);
+      if (c > 254) throw new DlError(`${where}: label ${raw[i]} at row ${i + 1}; labels are classes 0 to 254`, 'format');
       if (c + 1 > K) K = c + 1;
     }
     labels = Array.from({ length: K }, (_, i) => String(i));
@@ -72,8 +73,8 @@ function encodeLabels(raw, where) {
     const map = new Map(labels.map((l, i) => [l, i]));
     index = (v) => map.get(v);
   }
-  if (labels.length > 255) throw new Error(`${where}: ${labels.length} classes; at most 255 are supported`);
-  if (labels.length < 2) throw new Error(`${where}: only one class (${labels[0]}); classification needs at least 2`);
+  if (labels.length > 255) throw new DlError(`${where}: ${labels.length} classes; at most 255 are supported`, 'format');
+  if (labels.length < 2) throw new DlError(`${where}: only one class (${labels[0]}); classification needs at least 2`, 'format');
   return { y: Uint8Array.from(raw, index), labels };
 }
 
@@ -86,14 +87,14 @@ function encodeLabels(raw, where) {
  *   x is channel-first ([C, H, W] per image), as the models take it.
  */
 export async function loadImageFolder(dir, { channels = 1 } = {}) {
-  if (channels !== 1 && channels !== 3) throw new Error(`channels must be 1 or 3, got ${channels}`);
+  if (channels !== 1 && channels !== 3) throw new DlError(`channels must be 1 or 3, got ${channels}`, 'format');
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  if (entries.length < 2) throw new Error(`${dir}: expected one subfolder per class (at least 2), found ${entries.length}`);
+  if (entries.length < 2) throw new DlError(`${dir}: expected one subfolder per class (at least 2), found ${entries.length}`, 'format');
   const images = [], y = [];
   let size = null;
   for (const [k, cls] of entries.entries()) {
     const files = (await readdir(join(dir, cls))).filter((f) => ['.png', '.pgm', '.ppm'].includes(extname(f).toLowerCase())).sort();
-    if (files.length === 0) throw new Error(`${join(dir, cls)}: no .png, .pgm or .ppm images`);
+    if (files.length === 0) throw new DlError(`${join(dir, cls)}: no .png, .pgm or .ppm images`, 'format');
     for (const f of files) {
       const path = join(dir, cls, f);
       if (!(await stat(path)).isFile()) continue;
@@ -101,11 +102,11 @@ export async function loadImageFolder(dir, { channels = 1 } = {}) {
       try {
         img = decodeImage(await readFile(path), channels);
       } catch (e) {
-        throw new Error(`${path}: ${e.message}`);
+        throw new DlError(`${path}: ${e.message}`, 'format');
       }
       size ??= [img.height, img.width];
       if (img.height !== size[0] || img.width !== size[1])
-        throw new Error(`${path}: ${img.width}x${img.height}, but the first image is ${size[1]}x${size[0]}; all images must have one size`);
+        throw new DlError(`${path}: ${img.width}x${img.height}, but the first image is ${size[1]}x${size[0]}; all images must have one size`, 'format');
       images.push(img.data);
       y.push(k);
     }
@@ -132,49 +133,49 @@ export function decodeImage(bytes, channels = 1) {
 function decodeNetpbm(u8) {
   const text = new TextDecoder('latin1').decode(u8.subarray(0, Math.min(u8.length, 64)));
   const m = /^P([56])\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
-  if (!m) throw new Error('not a PNG or binary PGM/PPM image');
+  if (!m) throw new DlError('not a PNG or binary PGM/PPM image', 'format');
   const comps = m[1] === '6' ? 3 : 1, width = Number(m[2]), height = Number(m[3]);
-  if (Number(m[4]) !== 255) throw new Error(`maximum value ${m[4]}; only 8-bit (255) images are supported`);
+  if (Number(m[4]) !== 255) throw new DlError(`maximum value ${m[4]}; only 8-bit (255) images are supported`, 'format');
   const start = m[0].length, need = width * height * comps;
-  if (u8.length - start < need) throw new Error('image data is truncated');
+  if (u8.length - start < need) throw new DlError('image data is truncated', 'format');
   return { width, height, comps, pixels: u8.subarray(start, start + need) };
 }
 
 // PNG: chunks, zlib-compressed scanlines, each row filtered by one of five predictors.
 function decodePng(u8) {
   const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (sig.some((b, i) => u8[i] !== b)) throw new Error('bad PNG signature');
+  if (sig.some((b, i) => u8[i] !== b)) throw new DlError('bad PNG signature', 'format');
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   let pos = 8, width = 0, height = 0, depth = 0, type = -1, palette = null;
   const idat = [];
   while (pos + 8 <= u8.length) {
     const len = view.getUint32(pos), name = String.fromCharCode(...u8.subarray(pos + 4, pos + 8));
-    if (pos + 12 + len > u8.length) throw new Error(`PNG chunk ${name} is truncated`);
+    if (pos + 12 + len > u8.length) throw new DlError(`PNG chunk ${name} is truncated`, 'format');
     const body = u8.subarray(pos + 8, pos + 8 + len);
     if (name === 'IHDR') {
       width = view.getUint32(pos + 8);
       height = view.getUint32(pos + 12);
       depth = body[8];
       type = body[9];
-      if (body[12] !== 0) throw new Error('interlaced PNGs are not supported');
+      if (body[12] !== 0) throw new DlError('interlaced PNGs are not supported', 'format');
     } else if (name === 'PLTE') palette = body;
     else if (name === 'IDAT') idat.push(body);
     else if (name === 'IEND') break;
     pos += 12 + len;
   }
-  if (depth !== 8) throw new Error(`${depth}-bit PNG; only 8-bit images are supported`);
+  if (depth !== 8) throw new DlError(`${depth}-bit PNG; only 8-bit images are supported`, 'format');
   const comps = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type];
-  if (!comps) throw new Error(`PNG colour type ${type} is not supported`);
-  if (!width || !height || width * height > 1 << 24) throw new Error(`PNG size ${width}x${height} is not supported`);
-  if (idat.length === 0) throw new Error('PNG has no image data (truncated?)');
+  if (!comps) throw new DlError(`PNG colour type ${type} is not supported`, 'format');
+  if (!width || !height || width * height > 1 << 24) throw new DlError(`PNG size ${width}x${height} is not supported`, 'format');
+  if (idat.length === 0) throw new DlError('PNG has no image data (truncated?)', 'format');
   let raw;
   try {
     raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * (width * comps + 1) + 1 }); /* no more than the image */
   } catch (e) {
-    throw new Error(`PNG image data is corrupt or truncated (${e.message})`);
+    throw new DlError(`PNG image data is corrupt or truncated (${e.message})`, 'format');
   }
   const stride = width * comps;
-  if (raw.length < height * (stride + 1)) throw new Error('PNG image data is truncated');
+  if (raw.length < height * (stride + 1)) throw new DlError('PNG image data is truncated', 'format');
   const px = new Uint8Array(height * stride);
   for (let r = 0; r < height; r++) {
     const f = raw[r * (stride + 1)], src = raw.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1)), o = r * stride;
@@ -188,12 +189,12 @@ function decodePng(u8) {
       else if (f === 4) {
         const q = a + b - c, qa = Math.abs(q - a), qb = Math.abs(q - b), qc = Math.abs(q - c);
         p = qa <= qb && qa <= qc ? a : qb <= qc ? b : c;
-      } else throw new Error(`bad PNG row filter ${f}`);
+      } else throw new DlError(`bad PNG row filter ${f}`, 'format');
       px[o + i] = (src[i] + p) & 255;
     }
   }
   if (type !== 3) return { width, height, comps, pixels: px };
-  if (!palette) throw new Error('palette PNG without a palette');
+  if (!palette) throw new DlError('palette PNG without a palette', 'format');
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < width * height; i++) out.set(palette.subarray(3 * px[i], 3 * px[i] + 3), 3 * i);
   return { width, height, comps: 3, pixels: out };

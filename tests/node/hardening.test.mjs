@@ -164,3 +164,11 @@ test('a fit refused for its options changes nothing: not the weights, the optimi
   assert.equal(JSON.stringify(m.program), program);
   m.dispose();
 });
+
+test('the data readers fail with DlErrors too (code format), naming the file and what is wrong', async () => {
+  const { decodeDlds, parseIdx } = await import('../../wasm/datasets.mjs');
+  const { decodeImage } = await import('../../wasm/node-data.mjs');
+  assert.throws(() => decodeDlds(new TextEncoder().encode('not a data file at all, but long enough')), isDlError('format', /not a DLDS data file/));
+  assert.throws(() => parseIdx(Uint8Array.of(1, 2, 3, 4), 'x.idx'), isDlError('format', /x.idx: not an IDX file/));
+  assert.throws(() => decodeImage(Uint8Array.of(1, 2, 3)), (e) => e instanceof DlError && e.code === 'format');
+});
