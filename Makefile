@@ -2,7 +2,7 @@
 # make            build the two wasm modules (SIMD128 and fallback), the native library, web/dlplay/
 # make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
 # make test       build and run every test: native (ASan + UBSan), node, headless Chromium
-# make bench      benchmarks against TensorFlow.js, printed as ratios
+# make bench      benchmarks against TensorFlow.js, printed as ratios; memory plans; a 10-minute run
 # make fuzz       libFuzzer on the model loader, spec and program builders for 10 minutes, then the JS API fuzzer
 # make serve      serve web/ on localhost and print the URL
 
@@ -133,6 +133,8 @@ bench: all build/peak.wasm
 	node bench/generative.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
 	@echo
 	node bench/memory.mjs
+	@echo
+	node bench/longrun.mjs
 	@echo
 	node bench/browser.mjs
 
