@@ -1,6 +1,7 @@
 /* act.c: activations. Elementwise ones write y = f(x) and accumulate dx += dy f'(x); where f'
  * is cheaper from y (sigmoid, tanh, ELU) backward reads the stored output instead of redoing
  * the forward pass. softmax and log_softmax work over the last dim; rows are everything else. */
+#include <float.h>
 #include "ops.h"
 
 static dl_status unary_infer(dl_graph *g, dl_node *n) {
@@ -148,7 +149,10 @@ static void softmax_rows(const float *x, float *y, size_t rows, int K, int log_f
       for (int k = 0; k < K; k++) y[k] = x[k] - m - ls;
     } else {
       float inv = (float)(1.0 / s);
-      for (int k = 0; k < K; k++) y[k] = expf(x[k] - m) * inv;
+      for (int k = 0; k < K; k++) {
+        float p = expf(x[k] - m) * inv;
+        y[k] = p < FLT_MIN ? 0.0f : p; /* no subnormal probabilities: see softmax_ce in loss.c */
+      }
     }
   }
 }

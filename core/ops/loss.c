@@ -1,6 +1,7 @@
 /* loss.c: losses. Each returns a scalar [1]: the mean over the batch (and over elements where
  * noted in ops.def), so the learning rate does not depend on the batch size. Backward scales
  * by dL = the loss node's own gradient (1 when it is the loss; less when it is one term of a sum). */
+#include <float.h>
 #include "ops.h"
 
 static dl_status scalar_out(dl_node *n) {
@@ -100,8 +101,11 @@ static void ce_forward_common(dl_graph *g, dl_node *n, int soft) {
     for (int k = 0; k < K; k++) s += exp((double)zr[k] - m);
     double ls = log(s);
     for (int k = 0; k < K; k++) {
-      double logp = (double)zr[k] - m - ls;
-      p[k] = (float)exp(logp);
+      double logp = (double)zr[k] - m - ls, pk = exp(logp);
+      /* A probability below 2^-64 is stored as 0. Its share of the gradient (p / batch) is far
+       * below float precision of any other term; kept, a confident model's tiny probabilities
+       * would make gradients and their products subnormal, and every step behind them crawl. */
+      p[k] = pk < 0x1p-64 ? 0.0f : (float)pk;
       float q = target_q(t, soft, r, k, K, e);
       if (q != 0.0f) loss -= q * logp;
     }
