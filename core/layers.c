@@ -121,12 +121,8 @@ static dl_status lfail(builder *b, dl_status code, const char *fmt, ...) {
 
 /* Re-label an error from the graph ("conv2d 'c2': ...") with the layer number. */
 static dl_status relabel(builder *b, dl_status st) {
-  if (st) {
-    char msg[400];
-    snprintf(msg, sizeof msg, "%s", dl_last_error());
-    if (b->net->prefix[0]) dl_fail(st, "network '%s' layer %d: %s", b->net->name, b->index, msg);
-    else dl_fail(st, "layer %d: %s", b->index, msg);
-  }
+  if (st && b->net->prefix[0]) dl_fail(st, "network '%s' layer %d: %s", b->net->name, b->index, dl_last_error());
+  else if (st) dl_fail(st, "layer %d: %s", b->index, dl_last_error());
   return st;
 }
 
@@ -198,10 +194,9 @@ static dl_status read_options(builder *b, const act_def *act) {
       if (act_table[i].param && !strcmp(act_table[i].param, k)) owner = &act_table[i];
     if (owner) return lfail(b, DL_ERR_ARG, "option %s belongs to the %s activation, not %s", k, owner->name, act ? act->name : "linear");
     char known[200] = "";
-    size_t o = 0;
-    for (int i = 0; i < MAX_OPTS && d->opts[i].key && o < sizeof known; i++)
-      o += (size_t)snprintf(known + o, sizeof known - o, "%s, ", d->opts[i].key);
-    snprintf(known + (o < sizeof known ? o : sizeof known - 1), sizeof known - (o < sizeof known ? o : sizeof known - 1), "name, activation");
+    for (int i = 0; i < MAX_OPTS && d->opts[i].key; i++) dl_append_name(known, sizeof known, d->opts[i].key);
+    dl_append_name(known, sizeof known, "name");
+    dl_append_name(known, sizeof known, "activation");
     return lfail(b, DL_ERR_ARG, "unknown option %s (%s takes %s)", k, d->name, known);
   }
   for (int i = 0; i < MAX_OPTS && d->opts[i].key; i++) {
@@ -567,17 +562,13 @@ static dl_status build_layer(builder *b, int32_t *cur) {
   for (int i = 0; i < NLAYER && !d; i++)
     if (!strcmp(t->string, layer_table[i].name)) d = &layer_table[i];
   if (!d) {
-    char known[400];
-    size_t o = 0;
-    for (int i = 0; i < NLAYER; i++) o += (size_t)snprintf(known + o, sizeof known - o, i ? ", %s" : "%s", layer_table[i].name);
+    char known[400] = "";
+    for (int i = 0; i < NLAYER; i++) dl_append_name(known, sizeof known, layer_table[i].name);
     return relabel(b, dl_fail(DL_ERR_ARG, "unknown layer type: %s (expected one of %s)", t->string, known));
   }
   char short_name[DL_SHORT_NAME + 1];
   if (nm) {
-    int ok = nm->type == DL_JSON_STRING && nm->string[0] && strlen(nm->string) <= DL_SHORT_NAME;
-    for (const char *c = ok ? nm->string : ""; *c && ok; c++) /* names go into JSON and file headers unescaped */
-      ok = *c == '_' || *c == '-' || *c == '.' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
-    if (!ok) return relabel(b, dl_fail(DL_ERR_ARG, "name must be 1 to %d letters, digits, '_', '-' or '.'", DL_SHORT_NAME));
+    if (nm->type != DL_JSON_STRING || !dl_valid_name(nm->string, DL_SHORT_NAME, 1)) return relabel(b, dl_fail(DL_ERR_ARG, "name must be 1 to %d letters, digits, '_', '-' or '.'", DL_SHORT_NAME));
     snprintf(short_name, sizeof short_name, "%s", nm->string);
   } else {
     snprintf(short_name, sizeof short_name, "%s_%d", t->string, b->index);

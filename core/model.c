@@ -33,14 +33,11 @@
 
 #define DEFAULT_MAX_BATCH 64
 
-static int valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n >= DL_SHORT_NAME) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!(s[i] == '_' || s[i] == '-' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-          (s[i] >= 'A' && s[i] <= 'Z')))
-      return 0;
-  return 1;
+static int valid_name(const char *s) { return dl_valid_name(s, DL_SHORT_NAME - 1, 1); }
+
+void dl_model_tensor_names(const dl_model *m, char *buf, size_t cap) {
+  buf[0] = 0;
+  for (int32_t i = 0; i < m->ntensors; i++) dl_append_name(buf, cap, m->tensors[i].name);
 }
 
 int32_t dl_model_tensor(const dl_model *m, const char *name) {
@@ -125,10 +122,8 @@ static dl_status find_tensor(dl_model *m, const char *what, const dl_json *v, in
   if (!v || v->type != DL_JSON_STRING) return dl_fail(DL_ERR_ARG, "spec: %s must name a tensor", what);
   int32_t k = dl_model_tensor(m, v->string);
   if (k < 0) {
-    char known[300] = "";
-    size_t o = 0;
-    for (int32_t i = 0; i < m->ntensors && o < sizeof known; i++)
-      o += (size_t)snprintf(known + o, sizeof known - o, i ? ", %s" : "%s", m->tensors[i].name);
+    char known[300];
+    dl_model_tensor_names(m, known, sizeof known);
     return dl_fail(DL_ERR_ARG, "spec: %s: no tensor named '%.30s' before it (known: %s)", what, v->string, known);
   }
   *node = m->tensors[k].node;
@@ -215,11 +210,7 @@ static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
     if (!st) st = dl_graph_op(m->g, "sample_gauss", name, 2, in, 0, NULL, 0, NULL, &t->node);
   }
   }
-  if (st && form > 0 && strncmp(dl_last_error(), "spec:", 5)) {
-    char msg[400];
-    snprintf(msg, sizeof msg, "%s", dl_last_error());
-    dl_fail(st, "spec: %s: %s", what, msg);
-  }
+  if (st && form > 0 && strncmp(dl_last_error(), "spec:", 5)) dl_fail(st, "spec: %s: %s", what, dl_last_error());
   if (!st) m->ntensors++;
   return st;
 }

@@ -83,6 +83,8 @@ void dl_program_free(dl_program *p);
 void dl_model_optims_free(dl_model *m);
 /* The tensor named `name`, or -1. */
 int32_t dl_model_tensor(const dl_model *m, const char *name);
+/* "x, z, fake, ...": the tensors' names for messages, cut short to fit cap bytes. */
+void dl_model_tensor_names(const dl_model *m, char *buf, size_t cap);
 struct dl_text;
 void dl_program_summary(const dl_model *m, struct dl_text *t);
 void dl_loss_catalog(struct dl_text *t);

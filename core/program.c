@@ -155,35 +155,22 @@ static dl_status pfail(dl_status code, const char *fmt, ...) {
   return dl_fail(code, "program: %s", msg);
 }
 
-static int valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n >= DL_SHORT_NAME) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!(s[i] == '_' || s[i] == '-' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
-      return 0;
-  return 1;
-}
+/* Program names have no '.': graph nodes of a program are named "loss:term". */
+static int valid_name(const char *s) { return dl_valid_name(s, DL_SHORT_NAME - 1, 0); }
 
 /* A graph op for the program; a shape error from the op is worded for the term. */
 static dl_status op(pbuild *pb, const char *what, const char *type, const char *name, int nin, const int32_t *in, int nf, const float *f,
                     int32_t *id) {
   dl_status st = dl_graph_op(pb->m->g, type, name, nin, in, 0, NULL, nf, f, id);
-  if (st) {
-    char msg[400];
-    snprintf(msg, sizeof msg, "%s", dl_last_error());
-    return pfail(st, "%s: %s", what, msg);
-  }
-  return DL_OK;
+  return st ? pfail(st, "%s: %s", what, dl_last_error()) : DL_OK;
 }
 
 static dl_status tensor_node(pbuild *pb, const char *what, const dl_json *v, int32_t *node) {
   if (!v || v->type != DL_JSON_STRING) return pfail(DL_ERR_ARG, "%s must name a tensor", what);
   int32_t k = dl_model_tensor(pb->m, v->string);
   if (k < 0) {
-    char known[300] = "";
-    size_t o = 0;
-    for (int32_t i = 0; i < pb->m->ntensors && o < sizeof known; i++)
-      o += (size_t)snprintf(known + o, sizeof known - o, i ? ", %s" : "%s", pb->m->tensors[i].name);
+    char known[300];
+    dl_model_tensor_names(pb->m, known, sizeof known);
     return pfail(DL_ERR_ARG, "%s: no tensor named '%.30s' (the model has %s)", what, v->string, known);
   }
   *node = pb->m->tensors[k].node;
@@ -213,11 +200,7 @@ static dl_status data_target(pbuild *pb, const char *what, const char *name, int
   snprintf(s->name, sizeof s->name, "%s", name);
   s->labels = labels;
   dl_status st = dl_graph_input(m->g, name, nd, labels ? &one : shape, 1, &s->node);
-  if (st) {
-    char msg[300];
-    snprintf(msg, sizeof msg, "%s", dl_last_error());
-    return pfail(st, "%s: %s", what, msg);
-  }
+  if (st) return pfail(st, "%s: %s", what, dl_last_error());
   p->ndata++;
   *node = s->node;
   return DL_OK;
@@ -242,9 +225,8 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   for (int i = 0; type && type->type == DL_JSON_STRING && i < NLOSS; i++)
     if (!strcmp(type->string, loss_table[i].name)) t->type = i;
   if (t->type < 0) {
-    char known[300];
-    size_t o = 0;
-    for (int i = 0; i < NLOSS; i++) o += (size_t)snprintf(known + o, sizeof known - o, i ? ", %s" : "%s", loss_table[i].name);
+    char known[300] = "";
+    for (int i = 0; i < NLOSS; i++) dl_append_name(known, sizeof known, loss_table[i].name);
     return pfail(DL_ERR_ARG, "%s: unknown loss type %.30s (expected one of %s)", what, type && type->type == DL_JSON_STRING ? type->string : "(none)", known);
   }
   const struct loss_def *d = &loss_table[t->type];
@@ -737,6 +719,19 @@ static dl_status check_slots(dl_model *m, uint64_t slots, const void *const *dat
   return DL_OK;
 }
 
+/* Samples of the batch whose largest score (a softmax_ce term's input) is their label. */
+static int32_t count_correct(const dl_graph *g, const term *t, int32_t bs) {
+  const dl_node *z = &g->nodes[t->on];
+  const float *lab = g->nodes[t->target].value, *row = z->value;
+  int32_t K = z->shape[1], right = 0;
+  for (int32_t r = 0; r < bs; r++, row += K) {
+    int32_t best = 0;
+    for (int32_t c = 1; c < K; c++) best = row[c] > row[best] ? c : best;
+    right += best == (int32_t)lab[r];
+  }
+  return right;
+}
+
 /* One step: forward, check, backward, update; nothing changes when it is refused. */
 static dl_status run_step(dl_model *m, const step *s, const void *const *data, const int32_t *u8, const int32_t *idx, int32_t bs, int64_t epoch,
                           float *rec) {
@@ -783,17 +778,7 @@ static dl_status run_step(dl_model *m, const step *s, const void *const *data, c
   for (int i = 0; i < L->nterms; i++) {
     term *tm = &L->terms[i];
     rec[4 + i] = g->nodes[tm->node].value[0] * tm->factor; /* "sum" terms in their own units, unweighted */
-    if (loss_table[tm->type].target == TARGET_LABELS && rec[3] == 0) { /* accuracy for classifiers */
-      const dl_node *z = &g->nodes[tm->on];
-      const float *lab = g->nodes[tm->target].value, *row = z->value;
-      int32_t K = z->shape[1], right = 0;
-      for (int32_t r = 0; r < bs; r++, row += K) {
-        int32_t best = 0;
-        for (int32_t c = 1; c < K; c++) best = row[c] > row[best] ? c : best;
-        right += best == (int32_t)lab[r];
-      }
-      rec[3] = (float)right;
-    }
+    if (loss_table[tm->type].target == TARGET_LABELS && rec[3] == 0) rec[3] = (float)count_correct(g, tm, bs); /* accuracy for classifiers */
   }
   return DL_OK;
 }
@@ -931,15 +916,7 @@ static dl_status eval_batch(dl_model *m, int32_t start, int32_t bs, void *ctx) {
   for (int i = 0; i < c->L->nterms; i++) {
     term *t = &c->L->terms[i];
     c->sums[1 + i] += (double)g->nodes[t->node].value[0] * t->factor * bs;
-    if (loss_table[t->type].target == TARGET_LABELS && i == 0) {
-      const dl_node *z = &g->nodes[t->on];
-      const float *lab = g->nodes[t->target].value, *row = z->value;
-      for (int32_t r = 0; r < bs; r++, row += z->shape[1]) {
-        int32_t best = 0;
-        for (int32_t k = 1; k < z->shape[1]; k++) best = row[k] > row[best] ? k : best;
-        c->correct += best == (int32_t)lab[r];
-      }
-    }
+    if (loss_table[t->type].target == TARGET_LABELS && i == 0) c->correct += count_correct(g, t, bs);
   }
   if (c->out) {
     size_t O = dl_node_sample_numel(&g->nodes[c->out_node]);

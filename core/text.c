@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void dl_put(dl_text *t, const char *fmt, ...) {
   va_list ap;
@@ -26,6 +27,21 @@ void dl_put(dl_text *t, const char *fmt, ...) {
     }
     t->s = s, t->cap = cap;
   }
+}
+
+void dl_append_name(char *buf, size_t cap, const char *s) {
+  size_t n = strlen(buf);
+  if (n + 1 < cap) snprintf(buf + n, cap - n, n ? ", %s" : "%s", s);
+}
+
+int dl_valid_name(const char *s, size_t max, int dot) {
+  size_t n = strlen(s);
+  if (n < 1 || n > max) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!(s[i] == '_' || s[i] == '-' || (dot && s[i] == '.') || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+          (s[i] >= 'A' && s[i] <= 'Z')))
+      return 0;
+  return 1;
 }
 
 void dl_put_num(dl_text *t, double v) {

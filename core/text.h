@@ -17,4 +17,10 @@ void dl_put(dl_text *t, const char *fmt, ...)
     ;
 /* A JSON number: integers exactly, others with 9 significant digits; non-finite as null. */
 void dl_put_num(dl_text *t, double v);
+/* Append ", s" (or s, to an empty buf) to the NUL-terminated buf of cap bytes, cutting it short
+ * rather than overrunning it: the lists of known names in error messages. */
+void dl_append_name(char *buf, size_t cap, const char *s);
+/* Names are 1 to max characters, each a letter, digit, '_', '-', or '.' when dot: they go into
+ * JSON and file headers as they are. */
+int dl_valid_name(const char *s, size_t max, int dot);
 #endif

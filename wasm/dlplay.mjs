@@ -264,17 +264,10 @@ export class Graph {
 }
 
 export class Optimizer {
-  constructor(graph, type, options, group, borrowed = 0) {
+  constructor(graph, type, options, group) {
     const b = (this.b = graph.b);
     this.type = type;
     this.graph = graph;
-    if (borrowed) {
-      // a model's optimizer: the model owns and frees it
-      this.ptr = borrowed;
-      this.borrowed = true;
-      for (const [k, v] of Object.entries(options)) this.set(k, v);
-      return;
-    }
     if (!graph.ptr) throw new DlError('optimizer: its graph was disposed', 'state');
     b.withString(type, (t) => b.check(b.exports.dl_optim_create(b.out, graph.ptr, t, group)));
     this.ptr = b.u32(b.out, 1)[0];
@@ -310,10 +303,8 @@ export class Optimizer {
   }
   dispose() {
     if (!this.ptr) return;
-    if (!this.borrowed) {
-      finalizer.unregister(this);
-      this.b.exports.dl_optim_destroy(this.ptr);
-    }
+    finalizer.unregister(this);
+    this.b.exports.dl_optim_destroy(this.ptr);
     this.ptr = 0;
   }
 }
