@@ -3,7 +3,8 @@
 # make deps       install Debian packages (apt-get) and npm dev dependencies (npm ci) when missing
 # make test       build and run every test: native (ASan + UBSan), node, headless Chromium
 # make bench      benchmarks against TensorFlow.js, printed as ratios; memory plans; a 10-minute run
-# make fuzz       libFuzzer on the model loader, spec and program builders for 10 minutes, then the JS API fuzzer
+# make fuzz       libFuzzer on the model loader, spec and program builders for 10 minutes, then the JS API,
+#                 data-reader and page (links, uploads) fuzzers
 # make serve      serve web/ on localhost and print the URL
 
 SHELL := /bin/bash
@@ -112,6 +113,8 @@ test-fuzz: build/fuzz_model
 fuzz: all
 	@$(MAKE) --no-print-directory test-fuzz FUZZ_SECONDS=600
 	node tests/node/fuzz-api.mjs 100000 11
+	node tests/node/fuzz-data.mjs 200000 11
+	FUZZ_PAGE_CASES=600 FUZZ_PAGE_SEED=11 node --test tests/browser/fuzz-page.test.mjs
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -146,7 +146,7 @@ static dl_status prepare_node(dl_graph *g, dl_node *n, const char *what, const c
   if (batched) n->shape[0] = 1;
   for (int32_t i = 0; i < ndim; i++) {
     if (shape[i] <= 0) return dl_fail(DL_ERR_SHAPE, "%s '%s': dim %d is %d, must be positive", what, n->name, i, shape[i]);
-    numel *= (uint64_t)shape[i];
+    numel = dl_size_mul(numel, (uint64_t)shape[i]);
     if (numel > DL_MAX_NUMEL)
       return dl_fail(DL_ERR_OOM, "%s '%s': %llu+ elements is too large", what, n->name, (unsigned long long)numel);
     n->shape[i + (batched ? 1 : 0)] = shape[i];
@@ -241,12 +241,9 @@ dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t nin
     n.fattr[i] = fattr[i];
   }
   if ((st = dl_op_table[k]->infer(g, &n))) return st;
-  uint64_t numel = 1;
-  for (int i = 0; i < n.ndim; i++) {
+  for (int i = 0; i < n.ndim; i++)
     if (n.shape[i] <= 0) return dl_op_fail(g, &n, DL_ERR_SHAPE, "output dim %d is %d", i, n.shape[i]);
-    numel *= (uint64_t)n.shape[i];
-  }
-  if (numel > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL || n.scratch_per_sample > DL_MAX_NUMEL)
+  if (dl_size_dims(n.ndim, n.shape) > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL || n.scratch_per_sample > DL_MAX_NUMEL)
     return dl_op_fail(g, &n, DL_ERR_OOM, "output or workspace too large");
   return append_node(g, &n, id);
 }
@@ -308,7 +305,7 @@ dl_status dl_graph_init_param(dl_graph *g, int32_t id, const char *init, float a
 
 /* ---- planning ------------------------------------------------------------------------- */
 
-static size_t round4(size_t k) { return (k + 3) & ~(size_t)3; } /* keep every buffer 16-byte aligned */
+static uint64_t round4(uint64_t k) { return dl_size_add(k, 3) & ~(uint64_t)3; } /* keep every buffer 16-byte aligned */
 
 /* ---- planning: one arena, buffers placed by when they are live ----
  *
@@ -327,7 +324,7 @@ static size_t round4(size_t k) { return (k + 3) & ~(size_t)3; } /* keep every bu
  * Inference plans have forward times only, no gradients, and every scratch is a workspace. */
 
 typedef struct {
-  size_t size, offset;
+  uint64_t size, offset;
   int32_t start, end, node, kind; /* kind: 0 value, 1 gradient, 2 scratch */
 } lifetime;
 
@@ -344,15 +341,15 @@ static int by_offset(const void *a, const void *b) {
 
 /* First fit: each buffer, in order of its start, goes to the lowest offset where it overlaps
  * no buffer live at the same time. Returns the pool's size in floats. */
-static size_t pack(lifetime *b, int32_t nb, const lifetime **tmp) {
+static uint64_t pack(lifetime *b, int32_t nb, const lifetime **tmp) {
   qsort(b, (size_t)nb, sizeof *b, by_start);
-  size_t top = 0;
+  uint64_t top = 0; /* each size is at most DL_MAX_NUMEL and there are under 2^31 of them: no wrap */
   for (int32_t i = 0; i < nb; i++) {
     int32_t k = 0;
     for (int32_t j = 0; j < i; j++)
       if (b[j].start <= b[i].end && b[i].start <= b[j].end) tmp[k++] = &b[j];
     qsort(tmp, (size_t)k, sizeof *tmp, by_offset);
-    size_t at = 0;
+    uint64_t at = 0;
     for (int32_t j = 0; j < k; j++) {
       if (tmp[j]->offset >= at + b[i].size) break;
       if (tmp[j]->offset + tmp[j]->size > at) at = tmp[j]->offset + tmp[j]->size;
@@ -376,7 +373,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
   if (max_batch < 1 || max_batch > 1 << 20) return dl_fail(DL_ERR_ARG, "batch size %d out of range [1, 1048576]", max_batch);
   int32_t N = g->n, nb = 0;
   int training = mode == DL_PLAN_TRAINING;
-  size_t *numel = calloc((size_t)N + 1, sizeof *numel), *scratch = calloc((size_t)N + 1, sizeof *scratch);
+  uint64_t *numel = calloc((size_t)N + 1, sizeof *numel), *scratch = calloc((size_t)N + 1, sizeof *scratch);
   int32_t *vend = calloc((size_t)N + 1, sizeof *vend), *lastc = calloc((size_t)N + 1, sizeof *lastc);
   lifetime *bufs = calloc(3 * (size_t)N + 1, sizeof *bufs);
   const lifetime **tmp = calloc(3 * (size_t)N + 1, sizeof *tmp);
@@ -389,14 +386,14 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     dl_node *n = &g->nodes[i];
     vend[i] = lastc[i] = i;
     if (n->kind == DL_KIND_PARAM) continue;
-    numel[i] = round4(dl_node_sample_numel(n) * (n->batched ? (size_t)max_batch : 1));
-    scratch[i] = round4(n->scratch_fixed + n->scratch_per_sample * (size_t)max_batch);
-    if ((uint64_t)numel[i] > DL_MAX_NUMEL || (uint64_t)scratch[i] > DL_MAX_NUMEL) {
+    numel[i] = round4(dl_size_mul(dl_size_dims(n->ndim, n->shape), n->batched ? (uint64_t)max_batch : 1));
+    scratch[i] = round4(dl_size_add(n->scratch_fixed, dl_size_mul(n->scratch_per_sample, (uint64_t)max_batch)));
+    if (numel[i] > DL_MAX_NUMEL || scratch[i] > DL_MAX_NUMEL) {
       st = dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large (%s alone is over %.0f MB)",
                    (numel[i] > scratch[i] ? numel[i] : scratch[i]) * 4.0 / 1048576, max_batch, dl_node_label(g, n), DL_MAX_NUMEL * 4.0 / 1048576);
       goto done;
     }
-    unshared += 2 * numel[i] + scratch[i]; /* one buffer per value, gradient and scratch: the plan before this one */
+    unshared = dl_size_add(unshared, dl_size_add(dl_size_mul(2, numel[i]), scratch[i])); /* one buffer per value, gradient and scratch: the plan before this one */
   }
   /* when each value is last read (by its owner: a view's readers read its input's memory) */
   for (int32_t c = 0; c < N; c++) {
@@ -419,9 +416,9 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     dl_node *n = &g->nodes[i];
     if (n->kind == DL_KIND_PARAM) continue;
     if (training && n->kind == DL_KIND_OP) bufs[nb++] = (lifetime){numel[i], 0, 2 * N - 1 - lastc[i], 2 * N - 1 - i, i, 1};
-    if (training && n->kind == DL_KIND_INPUT) fixed += numel[i]; /* its gradient: read after backward (saliency) */
+    if (training && n->kind == DL_KIND_INPUT) fixed = dl_size_add(fixed, numel[i]); /* its gradient: read after backward (saliency) */
     if (n->kind == DL_KIND_OP && n->view) continue;
-    if (is_whole(n)) fixed += numel[i];
+    if (is_whole(n)) fixed = dl_size_add(fixed, numel[i]);
     else bufs[nb++] = (lifetime){numel[i], 0, i, vend[i], i, 0};
     if (!scratch[i]) continue;
     if (training && n->kind == DL_KIND_OP && !n->workspace)
@@ -429,8 +426,8 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     else if (scratch[i] > work)
       work = scratch[i];
   }
-  uint64_t pool = pack(bufs, nb, tmp), total = fixed + work + pool;
-  if (total > (uint64_t)(SIZE_MAX / sizeof(float)) || total > DL_MAX_NUMEL) {
+  uint64_t pool = pack(bufs, nb, tmp), total = dl_size_add(dl_size_add(fixed, work), pool);
+  if (total > DL_MAX_NUMEL) {
     st = dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large", total * 4.0 / 1048576, max_batch);
     goto done;
   }

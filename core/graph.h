@@ -8,6 +8,7 @@
 #define DL_GRAPH_H
 #include "dl.h"
 #include "rng.h"
+#include "size.h"
 
 /* Largest tensor, workspace or arena we accept, in floats (1 GB): the wasm heap stops at 2 GB. */
 #define DL_MAX_NUMEL ((uint64_t)1 << 28)
@@ -23,7 +24,7 @@ typedef struct dl_node {
   int32_t ndim, shape[DL_MAX_DIMS];
   int32_t batched;
   int32_t flags, group;
-  size_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer */
+  uint64_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer (with size.h) */
   int32_t workspace;        /* set by infer: scratch is used only inside one forward or backward call */
   int32_t view;             /* set by infer: the value is input 0's value seen in another shape */
   int32_t keep;             /* inference plans keep its value to the end of forward (named tensors) */
@@ -42,7 +43,7 @@ struct dl_graph {
   dl_rng rng;
   float *arena; /* activations, gradients and scratch for every op node, planned at max_batch */
   size_t arena_floats;
-  size_t unshared_floats; /* what one buffer per value, gradient and scratch would take */
+  uint64_t unshared_floats; /* what one buffer per value, gradient and scratch would take */
   int32_t plan_mode; /* DL_PLAN_TRAINING (values, gradients, scratch) or DL_PLAN_INFERENCE (values only) */
   dl_status run_status; /* set by an op whose data is invalid (a label out of range) */
   /* Training steps that must change nothing when refused set defer_commit: ops then leave

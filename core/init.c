@@ -7,6 +7,7 @@
 #include <string.h>
 #include "err.h"
 #include "init.h"
+#include "size.h"
 #include "text.h"
 
 void dl_init_fans(int32_t ndim, const int32_t *shape, double *fan_in, double *fan_out) {
@@ -34,7 +35,7 @@ static void fill_normal(float *w, size_t k, double mean, double std, dl_rng *r) 
 
 static dl_status fill_orthogonal(float *w, size_t rows, size_t cols, double gain, dl_rng *r) {
   size_t small = rows < cols ? rows : cols, big = rows < cols ? cols : rows;
-  if ((uint64_t)small * small * big > ORTHOGONAL_MAX_OPS)
+  if (dl_size_mul(dl_size_mul(small, small), big) > ORTHOGONAL_MAX_OPS)
     return dl_fail(DL_ERR_ARG, "orthogonal initialization of a %zu x %zu kernel costs over 2^31 operations; use another initializer", rows, cols);
   double *q = malloc(small * big * sizeof *q);
   if (!q) return dl_fail(DL_ERR_OOM, "out of memory for orthogonal init (%zu x %zu)", rows, cols);

@@ -238,9 +238,8 @@ static dl_status add_param(builder *b, const char *suffix, int nd, const int32_t
   }
   if (b->info->nparams >= DL_LAYER_MAX_PARAMS)
     return lfail(b, DL_ERR_ARG, "more than %d parameters in one layer", DL_LAYER_MAX_PARAMS);
-  uint64_t values = 1;
-  for (int i = 0; i < nd; i++) values *= (uint64_t)(shape[i] > 0 ? shape[i] : 1);
-  if (values > DL_MAX_MODEL_PARAMS || b->m->param_values + values > DL_MAX_MODEL_PARAMS) /* before allocating or initializing */
+  uint64_t values = dl_size_dims(nd, shape); /* non-positive dims are huge here; the graph names them */
+  if (dl_size_add(b->m->param_values, values) > DL_MAX_MODEL_PARAMS) /* before allocating or initializing */
     return lfail(b, DL_ERR_OOM, "%s would bring the model past %zu parameter values", suffix, DL_MAX_MODEL_PARAMS);
   b->m->param_values += values;
   dl_status st = relabel(b, dl_graph_param(b->g, name, nd, shape, flags, id));

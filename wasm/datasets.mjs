@@ -61,8 +61,14 @@ function readHeader(u8) {
   } catch (e) {
     throw new DlError(`DLDS metadata is not JSON (${e.message})`, 'format');
   }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new DlError('DLDS metadata must be a JSON object', 'format');
+  if (classes < 1 || classes > 255) throw new DlError(`DLDS header declares ${classes} classes; 1 to 255 are supported`, 'format');
+  if (meta.labels != null && (!Array.isArray(meta.labels) || meta.labels.length !== classes || !meta.labels.every((l) => typeof l === 'string')))
+    throw new DlError(`DLDS metadata: labels must be ${classes} strings, one per class`, 'format');
   return { n, shape: [C, H, W], classes, meta, dataStart: HEADER + metaLen };
 }
+
+const badLabel = (i, label, classes) => `DLDS sample ${i} has label ${label}, but the file declares ${classes} classes`;
 
 /**
  * A data set being filled: x (u8, n x C*H*W) and y (u8 labels) are allocated for all n samples;
@@ -86,6 +92,7 @@ export function decodeDlds(bytes) {
   const expected = h.dataStart + h.n * (D + 1);
   if (u8.length !== expected) throw new DlError(`DLDS data has ${u8.length} bytes, expected ${expected}`, 'format');
   for (let i = 0, o = h.dataStart; i < h.n; i++, o += D + 1) {
+    if (u8[o] >= h.classes) throw new DlError(badLabel(i, u8[o], h.classes), 'format');
     set.y[i] = u8[o];
     set.x.set(u8.subarray(o + 1, o + 1 + D), i * D);
   }
@@ -129,6 +136,7 @@ export async function fetchDataset(url, { onProgress, signal } = {}) {
         let o = offset;
         if (set.count === set.n && pending.length > o) throw new DlError(`${url}: more data than its header declares`, 'format');
         while (pending.length - o >= D + 1 && set.count < set.n) {
+          if (pending[o] >= set.classes) throw new DlError(`${url}: ${badLabel(set.count, pending[o], set.classes)}`, 'format');
           set.y[set.count] = pending[o];
           set.x.set(pending.subarray(o + 1, o + 1 + D), set.count * D);
           set.count++;

@@ -6,6 +6,9 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
+/** The largest CSV file loadCsv reads (it holds the text and the numbers at once). */
+export const CSV_MAX_BYTES = 256 * 2 ** 20;
+
 /**
  * Read a CSV of numbers with a label column.
  * @param {string} path
@@ -17,42 +20,50 @@ import { inflateSync } from 'node:zlib';
  *   Labels that are whole numbers 0..K-1 are used as they are; anything else becomes classes in
  *   sorted order, named in `labels`.
  */
-/** The largest CSV file loadCsv reads (it holds the text and the numbers at once). */
-export const CSV_MAX_BYTES = 256 * 2 ** 20;
-
 export async function loadCsv(path, options = {}) {
   const { size } = await stat(path);
   if (size > CSV_MAX_BYTES) throw new DlError(`${path}: ${size} bytes is over the ${CSV_MAX_BYTES / 2 ** 20} MB a CSV may have`, 'format');
-  const text = await readFile(path, 'utf8');
+  return parseCsv(await readFile(path, 'utf8'), options, path);
+}
+
+/** loadCsv's parser, on text already read; `where` names the source in errors. */
+export function parseCsv(text, options = {}, where = 'CSV') {
+  if (typeof text !== 'string') throw new DlError(`${where}: expected the CSV's text as a string`, 'arg');
+  if (text.length > CSV_MAX_BYTES) throw new DlError(`${where}: ${text.length} characters is over the ${CSV_MAX_BYTES / 2 ** 20} MB a CSV may have`, 'format');
   const lines = text.split(/\r?\n/).map((l, i) => [l, i + 1]).filter(([l]) => l.trim() !== '');
-  if (lines.length === 0) throw new DlError(`${path}: the file is empty`, 'format');
+  if (lines.length === 0) throw new DlError(`${where}: the file is empty`, 'format');
   const split = (l) => l.split(',').map((c) => c.trim());
   const first = split(lines[0][0]);
   const header = options.header ?? first.some((c) => c === '' || !Number.isFinite(Number(c)));
   const names = header ? first : first.map((_, i) => `column ${i + 1}`);
-  let labelCol = typeof options.label === 'number' ? options.label : names.indexOf(options.label ?? 'label');
+  if (names.length < 2) throw new DlError(`${where}: one column; a CSV needs a label column and at least one feature`, 'format');
+  const label = options.label;
+  if (label != null && typeof label !== 'string' && !(Number.isInteger(label) && label >= 0))
+    throw new DlError(`${where}: label must be a column name or a column index (a whole number from 0), got ${String(label)}`, 'arg');
+  let labelCol = typeof label === 'number' ? label : names.indexOf(label ?? 'label');
   if (labelCol < 0) {
-    if (options.label != null) throw new DlError(`${path}: no column named '${options.label}' (columns: ${names.slice(0, 8).join(', ')}...)`, 'format');
+    if (label != null) throw new DlError(`${where}: no column named '${label}' (columns: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})`, 'format');
     labelCol = 0;
   }
-  if (labelCol >= names.length) throw new DlError(`${path}: label column ${labelCol} does not exist (${names.length} columns)`, 'format');
+  if (labelCol >= names.length) throw new DlError(`${where}: label column ${labelCol} does not exist (${names.length} columns)`, 'format');
   const rows = header ? lines.slice(1) : lines;
-  if (rows.length === 0) throw new DlError(`${path}: no data rows after the header`, 'format');
+  if (rows.length === 0) throw new DlError(`${where}: no data rows after the header`, 'format');
   const D = names.length - 1, x = new Float32Array(rows.length * D), raw = [];
   rows.forEach(([line, no], r) => {
     const cells = split(line);
-    if (cells.length !== names.length) throw new DlError(`${path} line ${no}: ${cells.length} values, expected ${names.length}`, 'format');
+    if (cells.length !== names.length) throw new DlError(`${where} line ${no}: ${cells.length} values, expected ${names.length}`, 'format');
     let k = 0;
     cells.forEach((c, j) => {
       if (j === labelCol) return raw.push(c);
       const v = Number(c);
-      if (c === '' || !Number.isFinite(v)) throw new DlError(`${path} line ${no}, column '${names[j]}': '${c}' is not a number`, 'format');
+      if (c === '' || !Number.isFinite(v)) throw new DlError(`${where} line ${no}, column '${names[j]}': '${c}' is not a number`, 'format');
       x[r * D + k++] = v;
     });
   });
-  const { y, labels } = encodeLabels(raw, path);
+  const { y, labels } = encodeLabels(raw, where);
   const shape = options.shape ?? [D];
-  if (shape.reduce((a, d) => a * d, 1) !== D) throw new DlError(`${path}: shape [${shape}] does not hold the ${D} features per row`, 'format');
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) throw new DlError(`${where}: shape ${JSON.stringify(shape)} is not a list of positive whole numbers`, 'arg');
+  if (shape.reduce((a, d) => a * d, 1) !== D) throw new DlError(`${where}: shape [${shape}] does not hold the ${D} features per row`, 'format');
   return { x, y, n: rows.length, shape, classes: labels.length, labels };
 }
 
@@ -136,6 +147,7 @@ function decodeNetpbm(u8) {
   if (!m) throw new DlError('not a PNG or binary PGM/PPM image', 'format');
   const comps = m[1] === '6' ? 3 : 1, width = Number(m[2]), height = Number(m[3]);
   if (Number(m[4]) !== 255) throw new DlError(`maximum value ${m[4]}; only 8-bit (255) images are supported`, 'format');
+  if (!width || !height || width * height > 1 << 24) throw new DlError(`image size ${width}x${height} is not supported (1 to 2^24 pixels)`, 'format');
   const start = m[0].length, need = width * height * comps;
   if (u8.length - start < need) throw new DlError('image data is truncated', 'format');
   return { width, height, comps, pixels: u8.subarray(start, start + need) };
@@ -166,7 +178,7 @@ function decodePng(u8) {
   if (depth !== 8) throw new DlError(`${depth}-bit PNG; only 8-bit images are supported`, 'format');
   const comps = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type];
   if (!comps) throw new DlError(`PNG colour type ${type} is not supported`, 'format');
-  if (!width || !height || width * height > 1 << 24) throw new DlError(`PNG size ${width}x${height} is not supported`, 'format');
+  if (!width || !height || width * height > 1 << 24) throw new DlError(`PNG size ${width}x${height} is not supported (1 to 2^24 pixels)`, 'format');
   if (idat.length === 0) throw new DlError('PNG has no image data (truncated?)', 'format');
   let raw;
   try {
@@ -194,7 +206,10 @@ function decodePng(u8) {
     }
   }
   if (type !== 3) return { width, height, comps, pixels: px };
-  if (!palette) throw new DlError('palette PNG without a palette', 'format');
+  if (!palette || palette.length % 3 || palette.length === 0) throw new DlError('palette PNG without a valid palette (PLTE)', 'format');
+  const colours = palette.length / 3;
+  for (let i = 0; i < width * height; i++)
+    if (px[i] >= colours) throw new DlError(`palette PNG: pixel ${i} is colour ${px[i]}, but the palette has ${colours}`, 'format');
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < width * height; i++) out.set(palette.subarray(3 * px[i], 3 * px[i] + 3), 3 * i);
   return { width, height, comps: 3, pixels: out };

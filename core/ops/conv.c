@@ -112,24 +112,27 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5]))
     return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d larger than padded input %dx%d", KH, KW, H + a[2] + a[4],
                    W + a[3] + a[5]);
-  /* sizes in 64 bits, checked against the cap before any 32-bit product is formed from them */
-  uint64_t KK = (uint64_t)KH * KW, C64 = (uint64_t)x->shape[1];
-  if (tr) {
-    uint64_t oh = ((uint64_t)H - 1) * a[0] + KH + a[7], ow = ((uint64_t)W - 1) * a[1] + KW + a[8];
-    if (oh * ow * F > DL_MAX_NUMEL || ((uint64_t)F * KK + C64) * H * W > DL_MAX_NUMEL)
-      return OP_FAIL(g, n, DL_ERR_OOM, "output or columns of %llux%llu x %d channels are too large", (unsigned long long)oh, (unsigned long long)ow, F);
-  } else {
-    uint64_t oh = (uint64_t)H + a[2] + a[4], ow = (uint64_t)W + a[3] + a[5]; /* at most (padded size) positions */
-    if ((C64 * KK + F) * oh * ow > DL_MAX_NUMEL)
-      return OP_FAIL(g, n, DL_ERR_OOM, "its columns (%llu rows x up to %llu positions) are too large", (unsigned long long)(C64 * KK + F),
-                     (unsigned long long)(oh * ow));
+  /* sizes in checked 64 bits (size.h), against the cap before any 32-bit product is formed from them */
+  uint64_t KK = dl_size_mul((uint64_t)KH, (uint64_t)KW), C = (uint64_t)x->shape[1], rows, positions;
+  if (tr) { /* columns span the small grid; the output is (H - 1) stride + kernel + output padding */
+    uint64_t oh = dl_size_add(dl_size_mul((uint64_t)H - 1, (uint64_t)a[0]), (uint64_t)KH + a[7]);
+    uint64_t ow = dl_size_add(dl_size_mul((uint64_t)W - 1, (uint64_t)a[1]), (uint64_t)KW + a[8]);
+    rows = dl_size_add(dl_size_mul((uint64_t)F, KK), C), positions = dl_size_mul((uint64_t)H, (uint64_t)W);
+    if (dl_size_mul(dl_size_mul(oh, ow), (uint64_t)F) > DL_MAX_NUMEL)
+      return OP_FAIL(g, n, DL_ERR_OOM, "output of %llux%llu x %d channels is too large", (unsigned long long)oh, (unsigned long long)ow, F);
+  } else { /* at most (padded size) positions */
+    rows = dl_size_add(dl_size_mul(C, KK), (uint64_t)F);
+    positions = dl_size_mul((uint64_t)H + a[2] + a[4], (uint64_t)W + a[3] + a[5]);
   }
+  if (dl_size_mul(rows, positions) > DL_MAX_NUMEL)
+    return OP_FAIL(g, n, DL_ERR_OOM, "its columns (%llu rows x up to %llu positions) are too large", (unsigned long long)rows,
+                   (unsigned long long)positions);
   conv_geom q;
   geometry(g, n, &q);
   if (q.OH < 1 || q.OW < 1) return OP_FAIL(g, n, DL_ERR_SHAPE, "output would be %dx%d", q.OH, q.OW);
   n->ndim = 4, n->batched = 1;
   n->shape[0] = 1, n->shape[1] = F, n->shape[2] = q.OH, n->shape[3] = q.OW;
-  n->scratch_fixed = columns(&q, tr) + conv_gemm_workspace(&q, tr);
+  n->scratch_fixed = dl_size_add(columns(&q, tr), conv_gemm_workspace(&q, tr));
   n->workspace = 1; /* columns and GEMM's packing live only inside one forward or backward call */
   return DL_OK;
 }

@@ -7,21 +7,21 @@ static dl_status reshape_infer(dl_graph *g, dl_node *n) {
   int nd = n->iattr[0], off = x->batched ? 1 : 0;
   if (nd < 1 || nd + off > DL_MAX_DIMS)
     return OP_FAIL(g, n, DL_ERR_ARG, "target has %d dims, expected 1 to %d", nd, DL_MAX_DIMS - off);
-  size_t k = 1;
+  uint64_t k = 1;
   n->ndim = nd + off;
   n->shape[0] = 1;
   for (int i = 0; i < nd; i++) {
     int d = n->iattr[1 + i];
     if (d <= 0) return OP_FAIL(g, n, DL_ERR_SHAPE, "target dim %d is %d, must be positive", i, d);
     n->shape[off + i] = d;
-    k *= (size_t)d;
+    k = dl_size_mul(k, (uint64_t)d);
   }
   n->batched = x->batched;
   n->view = 1;
   if (k != dl_node_sample_numel(x)) {
     char s[64];
-    return OP_FAIL(g, n, DL_ERR_SHAPE, "cannot reshape %s (%zu values) to %zu values", dl_shape_str(x, s, sizeof s),
-                   dl_node_sample_numel(x), k);
+    return OP_FAIL(g, n, DL_ERR_SHAPE, "cannot reshape %s (%zu values) to %llu values", dl_shape_str(x, s, sizeof s),
+                   dl_node_sample_numel(x), (unsigned long long)k);
   }
   return DL_OK;
 }

@@ -237,19 +237,24 @@ test('the layer editor offers exactly the engine’s layers and activations, and
 });
 
 // Link shapes a hostile or mistyped link may carry: each gives a notice and a working page.
-test('malformed layers and hide values in a link give a notice and a page that works', async () => {
-  const links = [
-    ['layers', JSON.stringify([null])],
-    ['layers', JSON.stringify([{ type: 'reshape', shape: 'abc' }])],
-    ['layers', JSON.stringify({ type: 'dense' })],
-    ['layers', JSON.stringify([{ init: 'he_normal' }])],
-    ['hide', 'training"><img src=x onerror=alert(1)>'],
+test('malformed layers and hide values in a link give a notice, or a flagged layer, and a page that works', async () => {
+  const layers = (v) => ['layers', Buffer.from(JSON.stringify(v)).toString('base64url')]; // as the page writes them
+  const links = [ // [key, value, what the page shows: a notice, or the engine's error on the layer]
+    [...layers([null]), /Ignored layers=.*: layer 1 is not an object with a type/],
+    [...layers({ type: 'dense' }), /Ignored layers=.*: not a layer list/],
+    [...layers([{ init: 'he_normal' }]), /Ignored layers=.*: layer 1 is not an object with a type/],
+    [...layers([{ type: 'batchNorm', layers: 0.5 }]), /Ignored layers=.*: layer 1: layers is not a list of layers/],
+    [...layers([{ type: 'dense', units: {} }]), /Ignored layers=.*: layer 1: units is not a number, a name or a list of numbers/],
+    ['layers', '%E0%A4%A', /Ignored layers=/],
+    [...layers([{ type: 'reshape', shape: 'abc' }]), 'flagged'],
+    ['hide', 'training"><img src=x onerror=alert(1)>', /Ignored hide=/],
   ];
-  for (const [key, value] of links) {
+  for (const [key, value, shows] of links) {
     const page = await playground(`#dataset=xor&${key}=${encodeURIComponent(value)}`);
     await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
     const notes = await page.textContent('[data-part="notices"]');
-    assert.match(notes, new RegExp(`Ignored ${key}=`), `${key}=${value}: ${notes}`);
+    if (shows === 'flagged') assert.match(await page.textContent('.le-bad .le-error'), /shape/, `${key}=${value}`);
+    else assert.match(notes, shows, `${key}=${value}: ${notes}`);
     assert.equal(await page.locator('img[src="x"]').count(), 0);
     assert.deepEqual(page.errors, [], `${key}=${value}`);
     await page.close();

@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { parseIdx, encodeDlds, decodeDlds, fetchDataset } from '../../wasm/datasets.mjs';
-import { loadCsv, loadImageFolder, decodeImage } from '../../wasm/node-data.mjs';
+import { loadCsv, parseCsv, loadImageFolder, decodeImage } from '../../wasm/node-data.mjs';
+import { encodePng } from './fuzz-data.mjs';
 import { serve } from '../../web/serve.mjs';
+
+const isFormat = (pattern) => (e) => e.code === 'format' && pattern.test(e.message);
 
 const dir = await mkdtemp(join(tmpdir(), 'dlplay-data-'));
 
@@ -24,9 +27,9 @@ test('parseIdx reads the header and checks the data length', () => {
 test('DLDS round-trips, and a streamed file is usable before it has fully arrived', async () => {
   const n = 3000, D = 784;
   const images = Uint8Array.from({ length: n * D }, (_, i) => (i * 7) & 255), labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-  const bytes = encodeDlds({ images, labels, shape: [1, 28, 28], classes: 10, meta: { name: 't', split: 'test', labels: ['a'] } });
+  const bytes = encodeDlds({ images, labels, shape: [1, 28, 28], classes: 10, meta: { name: 't', split: 'test', labels: [...'abcdefghij'] } });
   const set = decodeDlds(bytes);
-  assert.deepEqual([set.n, set.shape, set.classes, set.name, set.labels], [n, [1, 28, 28], 10, 't', ['a']]);
+  assert.deepEqual([set.n, set.shape, set.classes, set.name, set.labels], [n, [1, 28, 28], 10, 't', [...'abcdefghij']]);
   assert.deepEqual(set.x, images);
   assert.deepEqual(set.y, labels);
   assert.throws(() => decodeDlds(bytes.subarray(0, bytes.length - 1)), /DLDS data has \d+ bytes, expected/);
@@ -119,6 +122,20 @@ test('loadImageFolder reads one class per subfolder from PNG and PGM files', asy
   await writeFile(join(root, 'square', 'd.png'), 'not an image');
   await assert.rejects(loadImageFolder(root), /square\/d.png: not a PNG or binary PGM\/PPM image/);
   assert.throws(() => decodeImage(png(2, 2, 1, new Uint8Array(4)).subarray(0, 40)), /truncated/);
+});
+
+// What the data fuzzer (fuzz-data.mjs) found: files that read without a word into wrong data.
+test('files whose values contradict their header are refused: labels past the classes, colours past the palette', () => {
+  const dlds = (labels, meta = {}) => encodeDlds({ images: new Uint8Array(labels.length * 4), labels: Uint8Array.from(labels), shape: [1, 2, 2], classes: 4, meta });
+  assert.throws(() => decodeDlds(dlds([1, 7])), isFormat(/DLDS sample 1 has label 7, but the file declares 4 classes/));
+  assert.throws(() => decodeDlds(dlds([1], 'mnist')), isFormat(/DLDS metadata must be a JSON object/));
+  assert.throws(() => decodeDlds(dlds([1], { labels: ['a'] })), isFormat(/labels must be 4 strings, one per class/));
+  const palette = Uint8Array.of(0, 0, 0, 255, 255, 255); // two colours; pixel 3 asks for a fifth
+  assert.deepEqual(Array.from(decodeImage(encodePng(2, 2, 3, Uint8Array.of(0, 1, 1, 0), palette), 3).data), [0, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0]);
+  assert.throws(() => decodeImage(encodePng(2, 2, 3, Uint8Array.of(0, 1, 1, 4), palette)), isFormat(/pixel 3 is colour 4, but the palette has 2/));
+  assert.throws(() => decodeImage(Buffer.from('P5 0 3 255\n')), isFormat(/image size 0x3 is not supported/));
+  assert.throws(() => parseCsv('a,b\n1,2\n', { label: 1.5 }), (e) => e.code === 'arg' && /label must be a column name or a column index/.test(e.message));
+  assert.deepEqual(Array.from(parseCsv('x,label\n1.5,0\n2.5,1\n').x), [1.5, 2.5]);
 });
 
 test('the MNIST build writes data whose first digits match the original IDX files', async () => {

@@ -47,6 +47,18 @@ test('a slice starting near 2^31 is refused, not read past its input', () => {
   g.dispose();
 });
 
+// Sizes are products of user-given dims; in 32-bit wasm a size_t product wraps (4096 x 2^20 is 0
+// mod 2^32, 3 x 1431655766 is 2), so every size goes through core/size.h's checked 64-bit helpers.
+test('sizes that wrap 32 bits are refused: a plan of 2^32 floats, a reshape to 2^32 + 2 values', () => {
+  const m = dl.model({ input: [4096], layers: [{ type: 'dense', units: 2 }] });
+  assert.throws(() => m.planForInference(2 ** 20), isDlError('oom', /graph needs 16384 MB at batch 1048576: too large \(input 'input' alone is over 1024 MB\)/));
+  assert.equal(m.predict(new Float32Array(4096)).length, 2, 'the model still predicts');
+  m.dispose();
+  const g = dl.graph(1), x = g.input('x', [2]);
+  assert.throws(() => g.op('reshape', [x], { ints: [2, 3, 1431655766] }), isDlError('shape', /cannot reshape 2 \(2 values\) to 4294967298 values/));
+  g.dispose();
+});
+
 test('an optimizer used after its graph is disposed is a state error', () => {
   const g = dl.graph(1), x = g.input('x', [2]), w = g.param('w', [2, 2], { init: 'xavier_uniform' });
   const loss = g.op('critic_mean', [g.op('dense', [x, w])], { floats: [1] });

@@ -115,7 +115,7 @@ export function createLayerEditor(container, { catalog, onChange }) {
           el('option', { value: '' }, 'default'), ...catalog.initializers.map((i) => el('option', { value: i.name, selected: v === i.name, title: i.doc }, i.name)));
         break;
       case 'shape':
-        input = el('input', { value: (v ?? []).join(','), size: 8, onchange: on((t) => numbers(t.value, false)) });
+        input = el('input', { value: Array.isArray(v) ? v.join(',') : String(v ?? ''), size: 8, onchange: on((t) => numbers(t.value, false)) }); // a link may hold anything: shown as given, the engine names what is wrong
         break;
       default: // a kind this editor does not know yet: JSON, or the text as typed
         input = el('input', { value: v === undefined ? '' : JSON.stringify(v), size: 8, onchange: on((t) => {

@@ -52,6 +52,28 @@ export function allowed(p, catalog) {
   return p.values ?? (catalog ? p.catalog(catalog) : null);
 }
 
+// A layer list from a link holds plain objects with a string type, whose options are numbers,
+// names, booleans or lists of numbers, and only `layers` nests (a residual block's inner layers).
+// Whether the engine knows the type or takes the values is left to the engine: it names the
+// layer in the editor, as it does for a layer a learner edits.
+function checkLayers(v, depth = 0) {
+  if (!Array.isArray(v) || v.length > 64) throw new Error('not a layer list (an array of up to 64 layers)');
+  v.forEach((l, i) => {
+    const at = `layer ${depth ? `${i + 1} inside a block` : i + 1}`;
+    if (!l || typeof l !== 'object' || Array.isArray(l) || typeof l.type !== 'string') throw new Error(`${at} is not an object with a type`);
+    for (const [k, x] of Object.entries(l)) {
+      if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(k)) throw new Error(`${at} has an option named '${k.slice(0, 40)}'`);
+      if (k === 'layers') {
+        if (!Array.isArray(x)) throw new Error(`${at}: layers is not a list of layers`);
+        if (depth >= 3) throw new Error(`${at}: blocks nest at most 3 deep`);
+        checkLayers(x, depth + 1);
+      } else if (!['number', 'string', 'boolean'].includes(typeof x) && !(Array.isArray(x) && x.length <= 4 && x.every((n) => typeof n === 'number')))
+        throw new Error(`${at}: ${k} is not a number, a name or a list of numbers`);
+    }
+  });
+  return v;
+}
+
 function parseValue(p, raw, catalog) {
   switch (p.type) {
     case 'enum': {
@@ -68,11 +90,8 @@ function parseValue(p, raw, catalog) {
       if (v < p.min || v > p.max) throw new Error(`outside [${p.min}, ${p.max}]`);
       return v;
     }
-    case 'layers': {
-      const v = decodeJson(raw);
-      if (!Array.isArray(v)) throw new Error('not a layer list');
-      return v;
-    }
+    case 'layers':
+      return checkLayers(decodeJson(raw));
     case 'points':
       // x,y,label;x,y,label
       return raw.split(';').filter(Boolean).map((t) => {
@@ -91,7 +110,7 @@ function parseValue(p, raw, catalog) {
 }
 
 function formatValue(p, v) {
-  if (p.type === 'layers') return encodeJson(v);
+  if (p.type === 'layers') return v ? encodeJson(v) : '';
   if (p.type === 'points') return v.map((q) => `${+q.x.toFixed(3)},${+q.y.toFixed(3)},${q.label}`).join(';');
   if (p.type === 'list') return v.join(',');
   return String(v);

@@ -162,10 +162,17 @@ export function createPlayground(root, options = {}) {
       ? `engine ${info.version} · WebAssembly SIMD128`
       : `engine ${info.version} · plain WebAssembly (${ctx.state.simd === 'off' ? 'SIMD turned off by the link' : 'this browser lacks SIMD128'}): slower`;
     if (!info.simd) engineStatus.className = 'engine warn';
-    training.useCatalog();
-    network.useCatalog();
-    training.drawSchedule();
-    await network.validate();
+    try {
+      training.useCatalog();
+      network.useCatalog();
+      training.drawSchedule();
+      await network.validate();
+    } catch (e) { // a bug, not bad input (links are checked as they are read): say so, never hang silently
+      engineStatus.textContent = `The playground could not start: ${e.message}`;
+      engineStatus.className = 'engine warn';
+      console.error(e);
+      throw e;
+    }
     root.dataset.engine = 'ready';
   }
 
