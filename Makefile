@@ -137,6 +137,8 @@ bench: all build/peak.wasm
 	@echo
 	node bench/memory.mjs
 	@echo
+	node bench/subnormal.mjs
+	@echo
 	node bench/longrun.mjs
 	@echo
 	node bench/browser.mjs

@@ -191,17 +191,17 @@ export class Model {
   }
 
   // The data slots (the order the core reads them in): model inputs, then program data.
-  #slots() {
+  #slots(program = this.info.program) {
     const slots = this.info.tensors.filter((t) => t.kind !== 'computed').map((t) => ({ name: t.name, per: t.classes ? 1 : product(t.shape), labels: t.classes ?? 0, noise: t.kind === 'noise', shape: t.shape }));
-    for (const d of this.info.program?.data ?? []) slots.push({ name: d.name, per: d.labels ? 1 : product(d.shape), labels: d.labels, noise: false, shape: d.shape });
+    for (const d of program?.data ?? []) slots.push({ name: d.name, per: d.labels ? 1 : product(d.shape), labels: d.labels, noise: false, shape: d.shape });
     return slots;
   }
 
   // Validate named arrays and copy them into wasm memory: {ptrs, u8s, n, free()}. `need`
   // names the slots that must be given; noise slots are optional.
-  #stage(data, what, need = null) {
+  #stage(data, what, need = null, slots = this.#slots()) {
     if (!data || typeof data !== 'object') throw new DlError(`${what}: expected an object of arrays by name`, 'arg');
-    const slots = this.#slots(), b = this.b;
+    const b = this.b;
     const known = new Set(slots.map((s) => s.name));
     for (const k of Object.keys(data))
       if (data[k] != null && !known.has(k)) throw new DlError(`${what}: '${k}' is not an input of the model or data of its program (expected ${[...known].join(', ')})`, 'arg');
@@ -440,17 +440,28 @@ export class Model {
     // Check the data against the program before anything changes: a scratch copy of the slots.
     this.#checkXY(train, 'training data', labels, o.loss);
     if (val) this.#checkXY(val, 'validation data', labels, o.loss);
-    const previous = this.program;
-    if (o.resetOptimizer) this.b.check(this.b.exports.dl_model_clear_program(this.ptr));
-    this.setProgram(program);
+    // Stage before the program changes (for the slots the preset program will have: the inputs,
+    // then its data 'y'), so running out of memory here leaves the model as it was.
+    const slots = this.#slots({ data: [{ name: 'y', labels: labels ? this.outputSize : 0, shape: [per] }] });
     let staged, stagedVal;
     try {
-      staged = this.#stage({ [inputName]: train.x, y: train.y }, 'training data');
-      stagedVal = val ? this.#stage({ [inputName]: val.x, y: val.y }, 'validation data') : null;
-      this.b.check(this.b.exports.dl_model_set_augment(this.ptr, aug.shift ?? 0, aug.rotate ?? 0, aug.noise ?? 0));
+      staged = this.#stage({ [inputName]: train.x, y: train.y }, 'training data', null, slots);
+      stagedVal = val ? this.#stage({ [inputName]: val.x, y: val.y }, 'validation data', null, slots) : null;
     } catch (e) {
       staged?.free();
-      if (previous) this.setProgram(previous);
+      throw e;
+    }
+    // setProgram is atomic and keeps the state of an optimizer that keeps its name and type;
+    // resetOptimizer starts it over only once the program is known to be accepted.
+    const previous = this.program, clear = () => (this.b.check(this.b.exports.dl_model_clear_program(this.ptr)), this.#refresh());
+    try {
+      this.setProgram(program);
+      if (o.resetOptimizer) clear(), this.setProgram(program);
+      this.b.check(this.b.exports.dl_model_set_augment(this.ptr, aug.shift ?? 0, aug.rotate ?? 0, aug.noise ?? 0));
+    } catch (e) {
+      staged.free();
+      stagedVal?.free();
+      if (JSON.stringify(this.program) !== JSON.stringify(previous)) previous ? this.setProgram(previous) : clear();
       throw e;
     }
     const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], epochs: 0, stopped: null };

@@ -172,9 +172,19 @@ test('a fit refused for its options changes nothing: not the weights, the optimi
   await assert.rejects(m.fit(toy(), { optimizer: { type: 'adam', beta1: 0.5, beta2: 2 } }), isDlError('arg', /adam beta2 = 2 outside/));
   await assert.rejects(m.fit(toy(), { earlyStopping: { monitor: 'valLos' } }), isDlError('arg', /earlyStopping.monitor 'valLos' is not reported/));
   await assert.rejects(m.fit(toy(), { earlyStopping: { monitor: 'valLoss' } }), isDlError('arg', /needs validationData or validationSplit/));
+  // resetOptimizer starts the state over only once the rest is accepted
+  await assert.rejects(m.fit(toy(), { resetOptimizer: true, optimizer: { type: 'adam', beta1: 0.5, beta2: 2 } }), isDlError('arg', /adam beta2 = 2 outside/));
   assert.deepEqual(m.save({ optimizer: true }), before);
   assert.equal(JSON.stringify(m.program), program);
   m.dispose();
+  // a model's first fit, refused after its data is staged: no program is left behind, nothing staged stays
+  await healthy(async () => {
+    const fresh = dl.model(TOY), w = fresh.getWeights();
+    await assert.rejects(fresh.fit(toy(), { optimizer: { type: 'rmsprop', rho: 7 } }), isDlError('arg', /rmsprop rho = 7 outside/));
+    assert.equal(fresh.program, null);
+    assert.deepEqual(fresh.getWeights(), w);
+    fresh.dispose();
+  });
 });
 
 test('the data readers fail with DlErrors too (code format), naming the file and what is wrong', async () => {
