@@ -118,6 +118,8 @@ export interface TrainOptions {
   shuffle?: boolean;
   seed?: number;
   chunk?: number;
+  /** Spend at least this many milliseconds per epoch, waiting between epochs (0 to 60000): a small problem paced so a person can watch it learn. */
+  minEpochMs?: number;
   signal?: AbortSignal;
   onStep?: (record: StepRecord) => void;
   onEpoch?: (info: { epoch: number; iterations: number }) => void;
@@ -158,6 +160,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Batches per call into wasm (16). */
   chunk?: number;
+  /** Spend at least this many milliseconds per epoch, waiting between epochs (0 to 60000): a small problem paced so a person can watch it learn. */
+  minEpochMs?: number;
   /** Start a fresh optimizer instead of continuing the last fit's state. */
   resetOptimizer?: boolean;
 }

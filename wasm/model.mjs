@@ -41,6 +41,16 @@ const yieldToLoop =
         c.port1.onmessage = () => r();
         c.port2.postMessage(0);
       });
+// Wait `ms` (a paced run), waking early when the run is aborted.
+const sleep = (ms, signal) => new Promise((r) => {
+  const t = setTimeout(done, Math.max(0, ms));
+  signal?.addEventListener('abort', done, { once: true });
+  function done() {
+    clearTimeout(t);
+    signal?.removeEventListener('abort', done);
+    r();
+  }
+});
 
 const argmax = (a, off, k) => {
   let best = 0;
@@ -292,6 +302,7 @@ export class Model {
     check(Number.isInteger(o.chunk) && o.chunk >= 1 && o.chunk <= 65536, `chunk must be a whole number in [1, 65536], got ${o.chunk}`);
     check(o.epochs == null || (Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1e6), `epochs must be a whole number >= 1, got ${o.epochs}`);
     check(o.iterations == null || (Number.isInteger(o.iterations) && o.iterations >= 1), `iterations must be a whole number >= 1, got ${o.iterations}`);
+    check(o.minEpochMs == null || (o.minEpochMs >= 0 && o.minEpochMs <= 60000), `minEpochMs must be a number of milliseconds in [0, 60000], got ${o.minEpochMs}`);
     const readsData = prog.steps.some((s) => s.readsData);
     const N = staged.n;
     if (readsData && N === 0) throw new DlError('train: the program reads data, and none was given', 'arg');
@@ -315,7 +326,7 @@ export class Model {
         const order = Int32Array.from({ length: N }, (_, i) => i);
         if (o.shuffle && N > 1) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
         b.i32(orderPtr, N).set(order);
-        const epochRec = perEpoch?.start(epoch);
+        const epochRec = perEpoch?.start(epoch), epochStart = performance.now();
         for (let first = 0; readsData ? first < N : true; ) {
           let limit = o.chunk;
           while (this.paused && !o.signal?.aborted) {
@@ -359,6 +370,8 @@ export class Model {
         history.epochs = epoch + 1;
         if (epochRec && (await epochRec.end()) === 'stop') break;
         o.onEpoch?.({ epoch, iterations: iteration });
+        // a paced run (for watching a small problem learn) spends at least minEpochMs per epoch
+        if (o.minEpochMs > 0 && epoch + 1 < epochs) await sleep(epochStart + o.minEpochMs - performance.now(), o.signal);
       }
     } catch (e) {
       if (!e.aborted) throw e;

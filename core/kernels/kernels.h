@@ -47,6 +47,8 @@ DL_KERNEL_PAIR(void, bias_rows, (int rows, int cols, const float *b, float *y))
 DL_KERNEL_PAIR(void, colsum, (int rows, int cols, const float *y, float *s))
 /* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t m / (sqrt(v) + eps_t), where the
  * caller folds the bias corrections into lr_t and eps_t; subnormal m, v and w are stored as 0. */
+/* The gradient magnitude below which adam_update treats a gradient as 0 (see vec_ref.c). */
+float dl_adam_tiny(float b2);
 DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m,
                                    float *v, float *w))
 

@@ -46,11 +46,18 @@ void dl_vflush_ref(size_t n, float *x) {
   for (size_t i = 0; i < n; i++) x[i] = flush(x[i]);
 }
 
+/* Adam's gradients below dl_adam_tiny(b2) count as 0: (1 - b2) g^2 would be subnormal, and
+ * computing it is as slow as using it. A confident classifier makes such gradients by the
+ * million; what they would move a weight by, lr g / (|g| + eps), is below lr 1e-9. */
+float dl_adam_tiny(float b2) { return sqrtf(2.0f * FLT_MIN / (1.0f - b2)); }
+
 void dl_adam_update_ref(size_t n, float lr_t, float b1, float b2, float eps_t, const float *g, float *m, float *v,
                         float *w) {
+  const float tiny = dl_adam_tiny(b2);
   for (size_t i = 0; i < n; i++) {
-    m[i] = flush(b1 * m[i] + (1.0f - b1) * g[i]);
-    v[i] = flush(b2 * v[i] + (1.0f - b2) * g[i] * g[i]);
+    float gi = fabsf(g[i]) < tiny ? 0.0f : g[i];
+    m[i] = flush(b1 * m[i] + (1.0f - b1) * gi);
+    v[i] = flush(b2 * v[i] + (1.0f - b2) * gi * gi);
     w[i] = flush(w[i] - lr_t * m[i] / (sqrtf(v[i]) + eps_t));
   }
 }

@@ -97,10 +97,11 @@ void dl_adam_update_simd(size_t n, float lr_t, float b1, float b2, float eps_t, 
                          float *w) {
   v128_t vb1 = wasm_f32x4_splat(b1), vc1 = wasm_f32x4_splat(1.0f - b1);
   v128_t vb2 = wasm_f32x4_splat(b2), vc2 = wasm_f32x4_splat(1.0f - b2);
-  v128_t vlr = wasm_f32x4_splat(lr_t), veps = wasm_f32x4_splat(eps_t);
+  v128_t vlr = wasm_f32x4_splat(lr_t), veps = wasm_f32x4_splat(eps_t), vtiny = wasm_f32x4_splat(dl_adam_tiny(b2));
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     v128_t gi = wasm_v128_load(g + i);
+    gi = wasm_v128_andnot(gi, wasm_f32x4_lt(wasm_f32x4_abs(gi), vtiny)); /* as in vec_ref.c */
     v128_t mi = flush4(wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(vc1, gi)));
     v128_t vi = flush4(wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(vc2, gi), gi)));
     v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, mi), wasm_f32x4_add(wasm_f32x4_sqrt(vi), veps));

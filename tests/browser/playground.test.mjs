@@ -94,7 +94,7 @@ test('an invalid layer is flagged on that layer before training, with the engine
 });
 
 test('the spiral trains to at least 95% and the decision boundary is drawn; a corrupt model file changes nothing', async () => {
-  const page = await playground('#dataset=spiral');
+  const page = await playground('#dataset=spiral&speed=fast');
   await page.waitForFunction(() => /200 training and 200 test points/.test(document.querySelector('[data-part="data-status"]').textContent));
   await page.click('[data-part="start"]');
   await finished(page);
@@ -127,7 +127,7 @@ test('a model file made for other data is refused, and the current model stays',
   await finished(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
   const mnistModel = await download.path();
-  const other = await playground('#dataset=circles&epochs=50');
+  const other = await playground('#dataset=circles&epochs=50&speed=fast');
   await other.waitForFunction(() => /200 training/.test(document.querySelector('[data-part="data-status"]').textContent));
   await other.setInputFiles('[data-part="load"]', mnistModel);
   await other.waitForFunction(() => /Could not load/.test(document.querySelector('[data-part="file-status"]').textContent));
@@ -141,7 +141,7 @@ test('a model file made for other data is refused, and the current model stays',
 });
 
 test('points placed by clicking make a data set the network can learn', async () => {
-  const page = await playground('#dataset=custom&epochs=200');
+  const page = await playground('#dataset=custom&epochs=200&speed=fast');
   const plot = await page.$('[data-part="boundary"] canvas');
   await plot.scrollIntoViewIfNeeded();
   const box = await plot.boundingBox();

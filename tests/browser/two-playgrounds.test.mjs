@@ -10,7 +10,7 @@ let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-const A = 'dataset=xor&preset=perceptron&epochs=300', B = 'dataset=xor&preset=mlp&epochs=300&optimizer=momentum&lr=0.05';
+const A = 'dataset=xor&preset=perceptron&epochs=300&speed=fast', B = 'dataset=xor&preset=mlp&epochs=300&optimizer=momentum&lr=0.05&speed=fast';
 const side = (s) => `[data-slot="${s}"]`;
 const part = (s, name) => `${side(s)} [data-part="${name}"]`;
 const cards = (page, s) => page.$$eval(`${side(s)} .le-head select`, (e) => e.map((x) => x.value));
@@ -33,6 +33,7 @@ test('two playgrounds on one page train at the same time in one worker and do no
   assert.equal(await page.isVisible(`${side('b')} [data-option="momentum"]`), true);
   // an edit on one side leaves the other alone, and neither writes the page's URL
   const url = page.url();
+  await page.click(`${side('a')} [data-part="more-settings"] > summary`); // (the rarely used settings start folded)
   await page.fill(part('a', 'l2'), '0.001');
   await page.press(part('a', 'l2'), 'Tab');
   assert.equal(await page.inputValue(part('b', 'l2')), '0');
@@ -86,8 +87,9 @@ test('two playgrounds on one page train at the same time in one worker and do no
 
 test('two playgrounds stack and stay readable on a 390-pixel phone screen', async () => {
   const page = await pair({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  const [overflow, culprits] = await page.evaluate(() => [document.documentElement.scrollWidth - window.innerWidth,
+    [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${e.dataset.part ?? ''}`)]);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen: ${culprits.join('; ')}`);
   const [a, b] = await Promise.all(['a', 'b'].map((s) => page.$eval(side(s), (e) => e.getBoundingClientRect().toJSON())));
   assert.ok(b.top >= a.bottom - 1, 'b below a');
   await screenshot(page, 'two-playgrounds-phone');

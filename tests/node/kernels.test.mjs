@@ -121,6 +121,16 @@ test('adam_update equals its reference bit for bit', () => {
   }
 });
 
+test('adam_update treats gradients whose square would be subnormal as 0, in both versions alike', () => {
+  // a confident classifier's gradients: (1 - b2) g^2 below 2^-126 is slow to compute, not just to use
+  const n = 9, g = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1e-3 : i % 3 === 1 ? 1e-19 : -2e-18));
+  const zeros = () => new Float32Array(n), w = new Float32Array(n).fill(0.5);
+  const r = runPair('adam_update', [n, n, n, n], [g, zeros(), zeros(), w], (f, pg, pm, pv, pw) => f(n, 0.001, 0.9, 0.999, 1e-8, pg, pm, pv, pw), 1);
+  for (const m of [r.simd.out, r.ref.out])
+    m.forEach((x, i) => assert.ok(i % 3 === 0 ? x > 0 : x === 0, `m[${i}] = ${x} for g = ${g[i]}`));
+  assert.ok(Math.abs(e.dl_adam_tiny(0.999) - Math.sqrt((2 * 2 ** -126) / 0.001)) < 1e-22);
+});
+
 test('gemm_simd agrees with gemm_ref for every transpose, beta and edge size', () => {
   const dims = [1, 3, 4, 5, 8, 9, 17, 65];
   const shapes = [];

@@ -37,6 +37,8 @@ export const PARAMS = [
   { name: 'pixelnoise', type: 'number', min: 0, max: 1, default: 0 },
   { name: 'patience', type: 'int', min: 0, max: 1000, default: 0 },
   { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },
+  // 2-D runs are over in a blink at full speed: paced, a person can watch the boundary form
+  { name: 'speed', type: 'enum', values: ['slow', 'watch', 'fast'], default: 'watch' },
   // panels a link may hide (data-control names of the playground's template, and its share button)
   { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'metrics', 'mistakes', 'inside'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get

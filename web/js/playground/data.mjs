@@ -94,7 +94,6 @@ export function createDataPart(ctx) {
       showKind();
       ctx.built = null;
       ctx.loadedModel = false;
-      ctx.epochBase = 0;
       views.forgetInspected();
       views.reset();
       refresh().then(network.validate);

@@ -46,6 +46,7 @@ export function createPlayground(root, options = {}) {
   const ctx = {
     root,
     key,
+    ownsPage: url, // the page is this playground's (its URL, its keyboard shortcuts)
     state: parsed.state,
     touched: new Set(new URLSearchParams(hash.replace(/^#/, '')).keys()), // settings the link chose
     remote: null,
@@ -54,7 +55,9 @@ export function createPlayground(root, options = {}) {
     built: null, // the spec that model was built from (null for a model loaded from a file)
     loadedModel: false, // the model came from a file
     session: null, // while a run exists: {paused, started, done, live, model} (see training.mjs)
-    epochBase: 0, // epochs trained before the current run, for the charts' x axis
+    epochBase: 0, // where the current run starts on the charts' x axis (in epochs, fractional after a Stop)
+    lastX: 0, // the last x the charts were given
+    epochsDone: 0, // whole epochs this model has trained here, for the headline
     dataReady: null, // promise: the current data set is in the worker
     trainSize: 60000,
     parts: {},

@@ -70,6 +70,9 @@ export function createNetworkPart(ctx) {
       summary.className = 'summary error';
     }
     q('start').disabled = !r.ok && !ctx.loadedModel;
+    // on 2-D data the untrained network's boundary shows before Start (the model Start trains)
+    if (r.ok && !ctx.images() && !ctx.session && !ctx.loadedModel)
+      ctx.later('preview', () => ensureModel().then((ok) => ok && !ctx.session && ctx.parts.views.refreshInsight()).catch(() => {}), 0);
     return r.ok;
   }
 
@@ -129,6 +132,7 @@ export function createNetworkPart(ctx) {
   /** A model loaded from a file: its hidden layers go into the editor (the output layer stays implied). */
   async function showLoaded(m) {
     replaceModel(m);
+    ctx.parts.views.reset(); // the curves were another model's
     const hidden = m.summary.spec.layers.filter((l, i, all) => !(i === all.length - 1 && l.name === 'output'));
     editor.set(hidden);
     state.layers = editor.get();

@@ -13,6 +13,22 @@ export function template({ key }) {
     <button data-part="share" type="button" class="secondary" data-control="share">Copy link</button>
   </header>
   <div data-part="notices" class="notices" role="status" aria-live="polite"></div>
+  <div class="runbar" data-control="controls" role="toolbar" aria-label="Training">
+    <div class="buttons">
+      <button data-part="start" type="button" aria-keyshortcuts="k" title="Start, pause or resume training (key: k)">Start</button>
+      <button data-part="step" type="button" class="secondary" aria-keyshortcuts="." title="train one batch (key: .)">Step</button>
+      <button data-part="stop" type="button" class="secondary" disabled>Stop</button>
+      <button data-part="reset" type="button" class="secondary" title="new weights">Reset</button>
+    </div>
+    <label class="speed only-2d">Speed <select data-part="speed">
+      <option value="slow">slow: 5 epochs/s</option>
+      <option value="watch">watch: 30 epochs/s</option>
+      <option value="fast">full speed</option>
+    </select></label>
+    <div data-part="progress" class="run-progress"></div>
+    <span class="keys note">keys: <kbd>k</kbd> start/pause · <kbd>.</kbd> step</span>
+    <p data-part="file-status" class="note run-status" role="status" aria-live="polite"></p>
+  </div>
 
   <div class="layout">
     <section class="col config" aria-label="Configuration">
@@ -77,6 +93,10 @@ export function template({ key }) {
         <div class="grid2">
           <label>Batch size <input data-part="batch" type="number" min="1" max="1024" step="1"></label>
           <label>Epochs <input data-part="epochs" type="number" min="1" max="1000" step="1"></label>
+        </div>
+        <details class="more" data-part="more-settings">
+        <summary>More: initializer, seed, regularization, early stopping, augmentation</summary>
+        <div class="grid2">
           <label>Initializer <select data-part="init"></select></label>
           <label>Seed <input data-part="seed" type="number" min="0" step="1"></label>
           <label>L1 <input data-part="l1" type="number" min="0" max="1" step="0.0001"></label>
@@ -92,21 +112,15 @@ export function template({ key }) {
             <label>noise σ <input data-part="pixelnoise" type="number" min="0" max="1" step="0.05"></label>
           </div>
         </fieldset>
+        </details>
       </div>
 
-      <div class="card controls" data-control="controls">
+      <div class="card" data-control="file">
+        <h2>Model file</h2>
         <div class="buttons">
-          <button data-part="start" type="button">Start</button>
-          <button data-part="step" type="button" class="secondary" title="train one batch">Step</button>
-          <button data-part="stop" type="button" class="secondary" disabled>Stop</button>
-          <button data-part="reset" type="button" class="secondary" title="new weights">Reset</button>
-        </div>
-        <div data-part="progress"></div>
-        <div class="buttons file" data-control="file">
           <button data-part="save" type="button" class="secondary">Save model</button>
           <label class="filebtn secondary">Load model<input data-part="load" type="file" accept=".dlpm,application/octet-stream"></label>
         </div>
-        <p data-part="file-status" class="note" role="status" aria-live="polite"></p>
       </div>
     </section>
 
@@ -134,6 +148,7 @@ export function template({ key }) {
 
       <div class="card only-images" data-control="metrics">
         <h2>Test set: confusion matrix and per-class scores</h2>
+        <p data-part="metrics-note" class="note"></p>
         <div data-part="confusion"></div>
       </div>
 

@@ -18,6 +18,9 @@ const TUNING = {
   plateau: () => ({ per: 'epoch', patience: 2, factor: 0.3 }), // follows the test loss, per epoch
 };
 
+// The 2-D speed control: the least time an epoch takes (TensorFlow Playground shows about as many).
+const EPOCH_MS = { slow: 200, watch: 33, fast: 0 };
+
 const clock = (s) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}` : '–');
 
 /** The part of a playground that trains (ctx: see index.mjs). */
@@ -77,6 +80,7 @@ export function createTrainingPart(ctx) {
       augment: ctx.images() ? { shift: state.shift, rotate: state.rotate, noise: state.pixelnoise } : undefined,
       earlyStopping: state.patience > 0 ? { monitor: 'valLoss', patience: state.patience, restoreBestWeights: true } : undefined,
       chunk: ctx.images() ? 8 : 32,
+      minEpochMs: ctx.images() ? 0 : EPOCH_MS[state.speed],
     };
   }
 
@@ -108,12 +112,14 @@ export function createTrainingPart(ctx) {
     const run = (ctx.session = { paused, started: new Promise((r) => (started = r)), done: new Promise((r) => (finish = r)), model: null });
     setRunning(true, paused);
     ctx.status('file-status', '');
+    ctx.parts.views.startLive();
     try {
       await ctx.dataReady;
       if (!(await network.ensureModel())) return;
       const options = trainOptions(), names = ctx.parts.data.names();
       const t0 = performance.now(), total = options.epochs, smooth = { loss: null, acc: null };
       run.model = ctx.model;
+      ctx.epochBase = ctx.lastX; // a run after a Stop continues the curves where they ended
       const fit = run.model.fit({ dataset: names.train }, {
         ...options,
         validationData: { dataset: names.test },
@@ -130,13 +136,12 @@ export function createTrainingPart(ctx) {
         onEpoch: (e) => {
           views.pushEpoch(e);
           root.dataset.epochSeconds = e.seconds.toFixed(3); // read by bench/browser.mjs
-          views.refreshInsight();
+          if (ctx.images()) views.refreshInsight(); // (2-D views follow the live loop)
         },
       });
       run.live = true;
       started();
       const h = await fit;
-      ctx.epochBase += h.epochs;
       if (h.stopped) q('file-status').textContent = h.stopped === 'aborted' ? 'Training stopped.' : `Training ended: ${h.stopped}.`;
       else progress.update({ fraction: 1, text: `done: ${h.epochs} epochs in ${clock((performance.now() - t0) / 1000)}` });
     } catch (e) {
@@ -145,6 +150,7 @@ export function createTrainingPart(ctx) {
       started();
       finish();
       ctx.session = null;
+      views.stopLive();
       setRunning(false);
       root.dataset.runs = String(Number(root.dataset.runs ?? 0) + 1); // finished runs, for tests
       views.refreshInsight();
@@ -184,6 +190,7 @@ export function createTrainingPart(ctx) {
         showOptimizerFields();
         drawSchedule();
       });
+    ctx.bind('speed');
     for (const n of ['init', 'dropout', 'seed']) ctx.bind(n, () => (n === 'seed' && !ctx.images() ? data.refresh() : network.validate()));
 
     q('start').addEventListener('click', async () => {
@@ -214,10 +221,19 @@ export function createTrainingPart(ctx) {
       }
       ctx.built = null;
       ctx.loadedModel = false;
-      ctx.epochBase = 0;
+      ctx.status('file-status', '');
       views.reset();
       await network.ensureModel();
       views.refreshInsight();
+    });
+    // k: start, pause or resume; '.': one batch. On the whole page when it is this playground's,
+    // else while focus is inside it; never while typing in a field.
+    (ctx.ownsPage ? document : root).addEventListener('keydown', (ev) => {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input, select, textarea, [contenteditable]')) return;
+      const button = { k: 'start', '.': 'step' }[ev.key];
+      if (!button || q(button).disabled || q(button).closest('[hidden]')) return;
+      ev.preventDefault();
+      q(button).click();
     });
     q('save').addEventListener('click', save);
     q('load').addEventListener('change', (ev) => {

@@ -18,6 +18,7 @@ export function createViewsPart(ctx) {
   let labels = [];
   let inspected = null; // {image: Float32Array(784), label}
   let boundaryBusy = false, boundaryAgain = false, predicting = false;
+  let live = null, dirty = false, lastImages = 0; // the redraw loop of a run (startLive)
 
   function create() {
     const series = [{ name: 'training', color: '#2f6fde' }, { name: 'test', color: '#e8710a', dashed: true }];
@@ -44,7 +45,9 @@ export function createViewsPart(ctx) {
     q('draw-title').textContent = drawTitle;
   }
 
+  // a new model, data set or reset: its curves and counts start over
   function reset() {
+    ctx.epochBase = ctx.lastX = ctx.epochsDone = 0;
     v.loss.reset();
     v.acc.reset();
     ctx.parts.training.resetProgress();
@@ -55,8 +58,9 @@ export function createViewsPart(ctx) {
 
   // single batches are noisy: the curves show a moving average over about ten of them
   function pushBatches(batches, smooth) {
+    dirty = true;
     for (const b of batches) {
-      const x = ctx.epochBase + b.epoch + (b.batch + 1) / b.batches;
+      const x = (ctx.lastX = ctx.epochBase + b.epoch + (b.batch + 1) / b.batches);
       smooth.loss = smooth.loss == null ? b.loss : 0.9 * smooth.loss + 0.1 * b.loss;
       v.loss.push(0, x, smooth.loss);
       if (b.accuracy != null) {
@@ -70,25 +74,51 @@ export function createViewsPart(ctx) {
     const x = ctx.epochBase + e.epoch + 1;
     v.loss.push(1, x, e.valLoss);
     if (e.valAccuracy != null) v.acc.push(1, x, e.valAccuracy);
-    q('test-accuracy').textContent = e.valAccuracy != null ? `${(100 * e.valAccuracy).toFixed(2)}%` : '–';
-    q('test-loss').textContent = e.valLoss.toFixed(4);
-    q('epoch-count').textContent = String(x);
+    headline(e.valAccuracy, e.valLoss);
+    q('epoch-count').textContent = String(++ctx.epochsDone);
   }
 
+  function headline(accuracy, loss) {
+    q('test-accuracy').textContent = accuracy != null ? `${(100 * accuracy).toFixed(2)}%` : '–';
+    q('test-loss').textContent = loss != null ? loss.toFixed(4) : '–';
+  }
+
+  // While a run lasts (paused or stepping too) the views follow it at a steady rate: a 2-D
+  // boundary about 6 times a second, image views every 3 s (an evaluation costs the run time).
+  function startLive() {
+    stopLive();
+    live = setInterval(() => {
+      if (!dirty) return;
+      if (!ctx.images()) return void ((dirty = false), refreshBoundary());
+      if (performance.now() - lastImages < 3000) return;
+      (dirty = false), (lastImages = performance.now());
+      refreshImageViews(true);
+    }, 150);
+  }
+  function stopLive() {
+    clearInterval(live);
+    live = null;
+  }
+
+  // After a run, a load or a reset: everything from one evaluation of the weights as they are.
   function refreshInsight() {
-    // epochs of a 2-D set take milliseconds: redraw at most every 150 ms
-    ctx.later('insight', () => (ctx.images() ? refreshImageViews() : refreshBoundary()), ctx.images() ? 0 : 150);
+    ctx.later('insight', () => (ctx.images() ? refreshImageViews() : refreshBoundary(true)), ctx.images() ? 0 : 50);
   }
 
-  async function refreshBoundary() {
+  async function refreshBoundary(withHeadline = false) {
     if (!ctx.model) return;
     if (boundaryBusy) return void (boundaryAgain = true);
     boundaryBusy = true;
     try {
-      const b = await ctx.model.boundary(48, EXTENT);
+      const m = ctx.model, b = await m.boundary(48, EXTENT);
       v.boundary.update(b);
       v.neurons.update(b.hidden, b.gridSize);
       root.dataset.boundary = 'drawn';
+      root.dataset.boundaryDraws = String(Number(root.dataset.boundaryDraws ?? 0) + 1);
+      if (withHeadline && ctx.parts.data.names()) {
+        const r = await m.evaluate({ dataset: ctx.parts.data.names().test });
+        headline(r.accuracy, r.loss);
+      }
     } catch (e) {
       quiet(e);
     } finally {
@@ -103,12 +133,16 @@ export function createViewsPart(ctx) {
 
   // Between the chunks of a run the model answers everything that only reads it: evaluation,
   // filters, feature maps, gradients.
-  async function refreshImageViews() {
+  // live: during a run, on the first 2,000 test images (the headline then stays the epoch's);
+  // otherwise the whole test set, and the headline shows the same evaluation as the matrix.
+  async function refreshImageViews(live = false) {
     const m = ctx.model;
     if (!m) return;
     try {
-      const r = await m.evaluate({ dataset: ctx.parts.data.names().test }, 24);
+      const r = await m.evaluate({ dataset: ctx.parts.data.names().test, ...(live ? { count: 2000 } : {}) }, 24);
       v.confusion.update(r);
+      q('metrics-note').textContent = live ? `During training: the first ${r.n.toLocaleString()} test images, at ${new Date().toLocaleTimeString()}.` : `All ${r.n.toLocaleString()} test images, with the weights as they are now.`;
+      if (!live) headline(r.accuracy, r.loss);
       v.gallery.update(r.misclassified.map((w) => ({
         data: w.image, width: 28, height: 28, label: `${labels[w.label]} → ${labels[w.predicted]}`,
         title: `test image ${w.index}: a ${labels[w.label]} the network calls ${labels[w.predicted]}`,
@@ -196,7 +230,7 @@ export function createViewsPart(ctx) {
   }
 
   return {
-    create, wire, setLabels, reset, pushBatches, pushEpoch, refreshInsight,
+    create, wire, setLabels, reset, pushBatches, pushEpoch, refreshInsight, startLive, stopLive,
     setPoints: (points) => v.boundary.setPoints(points),
     resetGallery: () => v.gallery.reset(),
     pickRandomIfNone: () => inspected || pickRandom(),

@@ -1,0 +1,107 @@
+// live.test.mjs: the playground moves while it learns and keeps its controls at hand: the
+// untrained boundary before Start, a boundary that redraws through a paced spiral run and after
+// each Step, a run bar in view however far the page scrolls, keyboard shortcuts, and a headline
+// that agrees with the confusion matrix after Stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, openPage, screenshot } from './browser.mjs';
+
+let env;
+before(async () => (env = await start()));
+after(async () => env?.close());
+
+async function playground(hash, viewport) {
+  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport });
+  await page.waitForSelector('[data-playground][data-engine="ready"]');
+  return page;
+}
+const boundaryImage = (page) => page.$eval('[data-part="boundary"] canvas', (c) => c.toDataURL());
+const draws = (page) => page.$eval('[data-playground]', (r) => Number(r.dataset.boundaryDraws ?? 0));
+
+test('the spiral boundary shows before Start, changes many times during a 2-second run, and after each Step', async () => {
+  const page = await playground('#dataset=spiral&epochs=60&speed=watch');
+  await page.waitForSelector('[data-playground][data-boundary="drawn"]'); // the untrained network, before Start
+  const untrained = await boundaryImage(page);
+  assert.match(await page.textContent('[data-part="test-accuracy"]'), /%$/, 'the untrained network has a test accuracy too');
+  await page.click('[data-part="start"]');
+  const seen = new Set([untrained]), t0 = Date.now();
+  let changes = 0, last = untrained;
+  while (!(await page.$('[data-playground][data-runs="1"]'))) {
+    const now = await boundaryImage(page);
+    if (now !== last) changes++, (last = now), seen.add(now);
+    await page.waitForTimeout(80);
+    assert.ok(Date.now() - t0 < 30000, 'the run ends');
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(seconds >= 1.5, `60 paced epochs took ${seconds} s (33 ms each at least)`);
+  assert.ok(changes >= 8, `the boundary changed ${changes} times in a ${seconds.toFixed(1)} s run`);
+  await screenshot(page, 'live-spiral-after');
+  // Step: each batch redraws
+  for (let i = 0; i < 3; i++) {
+    const before = await draws(page);
+    await page.click('[data-part="step"]');
+    await page.waitForFunction((n) => Number(document.querySelector('[data-playground]').dataset.boundaryDraws) > n, before, { timeout: 5000 });
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+for (const [width, height] of [[1440, 900], [390, 844]]) {
+  test(`Start, Step, Stop, Reset and the progress stay in view at ${width}x${height}, wherever the page is scrolled`, async () => {
+    const page = await playground('#dataset=spiral&speed=slow', { width, height });
+    for (const y of [0, 1500, 100000]) {
+      await page.evaluate((to) => window.scrollTo(0, to), y);
+      for (const part of ['start', 'step', 'stop', 'reset', 'progress']) {
+        const box = await page.locator(`[data-part="${part}"]`).boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= height && box.x >= 0 && box.x + box.width <= width, `${part} at scroll ${y}: ${JSON.stringify(box)}`);
+      }
+    }
+    await page.click('[data-part="start"]');
+    await page.waitForSelector('[data-playground][data-training="running"]');
+    await page.waitForTimeout(700);
+    await screenshot(page, `live-runbar-${width}-scrolled`);
+    await page.click('[data-part="stop"]');
+    await page.waitForSelector('[data-playground][data-training="idle"]');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
+
+test('keys: k starts, pauses and resumes; "." trains one batch; typing in a field is left alone', async () => {
+  const page = await playground('#dataset=xor&speed=slow&epochs=200');
+  const training = () => page.getAttribute('[data-playground]', 'data-training');
+  await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+  await page.keyboard.press('k');
+  await page.waitForSelector('[data-playground][data-training="running"]');
+  await page.keyboard.press('k');
+  await page.waitForSelector('[data-playground][data-training="paused"]', { timeout: 5000 }).catch(async () =>
+    assert.fail(`k did not pause: ${await training()}, ${await page.textContent('.runbar')}`));
+  const before = await draws(page);
+  await page.keyboard.press('.');
+  await page.waitForFunction((n) => Number(document.querySelector('[data-playground]').dataset.boundaryDraws) > n, before, { timeout: 5000 });
+  assert.equal(await training(), 'paused');
+  await page.focus('[data-part="lr"]');
+  await page.keyboard.press('k');
+  await page.waitForTimeout(300);
+  assert.equal(await training(), 'paused', 'k typed in a field does not resume');
+  assert.match(await page.textContent('.runbar'), /k.*start\/pause.*step/);
+  await page.click('[data-part="stop"]');
+  await page.waitForSelector('[data-playground][data-training="idle"]');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('after Stop in the middle of an MNIST epoch, the headline and the confusion matrix give the same accuracy', async () => {
+  const page = await playground('#dataset=mnist&preset=mlp&epochs=5');
+  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await page.click('[data-part="start"]');
+  await page.waitForFunction(() => /batch [1-9]\d*\//.test(document.querySelector('[data-part="progress"]').textContent));
+  await page.click('[data-part="stop"]');
+  await page.waitForSelector('[data-playground][data-training="idle"]');
+  await page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 20000 });
+  const headline = parseFloat(await page.textContent('[data-part="test-accuracy"]'));
+  const matrix = parseFloat(await page.textContent('.cm-acc strong'));
+  assert.ok(Math.abs(headline - matrix) < 0.06, `headline ${headline}%, confusion matrix ${matrix}%`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
