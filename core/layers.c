@@ -9,8 +9,8 @@
  * A network is applied to a tensor any number of times: the first application creates the
  * parameters ("D/dense_1/kernel"), later ones find them by name and check their shape; op nodes
  * of later applications are named "D#2/dense_1", ... Errors name the layer: "layer 3 (conv2d
- * 'c2'): kernel 7x7 larger than padded input 5x5", with "network 'D' " in front for named
- * networks. */
+ * 'c2'): kernel 7x7 is larger than the 5x5 input it receives (padding included); use a
+ * smaller kernel or padding 'same'", with "network 'D' " in front for named networks. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@ export const STATUS: readonly string[];
 
 /**
  * An error reported by the core. The message names the culprit, e.g.
- * "conv2d 'c2': kernel 7x7 larger than padded input 5x5".
+ * "conv2d 'c2': kernel 7x7 is larger than the 5x5 input it receives (padding included); use a smaller kernel or padding 'same'".
  */
 export class DlError extends Error {
   name: 'DlError';

@@ -1,8 +1,4 @@
-/* gemm_ref.c: the specification of dl_gemm. C = op(A) op(B) + beta C, summing k in order, and
- * an entry below FLT_MIN stored as 0: products of tiny activations and gradients would otherwise
- * carry subnormals into every later op, each of them slow (wasm has no flush-to-zero mode). */
-#include <float.h>
-#include <math.h>
+/* gemm_ref.c: the specification of dl_gemm. C = op(A) op(B) + beta C, summing k in order. */
 #include "kernels.h"
 
 void dl_gemm_ref(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
@@ -14,7 +10,6 @@ void dl_gemm_ref(int ta, int tb, int M, int N, int K, const float *A, int lda, c
       for (int k = 0; k < K; k++) s += (ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]) *
                                        (tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]);
       float *c = &C[(size_t)i * ldc + j];
-      s = beta == 0.0f ? s : beta * *c + s; /* beta 0 must not read C: it may hold garbage or NaN */
-      *c = fabsf(s) < FLT_MIN ? 0.0f : s;
+      *c = beta == 0.0f ? s : beta * *c + s; /* beta 0 must not read C: it may hold garbage or NaN */
     }
 }

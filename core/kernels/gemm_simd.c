@@ -10,7 +10,6 @@
  * (build with -DMR=5 to compare). Edge tiles are computed on zero-padded panels
  * into a small buffer and copied out. The pack buffers are the caller's workspace (from its
  * memory plan), so the kernels keep no state and each thread could have its own. */
-#include <float.h>
 #include "kernels.h"
 
 #ifdef __wasm_simd128__
@@ -25,9 +24,6 @@
 #define NC 1024
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
-/* Entries below FLT_MIN are stored as 0, as gemm_ref.c specifies (per KC slice here: a partial sum
- * that small is 0 to within the sum's rounding). */
-static v128_t flush4(v128_t x) { return wasm_v128_andnot(x, wasm_f32x4_lt(wasm_f32x4_abs(x), wasm_f32x4_splat(FLT_MIN))); }
 
 /* Transpose a 4 x 4 block: rows r0..r3 in, columns c[0..3] out. */
 static void transpose4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t *c) {
@@ -108,15 +104,15 @@ static void microkernel(int kc, const float *a, const float *b, float beta, floa
   }
   if (beta == 0.0f) {
     for (int r = 0; r < MR; r++) {
-      wasm_v128_store(c + (size_t)r * ldc, flush4(acc[r][0]));
-      wasm_v128_store(c + (size_t)r * ldc + 4, flush4(acc[r][1]));
+      wasm_v128_store(c + (size_t)r * ldc, acc[r][0]);
+      wasm_v128_store(c + (size_t)r * ldc + 4, acc[r][1]);
     }
   } else {
     v128_t vb = wasm_f32x4_splat(beta);
     for (int r = 0; r < MR; r++) {
       float *cr = c + (size_t)r * ldc;
-      wasm_v128_store(cr, flush4(wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(cr)), acc[r][0])));
-      wasm_v128_store(cr + 4, flush4(wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(cr + 4)), acc[r][1])));
+      wasm_v128_store(cr, wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(cr)), acc[r][0]));
+      wasm_v128_store(cr + 4, wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(cr + 4)), acc[r][1]));
     }
   }
 }

@@ -110,7 +110,7 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   for (int i = 2; i <= 5; i++)
     if (a[i] < 0 || a[i] >= (i % 2 ? KW : KH)) return OP_FAIL(g, n, DL_ERR_ARG, "padding %d must be in [0, kernel size)", a[i]);
   if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5]))
-    return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d larger than padded input %dx%d", KH, KW, H + a[2] + a[4],
+    return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d is larger than the %dx%d input it receives (padding included); use a smaller kernel or padding 'same'", KH, KW, H + a[2] + a[4],
                    W + a[3] + a[5]);
   /* sizes in checked 64 bits (size.h), against the cap before any 32-bit product is formed from them */
   uint64_t KK = dl_size_mul((uint64_t)KH, (uint64_t)KW), C = (uint64_t)x->shape[1], rows, positions;

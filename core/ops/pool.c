@@ -21,7 +21,7 @@ static dl_status pool_infer(dl_graph *g, dl_node *n) {
   for (int i = 4; i <= 7; i++)
     if (a[i] < 0 || a[i] >= (i % 2 ? a[1] : a[0])) return OP_FAIL(g, n, DL_ERR_ARG, "padding %d must be in [0, window)", a[i]);
   if (a[0] > H + a[4] + a[6] || a[1] > W + a[5] + a[7])
-    return OP_FAIL(g, n, DL_ERR_SHAPE, "window %dx%d larger than padded input %dx%d", a[0], a[1], H + a[4] + a[6],
+    return OP_FAIL(g, n, DL_ERR_SHAPE, "window %dx%d is larger than the %dx%d input it receives (padding included); use a smaller window or padding 'same'", a[0], a[1], H + a[4] + a[6],
                    W + a[5] + a[7]);
   n->ndim = 4, n->batched = 1;
   n->shape[0] = 1, n->shape[1] = x->shape[1];

@@ -60,7 +60,9 @@ test(`${CASES ?? 40} random links each open a working playground`, async () => {
     await page.goto('about:blank');
     await page.goto(`${env.base}/playground.html${link}`);
     await page.waitForSelector('[data-playground][data-engine="ready"]', { timeout: 20000 }).catch(() => assert.fail(`${what}: the engine never became ready`));
-    if (i % 2 === 0 && (await page.isVisible('[data-part="step"]'))) { // Step (unless the link hid it): one batch trains, or the network's error is shown
+    if (i % 2 === 0 && (await page.isDisabled('[data-part="step"]'))) // nothing to train yet: the page says why
+      assert.notEqual((await page.textContent('[data-part="start-why"]')).trim(), '', `${what}: Step is disabled with no reason shown`);
+    else if (i % 2 === 0 && (await page.isVisible('[data-part="step"]'))) { // Step (unless the link hid it): one batch trains, or the network's error is shown
       await page.click('[data-part="step"]');
       await page.waitForFunction(() => {
         const root = document.querySelector('[data-playground]');

@@ -112,7 +112,7 @@ static void test_conv2d_rejects_kernel_larger_than_input(void) {
   dl_graph *g = new_graph();
   int32_t x = gc_input(g, "x", 3, SHAPE(1, 5, 5)), w = gc_param(g, "w", 4, SHAPE(4, 1, 7, 7)), id;
   CHECK_ERR(dl_graph_op(g, "conv2d", "c2", 2, IDS(x, w), CONV_ATTR(1, 1, 0, 0, 0, 0, 1, 0, 0), 0, NULL, &id), DL_ERR_SHAPE,
-            "conv2d 'c2': kernel 7x7 larger than padded input 5x5");
+            "conv2d 'c2': kernel 7x7 is larger than the 5x5 input it receives (padding included); use a smaller kernel or padding 'same'");
   int32_t w3 = gc_param(g, "w3", 4, SHAPE(4, 3, 3, 3));
   CHECK_ERR(dl_graph_op(g, "conv2d", "c3", 2, IDS(x, w3), CONV_ATTR(1, 1, 0, 0, 0, 0, 1, 0, 0), 0, NULL, &id), DL_ERR_SHAPE,
             "input has 1 channels, weight expects 3");

@@ -14,7 +14,7 @@ test('a shape error names the op, the node and the sizes', () => {
   assert.throws(() => g.op('conv2d', [x, w], { name: 'c2', ints: [1, 1, 0, 0, 0, 0, 1] }), (e) => {
     assert.ok(e instanceof DlError);
     assert.equal(e.code, 'shape');
-    assert.match(e.message, /^conv2d 'c2': kernel 7x7 larger than padded input 5x5$/);
+    assert.match(e.message, /^conv2d 'c2': kernel 7x7 is larger than the 5x5 input it receives \(padding included\); use a smaller kernel or padding 'same'$/);
     return true;
   });
   const ok = g.op('conv2d', [x, g.param('w3', [4, 1, 3, 3])], { name: 'c3', ints: [1, 1, 0, 0, 0, 0, 2] });

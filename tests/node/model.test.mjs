@@ -99,7 +99,7 @@ test('an invalid spec throws an error naming the layer or option, and the engine
     [{ input: [784], layers: [{ type: 'dense', units: -4 }] }, /layer 1 \(dense 'dense_1'\): units must be a whole number in \[1, 1048576\]/],
     [{ input: [784], layers: [{ type: 'dense', units: 0 }] }, /units must be a whole number/],
     [{ input: [0, 28], layers: [{ type: 'flatten' }] }, /input sizes must be positive/],
-    [{ input: [1, 5, 5], layers: [{ type: 'conv2d', name: 'c2', filters: 4, kernel: 7 }] }, /layer 1: conv2d 'c2': kernel 7x7 larger than padded input 5x5/],
+    [{ input: [1, 5, 5], layers: [{ type: 'conv2d', name: 'c2', filters: 4, kernel: 7 }] }, /layer 1: conv2d 'c2': kernel 7x7 is larger than the 5x5 input it receives \(padding included\); use a smaller kernel or padding 'same'/],
     [{ input: [784], layers: [{ type: 'conv2d', filters: 4, kernel: 3 }] }, /layer 1 \(conv2d 'conv2d_1'\): input must be \[channels, height, width\]/],
     [{ input: [784], layers: [{ type: 'dense', units: 4, activation: 'relux' }] }, /layer 1 \(dense 'dense_1'\): unknown activation: relux/],
     [{ input: [4], layers: [{ type: 'reshape', shape: [3] }] }, /cannot reshape 4 \(4 values\) to 3 values/],

@@ -201,12 +201,12 @@ export function createLayerEditor(container, { catalog, onChange }) {
       c.querySelector('.le-error').textContent = '';
       c.querySelector('.le-shape').textContent = '';
     });
-    if (ok) {
-      flat.forEach((l, i) => {
-        const s = info[i];
-        if (s) root.querySelector(`[data-id="${l._id}"] .le-shape`).textContent = `[${s.shape.join('×')}] · ${s.params.toLocaleString()} params`;
-      });
-    } else if (errorIndex != null && flat[errorIndex]) {
+    // shapes wherever they are known: every layer, or the ones before an invalid layer
+    flat.forEach((l, i) => {
+      const s = info[i];
+      if (s) root.querySelector(`[data-id="${l._id}"] .le-shape`).textContent = `[${s.shape.join('×')}] · ${s.params.toLocaleString()} params`;
+    });
+    if (!ok && errorIndex != null && flat[errorIndex]) {
       const c = root.querySelector(`[data-id="${flat[errorIndex]._id}"]`);
       c.classList.add('le-bad');
       c.querySelector('.le-error').textContent = error;

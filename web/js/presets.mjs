@@ -7,9 +7,9 @@ const conv = (filters, kernel, extra = {}) => ({ type: 'conv2d', filters, kernel
 export const PRESET_INFO = {
   perceptron: { title: 'Perceptron', about: 'No hidden layer: one linear unit per class, so only straight decision boundaries.' },
   mlp: { title: 'MLP', about: 'Two hidden layers of fully connected units.' },
-  lenet: { title: 'LeNet', about: 'LeCun’s 1998 design: two 5x5 convolutions with pooling, then 120 and 84 units. Images only.' },
-  allconv: { title: 'All-convolutional', about: 'No pooling or dense layers: strided convolutions shrink the image, a 1x1 convolution scores the classes. Images only.' },
-  resnet: { title: 'Residual net', about: 'Blocks that add their input to their output, so gradients have a short path back. Images only.' },
+  lenet: { images: true, title: 'LeNet', about: 'LeCun’s 1998 design: two 5x5 convolutions with pooling, then 120 and 84 units. Images only.' },
+  allconv: { images: true, title: 'All-convolutional', about: 'No pooling or dense layers: strided convolutions shrink the image, a 1x1 convolution scores the classes. Images only.' },
+  resnet: { images: true, title: 'Residual net', about: 'Blocks that add their input to their output, so gradients have a short path back. Images only.' },
   bndropout: { title: 'Batch norm + dropout', about: 'Normalized, regularized hidden layers: batch norm after each dense layer, dropout after its activation.' },
 };
 

@@ -126,12 +126,13 @@ export function defaults() {
 const ignored = (p, raw, why) => `Ignored ${p.name}=${raw.length > 24 ? raw.slice(0, 24) + '…' : raw}: ${why}; using ${formatValue(p, p.default) || 'the default'}.`;
 
 /**
- * Read a hash like "#dataset=mnist&preset=lenet&lr=0.002". Returns {state, notices}: each
- * notice names a parameter that was ignored and why. Without the engine's catalog, the names it
+ * Read a hash like "#dataset=mnist&preset=lenet&lr=0.002". Returns {state, notices, given}: each
+ * notice names a parameter that was ignored and why; `given` holds the names read as given
+ * (the rest follow their defaults, or the data set's). Without the engine's catalog, the names it
  * allows are checked later by checkCatalog.
  */
 export function parseHash(hash, catalog = null) {
-  const state = defaults(), notices = [];
+  const state = defaults(), notices = [], given = new Set();
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const [name, raw] of params) {
     const p = BY_NAME.get(name);
@@ -141,11 +142,12 @@ export function parseHash(hash, catalog = null) {
     }
     try {
       state[name] = parseValue(p, raw, catalog);
+      given.add(name);
     } catch (e) {
       notices.push(ignored(p, raw, e.message));
     }
   }
-  return { state, notices };
+  return { state, notices, given };
 }
 
 /**

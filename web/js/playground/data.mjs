@@ -19,6 +19,7 @@ export function createDataPart(ctx) {
     root.classList.toggle('is-images', ctx.images());
     root.classList.toggle('is-2d', !ctx.images());
     root.classList.toggle('is-custom', state.dataset === 'custom');
+    ctx.parts.network.showPresetChoices();
     ctx.parts.views.setLabels(LABELS[state.dataset] ?? LABELS.mnist, state.dataset === 'fashion' ? 'Draw a piece of clothing' : 'Draw a digit');
     ctx.parts.training.showAuto();
   }
@@ -73,9 +74,10 @@ export function createDataPart(ctx) {
       ctx.parts.views.setPoints([...train, ...test.map((p) => ({ ...p, test: true }))]);
       if (train.length < 2 || new Set(train.map((p) => p.label)).size < 2) {
         status('Add points of at least two classes: click the plot.');
-        ctx.q('start').disabled = true;
+        ctx.blockStart('data', 'Add training points of at least two classes first: click the plot.');
         return;
       }
+      ctx.blockStart('data', null);
       const info = { shape: [2], classes: ctx.classCount() }, n = names();
       await remote.setDataset(n.train, toArrays(train), info);
       await remote.setDataset(n.test, toArrays(test.length ? test : train), info);
@@ -90,8 +92,8 @@ export function createDataPart(ctx) {
     const { network, views } = ctx.parts;
     ctx.bind('dataset', () => {
       if (!ctx.touched.has('layers')) state.layers = null;
+      showKind(); // (first: it may change a preset that cannot take the new data)
       network.setPresetLayers();
-      showKind();
       ctx.built = null;
       ctx.loadedModel = false;
       views.forgetInspected();

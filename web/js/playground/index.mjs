@@ -48,7 +48,7 @@ export function createPlayground(root, options = {}) {
     key,
     ownsPage: url, // the page is this playground's (its URL, its keyboard shortcuts)
     state: parsed.state,
-    touched: new Set(new URLSearchParams(hash.replace(/^#/, '')).keys()), // settings the link chose
+    touched: parsed.given, // settings the link chose (a value it gave that failed follows the data)
     remote: null,
     catalog: null,
     model: null, // the RemoteModel the views show and Start trains
@@ -70,15 +70,30 @@ export function createPlayground(root, options = {}) {
     classCount: () => (ctx.images() ? 10 : ctx.state.dataset === 'custom' ? Math.max(2, ...ctx.state.points.map((p) => p.label + 1)) : CLASSES_2D[ctx.state.dataset]),
     stepsPerEpoch: () => Math.ceil(ctx.trainSize / ctx.auto('batch')),
 
+    // Start and Step wait until nothing blocks them (data to train on, a network that builds);
+    // the reason shows beside them. `what` names the blocker: each clears its own.
+    blockStart(what, why) {
+      ctx.blocked[what] = why;
+      const reason = Object.values(ctx.blocked).find(Boolean) ?? '';
+      for (const b of ['start', 'step']) ctx.q(b).disabled = Boolean(reason) && !ctx.session;
+      ctx.q('start-why').textContent = reason;
+    },
+    blocked: {},
     notice(text) {
-      const p = document.createElement('p');
+      const box = ctx.q('notices'), p = document.createElement('p');
       p.textContent = text;
-      ctx.q('notices').append(p);
+      if (!box.firstChild) { // one button dismisses them all
+        const close = Object.assign(document.createElement('button'), { type: 'button', className: 'notices-close secondary', textContent: 'Dismiss' });
+        close.setAttribute('aria-label', 'Dismiss these notices');
+        close.addEventListener('click', () => box.replaceChildren());
+        box.append(close);
+      }
+      box.append(p);
     },
     status(part, text, error = false) {
       const e = ctx.q(part);
       e.textContent = text;
-      e.className = error ? 'note error' : 'note';
+      e.classList.toggle('error', error);
     },
     // The settings as a hash; lr, batch and epochs only when chosen (else they follow the data).
     hash() {
@@ -115,10 +130,11 @@ export function createPlayground(root, options = {}) {
           ? !(allowed(p, ctx.catalog) ?? []).includes(v)
           : !(raw !== '' && Number.isFinite(v) && v >= p.min && v <= p.max && (p.type !== 'int' || Number.isInteger(v)));
         input.setAttribute('aria-invalid', bad ? 'true' : 'false');
-        if (bad) {
-          ctx.q('file-status').textContent = `${name}: ${raw} is not allowed${p.type === 'enum' ? '' : ` (${p.min} to ${p.max})`}`;
-          return;
-        }
+        // a value that is not allowed is marked where it is, and nothing trains until it is fixed
+        // (never the old value in silence)
+        const label = input.closest('label')?.firstChild?.textContent?.trim() || name;
+        ctx.blockStart(`field ${name}`, bad ? `${label}: ${raw === '' ? 'empty' : raw} is not allowed${p.type === 'enum' ? '' : ` (${p.min} to ${p.max})`}; fix it to train.` : null);
+        if (bad) return;
         ctx.state[name] = v;
         ctx.touched.add(name);
         show();

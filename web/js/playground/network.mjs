@@ -64,16 +64,34 @@ export function createNetworkPart(ctx) {
     } else {
       const m = /^layer (\d+)/.exec(r.error);
       const engineIndex = m ? Number(m[1]) - 1 : -1;
-      const errorIndex = engineIndex >= 0 ? owners[engineIndex] : -1;
-      editor.showResult({ ok: false, error: r.error, errorIndex: errorIndex >= 0 ? errorIndex : null });
+      const errorIndex = engineIndex >= 0 ? owners[engineIndex] : -1, known = owners.slice();
+      // the layers before the invalid one keep their shapes: the engine checks that prefix alone
+      const info = new Array(flat), prefix = topLevelBefore(spec.layers, engineIndex);
+      if (prefix.length) {
+        const p = await ctx.remote.validate({ ...spec, layers: prefix }).catch(() => null);
+        p?.ok && p.layers.forEach((l, i) => known[i] >= 0 && (info[known[i]] = l));
+      }
+      editor.showResult({ ok: false, error: r.error, errorIndex: errorIndex >= 0 ? errorIndex : null, layers: info });
       summary.textContent = errorIndex >= 0 ? 'Fix the layer marked in red to train.' : r.error;
       summary.className = 'summary error';
     }
-    q('start').disabled = !r.ok && !ctx.loadedModel;
+    ctx.blockStart('network', r.ok || ctx.loadedModel ? null : 'Fix the layer marked in red first.');
     // on 2-D data the untrained network's boundary shows before Start (the model Start trains)
     if (r.ok && !ctx.images() && !ctx.session && !ctx.loadedModel)
       ctx.later('preview', () => ensureModel().then((ok) => ok && !ctx.session && ctx.parts.views.refreshInsight()).catch(() => {}), 0);
     return r.ok;
+  }
+
+  // The whole top-level layers that the engine's flat list (a block, then its inner layers)
+  // has finished before index `end`.
+  function topLevelBefore(layers, end) {
+    const size = (l) => 1 + (l.layers ?? []).reduce((a, x) => a + size(x), 0), out = [];
+    let at = 0;
+    for (const l of layers) {
+      if ((at += size(l)) > end) break;
+      out.push(l);
+    }
+    return out;
   }
 
   function showPresetAbout() {
@@ -83,11 +101,30 @@ export function createNetworkPart(ctx) {
 
   function changed() {
     if (!editor) return; // before the catalog: the editor will start from the preset
-    state.layers = editor.get(); // the preset select keeps showing where the layers came from
+    // the preset select keeps showing where the layers came from; layers equal to it are its
+    const layers = editor.get(), preset = presetLayers(state.preset, ctx.inputShape());
+    state.layers = JSON.stringify(layers) === JSON.stringify(preset) ? null : layers;
     showPresetAbout();
     ctx.writeHash();
     ctx.loadedModel = false;
     ctx.later('validate', validate, 120);
+  }
+
+  // Presets that need images are offered on 2-D data disabled, saying so; a link or an earlier
+  // choice of one falls back to the MLP with a notice.
+  function showPresetChoices() {
+    for (const o of q('preset').options) {
+      const needsImages = PRESET_INFO[o.value]?.images && !ctx.images();
+      o.disabled = needsImages;
+      o.textContent = `${PRESET_INFO[o.value].title}${needsImages ? ' (needs images: choose MNIST or Fashion-MNIST)' : ''}`;
+    }
+    if (PRESET_INFO[state.preset]?.images && !ctx.images()) {
+      ctx.notice(`The ${PRESET_INFO[state.preset].title} preset needs images; using the MLP for the 2-D data.`);
+      state.preset = 'mlp';
+      q('preset').value = 'mlp';
+      if (!ctx.touched.has('layers')) state.layers = null;
+      ctx.writeHash();
+    }
   }
 
   function setPresetLayers() {
@@ -152,5 +189,5 @@ export function createNetworkPart(ctx) {
     });
   }
 
-  return { fullSpec, validate, setPresetLayers, showInput, useCatalog, ensureModel, showLoaded, wire };
+  return { fullSpec, validate, setPresetLayers, showPresetChoices, showInput, useCatalog, ensureModel, showLoaded, wire };
 }

@@ -20,6 +20,7 @@ export function template({ key }) {
       <button data-part="stop" type="button" class="secondary" disabled>Stop</button>
       <button data-part="reset" type="button" class="secondary" title="new weights">Reset</button>
     </div>
+    <span data-part="start-why" class="note start-why" role="status"></span>
     <label class="speed only-2d">Speed <select data-part="speed">
       <option value="slow">slow: 5 epochs/s</option>
       <option value="watch">watch: 30 epochs/s</option>

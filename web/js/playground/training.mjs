@@ -130,7 +130,8 @@ export function createTrainingPart(ctx) {
           const fraction = (b.epoch * b.batches + b.batch + 1) / (total * b.batches), left = ((performance.now() - t0) / 1000) * (1 / fraction - 1);
           progress.update({
             fraction,
-            text: `epoch ${b.epoch + 1}/${total} · batch ${b.batch + 1}/${b.batches} · ${Math.round(b.samplesPerSec).toLocaleString()} samples/s · ${clock(left)} left`,
+            // (paused or stepping, the clock says nothing about the time left)
+            text: `epoch ${b.epoch + 1}/${total} · batch ${b.batch + 1}/${b.batches} · ${run.paused ? 'paused' : `${Math.round(b.samplesPerSec).toLocaleString()} samples/s · ${clock(left)} left`}`,
           });
         },
         onEpoch: (e) => {
@@ -143,7 +144,7 @@ export function createTrainingPart(ctx) {
       started();
       const h = await fit;
       if (h.stopped) q('file-status').textContent = h.stopped === 'aborted' ? 'Training stopped.' : `Training ended: ${h.stopped}.`;
-      else progress.update({ fraction: 1, text: `done: ${h.epochs} epochs in ${clock((performance.now() - t0) / 1000)}` });
+      else progress.update({ fraction: 1, text: `done: ${h.epochs} epoch${h.epochs === 1 ? '' : 's'} in ${clock((performance.now() - t0) / 1000)}` });
     } catch (e) {
       ctx.status('file-status', `Training stopped: ${e.message}`, true);
     } finally {
