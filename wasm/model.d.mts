@@ -158,7 +158,7 @@ export interface FitOptions {
   onEpoch?: (info: EpochInfo) => void;
   /** Stops training cleanly between chunks; fit resolves with history.stopped = 'aborted'. */
   signal?: AbortSignal;
-  /** Batches per call into wasm (16). */
+  /** The most batches per call into wasm (16); fewer when batches are slow (a call lasts about 100 ms at most). */
   chunk?: number;
   /** Spend at least this many milliseconds per epoch, waiting between epochs (0 to 60000): a small problem paced so a person can watch it learn. */
   minEpochMs?: number;

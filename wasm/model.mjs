@@ -41,6 +41,9 @@ const yieldToLoop =
         c.port1.onmessage = () => r();
         c.port2.postMessage(0);
       });
+// How long one call into wasm may run during training (it cannot be interrupted): see #loop.
+const CHUNK_MS = 100;
+
 // Wait `ms` (a paced run), waking early when the run is aborted.
 const sleep = (ms, signal) => new Promise((r) => {
   const t = setTimeout(done, Math.max(0, ms));
@@ -320,7 +323,7 @@ export class Model {
     o.signal?.addEventListener('abort', wake);
     const history = { epochs: 0, iterations: 0, stopped: null, losses: Object.fromEntries(prog.losses.map((l) => [l.name, []])) };
     this.training = true;
-    let iteration = 0;
+    let iteration = 0, perIteration = 0.01; // ms per iteration, as last measured
     try {
       for (let epoch = 0; epoch < epochs && (o.iterations == null || iteration < o.iterations); epoch++) {
         const order = Int32Array.from({ length: N }, (_, i) => i);
@@ -328,7 +331,9 @@ export class Model {
         b.i32(orderPtr, N).set(order);
         const epochRec = perEpoch?.start(epoch), epochStart = performance.now();
         for (let first = 0; readsData ? first < N : true; ) {
-          let limit = o.chunk;
+          // at most `chunk` batches per call, and fewer when batches are slow: a call cannot be
+          // interrupted, so pause, stop and other requests wait for it (about 100 ms at most)
+          let limit = Math.max(1, Math.min(o.chunk, Math.floor(CHUNK_MS / perIteration)));
           while (this.paused && !o.signal?.aborted) {
             if (this.stepsQueued > 0) {
               this.stepsQueued--;
@@ -341,8 +346,10 @@ export class Model {
           if (!this.ptr) throw new DlError('model was disposed during training', 'state');
           if (o.iterations != null) limit = Math.min(limit, o.iterations - iteration);
           if (limit <= 0) break;
+          const t0 = performance.now();
           const status = b.exports.dl_model_run(this.ptr, staged.data, staged.u8, N, orderPtr + first * 4, N - first, bs, limit, BigInt(epoch), statsPtr, b.out, b.out + 4);
           const [done, used] = b.i32(b.out, 2);
+          if (done > 0) perIteration = Math.max(0.01, (performance.now() - t0) / done);
           const stats = b.f32(statsPtr, done * record).slice();
           for (let k = 0; k < done; k++) {
             let at = k * record;
@@ -417,7 +424,7 @@ export class Model {
    * epochs, batchSize, optimizer ('adam' or {type, lr, ...}), lr, schedule ({type, per: 'batch'|'epoch', ...}),
    * loss, labelSmoothing, l1, l2, clipNorm, clipValue, validationSplit or validationData, shuffle,
    * seed, augment ({shift, rotate, noise}), earlyStopping ({monitor, patience, minDelta,
-   * restoreBestWeights}), onBatch, onEpoch, signal (AbortSignal), chunk (batches per call into wasm).
+   * restoreBestWeights}), onBatch, onEpoch, signal (AbortSignal), chunk (most batches per call into wasm; fewer for slow batches).
    * fit is a preset program: one loss term on the last output, one optimizer named 'main'.
    */
   async fit(data, options = {}) {

@@ -35,7 +35,7 @@
 //            getWeights {model} -> [{name, shape, values}];  setWeights {model, weights}
 //            save {model, optimizer} -> {bytes}
 //            for classifiers: predict {model, x} -> {probabilities}; featureMaps {model, x};
-//            filters {model}; explain {model, x, label, eps}; boundary {model, gridSize, extent}
+//            filters {model} (first conv kernels, or a first dense layer's units as images); explain {model, x, label, eps}; boundary {model, gridSize, extent}
 //   A summary is {model, tensors, networks, layers, params, input, output, optimizers, program, spec, text}.
 //   Step events are bunched: at most one message every 50 ms however fast the steps run; a
 //   pause reply comes after the events of every step run before it.
@@ -482,12 +482,20 @@ const handlers = {
       .map((l) => ({ name: l.name, type: l.type, ...m.activations(x, l.name) }));
   },
 
-  // The first convolution's kernels as [filters][channels][kh][kw].
+  // The first convolution's kernels as [filters][channels][kh][kw]; for a network whose first
+  // weights are a dense layer on the whole image, each unit's weights as an image ([units][C][H][W],
+  // templates: true): what pattern the unit looks for.
   filters({ model: id }) {
-    const m = entry(id).model, first = m.layers.find((l) => l.type === 'conv2d');
+    const m = entry(id).model, first = m.layers.find((l) => l.type === 'conv2d' || l.type === 'dense');
     if (!first) return null;
     const w = m.getWeights().find((p) => p.name === `${first.name}/kernel`);
-    return { layer: first.name, shape: w.shape, values: w.values };
+    if (!w) return null;
+    if (first.type === 'conv2d') return { layer: first.name, shape: w.shape, values: w.values };
+    const [D, units] = w.shape, input = m.inputShape;
+    if (input.length !== 3 || D !== product(input)) return null; // not the image itself
+    const values = new Float32Array(D * units);
+    for (let u = 0; u < units; u++) for (let d = 0; d < D; d++) values[u * D + d] = w.values[d * units + u];
+    return { layer: first.name, shape: [units, ...input], values, templates: true };
   },
 
   // Saliency (|d loss / d pixel|) and an FGSM image at epsilon, with the model's new beliefs.

@@ -42,10 +42,11 @@ export function createConfusion(container, { labels = [] } = {}) {
         const kind = t === p ? 'good' : 'bad';
         // Off-diagonal shares are small; a square root makes a 5% confusion visible without
         // letting it compete with a 95% diagonal.
-        const alpha = t === p ? share : Math.min(1, Math.sqrt(share) * 0.9);
-        const dark = alpha > 0.55 ? ' cm-dark' : '';
+        // Shading stops where dark text would fall below 4.5:1 contrast (WCAG AA): at 85% for
+        // green, 70% for red. Between light and dark shades neither white nor dark text would do.
+        const alpha = t === p ? Math.min(0.85, share) : Math.min(0.7, Math.sqrt(share) * 0.9);
         const tip = `true ${name(t)}, predicted ${name(p)}: ${int(v)} (${pct(share)} of ${name(t)})`;
-        h += `<td class="cm-${kind}${dark}${v ? '' : ' cm-zero'}" style="--a:${alpha.toFixed(3)}" title="${esc(tip)}">${int(v)}</td>`;
+        h += `<td class="cm-${kind}${v ? '' : ' cm-zero'}" style="--a:${alpha.toFixed(3)}" title="${esc(tip)}">${int(v)}</td>`;
       }
       h += `</tr>`;
     }

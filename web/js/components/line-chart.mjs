@@ -70,7 +70,7 @@ export function createLineChart(container, options = {}) {
     const line = css.getPropertyValue('--line').trim() || '#dde1ea';
     const font = css.fontFamily || 'system-ui, sans-serif';
     ctx.clearRect(0, 0, width, height);
-    ctx.font = `11px ${font}`;
+    ctx.font = `12px ${font}`; // (WCAG: chart text at least 12 px)
 
     const ty = (y) => (log ? (y > 0 ? Math.log10(y) : NaN) : y);
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;

@@ -6,6 +6,7 @@
 /** The playground's markup; `key` makes its radio group's name unique on the page. */
 export function template({ key }) {
   return `
+  <a class="skip" href="#" data-part="skip">Skip to the training controls</a>
   <header class="bar">
     <a class="brand" href="index.html">dlplay</a>
     <span class="crumb" data-part="title"></span>

@@ -236,6 +236,10 @@ export function createTrainingPart(ctx) {
       ev.preventDefault();
       q(button).click();
     });
+    q('skip').addEventListener('click', (ev) => { // (the template has no ids to link to: see template.mjs)
+      ev.preventDefault();
+      q('start').focus();
+    });
     q('save').addEventListener('click', save);
     q('load').addEventListener('change', (ev) => {
       const file = ev.target.files[0];

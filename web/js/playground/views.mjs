@@ -29,9 +29,10 @@ export function createViewsPart(ctx) {
     v.boundary.onClick((x, y, button) => ctx.parts.data.addPoint(x, y, button));
     v.gallery = createImageGrid(q('gallery'), { scale: 2 });
     v.draw = createDrawPad(q('draw'), { size: 224, onChange: (img) => predictDrawing(img) });
-    v.filters = createImageGrid(q('filters'), { scale: 6 });
-    v.maps = createImageGrid(q('maps'), { scale: 2 });
-    v.saliency = createImageGrid(q('saliency'), { scale: 3 });
+    v.filters = createImageGrid(q('filters'), { scale: 10 });
+    v.templates = createImageGrid(q('filters'), { scale: 2 });
+    v.mapRows = []; // one labelled row of feature maps per layer (see showMaps)
+    v.saliency = createImageGrid(q('saliency'), { scale: 4 });
     v.fgsm = createImageGrid(q('fgsm-image'), { scale: 3 });
   }
 
@@ -149,11 +150,17 @@ export function createViewsPart(ctx) {
         onClick: () => inspect(Float32Array.from(w.image, (x) => x / 255), w.label),
       })));
       const f = await m.filters();
-      if (f) {
+      if (f && !f.templates) {
         const [F, C, KH, KW] = f.shape;
         v.filters.update(Array.from({ length: F * C }, (_, i) => ({ data: f.values.subarray(i * KH * KW, (i + 1) * KH * KW), width: KW, height: KH, diverging: true, label: `${Math.floor(i / C) + 1}` })));
       } else v.filters.update([]);
-      q('filters-note').textContent = f ? `${f.layer}: each ${f.shape[2]}x${f.shape[3]} kernel, blue negative, red positive` : 'This network has no convolution layer, so it has no filters to show.';
+      if (f?.templates) { // an MLP: each first-layer unit's 784 weights, as the image it responds to
+        const [U, , H, W] = f.shape, shown = Math.min(U, 32);
+        v.templates.update(Array.from({ length: shown }, (_, u) => ({ data: f.values.subarray(u * H * W, (u + 1) * H * W), width: W, height: H, diverging: true, label: `unit ${u + 1}` })));
+      } else v.templates.update([]);
+      q('filters-note').textContent = !f ? 'This network has no convolution or dense layer on the image, so it has no filters to show.'
+        : f.templates ? `${f.layer}: the weights of ${Math.min(f.shape[0], 32)} of its ${f.shape[0]} units, one per pixel: red pixels excite the unit, blue ones inhibit it.`
+          : `${f.layer}: each ${f.shape[2]}x${f.shape[3]} kernel, blue negative, red positive`;
       if (inspected) await inspect(inspected.image, inspected.label);
     } catch (e) {
       quiet(e);
@@ -175,24 +182,51 @@ export function createViewsPart(ctx) {
     const m = ctx.model;
     if (!m) return;
     const maps = await m.featureMaps(image);
-    const tiles = [];
-    for (const fm of maps) {
-      const [, C, H, W] = fm.shape;
-      for (let c = 0; c < Math.min(C, 16); c++) tiles.push({ data: fm.data.subarray(c * H * W, (c + 1) * H * W), width: W, height: H, label: c === 0 ? fm.name : '' });
-    }
-    v.maps.update(tiles);
-    q('maps-note').textContent = maps.length ? 'The first 16 channels of each convolution and pooling layer for this image.' : 'This network has no convolution layer, so it makes no feature maps.';
+    showMaps(maps);
+    q('maps-note').textContent = maps.length ? 'One row per layer: the first 16 channels of each convolution and pooling layer for this image, bright where the channel responds.' : 'This network has no convolution layer, so it makes no feature maps.';
     const probs = (await m.predict(image)).probabilities;
     const top = probs.indexOf(Math.max(...probs));
     const target = label ?? top;
     q('inspect-info').textContent = `${label != null ? `True class: ${labels[label]}. ` : ''}The network says ${labels[top]} (${(100 * probs[top]).toFixed(1)}%).`;
     const eps = Number(q('fgsm-eps').value);
     const x = await m.explain(image, target, eps);
-    v.saliency.update([{ data: x.saliency, width: 28, height: 28, label: 'saliency' }]);
+    v.saliency.update([{ data: overlay(image, x.saliency), width: 28, height: 28, channels: 3, label: 'saliency over the image' }]);
     const advTop = x.after.indexOf(Math.max(...x.after));
     v.fgsm.update([{ data: x.adversarial, width: 28, height: 28, label: `ε = ${eps}: ${labels[advTop]}` }]);
     v.fgsmProbs.update(x.after);
     root.dataset.fgsm = labels[advTop];
+  }
+
+  // Feature maps, one labelled row per layer, each map at least about 56 px wide.
+  function showMaps(maps) {
+    const box = q('maps');
+    while (v.mapRows.length > maps.length) v.mapRows.pop().el.remove();
+    maps.forEach((fm, k) => {
+      const [, C, H, W] = fm.shape, scale = Math.max(2, Math.round(56 / W));
+      let row = v.mapRows[k];
+      if (!row || row.scale !== scale) {
+        const el = document.createElement('div'), title = document.createElement('h4');
+        el.className = 'map-row';
+        el.append(title);
+        const fresh = { el, title, scale, grid: createImageGrid(el, { scale }) };
+        if (row) row.el.replaceWith(el); else box.append(el);
+        v.mapRows[k] = row = fresh;
+      }
+      row.title.textContent = `${fm.name} · ${fm.type} · ${C} channels of ${H}×${W}${C > 16 ? ' (first 16 shown)' : ''}`;
+      row.grid.update(Array.from({ length: Math.min(C, 16) }, (_, c) => ({ data: fm.data.subarray(c * H * W, (c + 1) * H * W), width: W, height: H, label: `${c + 1}` })));
+    });
+  }
+
+  // Saliency drawn over the image it explains: the digit dimmed to grey, red where |d loss / d
+  // pixel| is large (as bytes, planar RGB, so the grid shows it as given).
+  function overlay(image, saliency) {
+    const n = image.length, out = new Uint8Array(3 * n), top = Math.max(...saliency) || 1;
+    for (let i = 0; i < n; i++) {
+      const g = 150 * image[i], s = Math.min(1, saliency[i] / top);
+      out[i] = g + (255 - g) * s;
+      out[n + i] = out[2 * n + i] = g * (1 - s);
+    }
+    return out;
   }
 
   async function pickRandom() {
