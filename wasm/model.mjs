@@ -41,6 +41,9 @@ const yieldToLoop =
         c.port1.onmessage = () => r();
         c.port2.postMessage(0);
       });
+// Finite once stored as a 32-bit float: 5e38 is a finite number, and Infinity in a Float32Array.
+const finite32 = (v) => Number.isFinite(Math.fround(v));
+
 // How long one call into wasm may run during training (it cannot be interrupted): see #loop.
 const CHUNK_MS = 100;
 
@@ -236,7 +239,7 @@ export class Model {
         for (let i = 0; i < a.length; i++)
           if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < s.labels)) throw new DlError(`${what}: label ${a[i]} of sample ${i} is not a class in [0, ${s.labels})`, 'arg');
       } else if (!isBytes(a)) {
-        for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new DlError(`${what}: '${s.name}' value ${i} is not a finite number`, 'arg');
+        for (let i = 0; i < a.length; i++) if (!finite32(a[i])) throw new DlError(`${what}: '${s.name}' value ${i} is ${a[i]}, not a finite 32-bit float`, 'arg');
       }
       return isBytes(a) && !s.labels ? a : a instanceof Float32Array ? a : Float32Array.from(a);
     });
@@ -563,7 +566,7 @@ export class Model {
     const range = { bce: [0, 1], bce_logits: [0, 1], softmax_ce_soft: [0, 1] }[loss];
     for (let i = 0; i < y.length; i++) {
       const c = y[i];
-      if (labels ? !(Number.isInteger(c) && c >= 0 && c < this.outputSize) : !Number.isFinite(c))
+      if (labels ? !(Number.isInteger(c) && c >= 0 && c < this.outputSize) : !finite32(c))
         throw new DlError(labels ? `${what}: label ${c} of sample ${i} is not a class in [0, ${this.outputSize})` : `${what}: target ${i} is not a finite number`, 'arg');
       if (range && !(c >= range[0] && c <= range[1])) throw new DlError(`${what}: target ${i} is ${c}; ${loss} takes targets in [${range[0]}, ${range[1]}]`, 'arg');
       if (loss === 'hinge' && c !== -1 && c !== 1) throw new DlError(`${what}: target ${i} is ${c}; hinge takes targets -1 or +1`, 'arg');
@@ -779,7 +782,7 @@ export class Model {
       const size = p.shape.reduce((a, d) => a * d, 1);
       if (w.values?.length !== size) throw new DlError(`setWeights: '${w.name}' needs ${size} values, got ${w.values?.length}`, 'shape');
       for (let i = 0; i < size; i++)
-        if (!Number.isFinite(w.values[i])) throw new DlError(`setWeights: '${w.name}' value ${i} is not finite`, 'arg');
+        if (!finite32(w.values[i])) throw new DlError(`setWeights: '${w.name}' value ${i} is not finite as a 32-bit float`, 'arg');
     }
     for (const w of weights) this.graph.setValue(params.get(w.name).node, w.values);
   }

@@ -57,6 +57,7 @@ export function parseCsv(text, options = {}, where = 'CSV') {
       if (j === labelCol) return raw.push(c);
       const v = Number(c);
       if (c === '' || !Number.isFinite(v)) throw new DlError(`${where} line ${no}, column '${names[j]}': '${c}' is not a number`, 'format');
+      if (!Number.isFinite(Math.fround(v))) throw new DlError(`${where} line ${no}, column '${names[j]}': ${c} is beyond the range of 32-bit floats (±3.4e38)`, 'format');
       x[r * D + k++] = v;
     });
   });

@@ -13,7 +13,7 @@ import { PARAMS } from '../../web/js/state.mjs';
 import { mulberry32 } from '../../wasm/random.mjs';
 import { load } from '../../wasm/dlplay.mjs';
 
-const CASES = Number(process.env.FUZZ_PAGE_CASES ?? 0) || null, SEED = Number(process.env.FUZZ_PAGE_SEED ?? 3);
+const CASES = Number(process.env.FUZZ_PAGE_CASES ?? 0) || null, SEED = Number(process.env.FUZZ_PAGE_SEED ?? 3), FROM = Number(process.env.FUZZ_PAGE_FROM ?? 0);
 const r = mulberry32(SEED), pick = (a) => a[Math.floor(r() * a.length)], int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
 
 let env;
@@ -57,6 +57,7 @@ test(`${CASES ?? 40} random links each open a working playground`, async () => {
   let stepped = 0;
   for (let i = 0; i < (CASES ?? 40); i++) {
     const link = randomLink(), what = `link ${i}: ${link.slice(0, 300)}`;
+    if (i < FROM) continue; // (to replay from a failing case: FUZZ_PAGE_FROM)
     await page.goto('about:blank');
     await page.goto(`${env.base}/playground.html${link}`);
     await page.waitForSelector('[data-playground][data-engine="ready"]', { timeout: 20000 }).catch(() => assert.fail(`${what}: the engine never became ready`));

@@ -95,3 +95,13 @@ test('a link value that fails falls back to the data set’s own default', async
   await page.close();
   await plain.close();
 });
+
+// found by the page fuzzer: the early worker start read a key's first value and the page its
+// last, so the engine refused to start ('already runs the SIMD build')
+test('a setting given twice counts by its last value everywhere, with a notice', async () => {
+  const page = await playground('#dataset=spiral&simd=auto&simd=off');
+  assert.match(await page.textContent('[data-part="engine-status"]'), /plain WebAssembly \(SIMD turned off by the link\)/);
+  assert.match(await page.textContent('[data-part="notices"]'), /"simd" is given more than once; the last value counts/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

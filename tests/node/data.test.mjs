@@ -136,6 +136,8 @@ test('files whose values contradict their header are refused: labels past the cl
   assert.throws(() => decodeImage(Buffer.from('P5 0 3 255\n')), isFormat(/image size 0x3 is not supported/));
   assert.throws(() => parseCsv('a,b\n1,2\n', { label: 1.5 }), (e) => e.code === 'arg' && /label must be a column name or a column index/.test(e.message));
   assert.deepEqual(Array.from(parseCsv('x,label\n1.5,0\n2.5,1\n').x), [1.5, 2.5]);
+  // finite as a double, Infinity as a 32-bit float
+  assert.throws(() => parseCsv('x,label\n5e38,0\n2.5,1\n'), isFormat(/line 2, column 'x': 5e38 is beyond the range of 32-bit floats/));
 });
 
 test('the MNIST build writes data whose first digits match the original IDX files', async () => {

@@ -59,6 +59,17 @@ test('sizes that wrap 32 bits are refused: a plan of 2^32 floats, a reshape to 2
   g.dispose();
 });
 
+test('numbers finite as doubles but not as 32-bit floats are refused in data and weights', async () => {
+  await healthy(async () => {
+    const m = dl.model(TOY), w = m.getWeights(), y = new Float64Array(3 * 16).fill(0.5);
+    y[5] = 5e38; // a regression target
+    await assert.rejects(m.fit({ x: toy().x, y }, { loss: 'mse' }), isDlError('arg', /training data: target 5 is not a finite number/));
+    assert.throws(() => m.setWeights([{ name: w[0].name, values: Array.from(w[0].values, (v, i) => (i === 2 ? -1e39 : v)) }]), isDlError('arg', /value 2 is not finite as a 32-bit float/));
+    assert.deepEqual(m.getWeights(), w);
+    m.dispose();
+  });
+});
+
 test('an optimizer used after its graph is disposed is a state error', () => {
   const g = dl.graph(1), x = g.input('x', [2]), w = g.param('w', [2, 2], { init: 'xavier_uniform' });
   const loss = g.op('critic_mean', [g.op('dense', [x, w])], { floats: [1] });

@@ -139,7 +139,7 @@ test('a NaN in the data is refused before training, and the weights stay as they
   const good = m.getWeights();
   const x = Float32Array.from(subset(256).x, (v) => v / 255);
   x[3] = NaN; // the first batch carries a NaN
-  await assert.rejects(m.fit({ x, y: subset(256).y }, { shuffle: false }), (e) => e.code === 'arg' && /training data: 'input' value 3 is not a finite number/.test(e.message));
+  await assert.rejects(m.fit({ x, y: subset(256).y }, { shuffle: false }), (e) => e.code === 'arg' && /training data: 'input' value 3 is NaN, not a finite 32-bit float/.test(e.message));
   assert.deepEqual(m.getWeights(), good);
   assert.ok(m.evaluate(testSet).accuracy > 0.8); // and it still predicts as well as before
   m.dispose();

@@ -134,8 +134,11 @@ const ignored = (p, raw, why) => `Ignored ${p.name}=${raw.length > 24 ? raw.slic
 export function parseHash(hash, catalog = null) {
   const state = defaults(), notices = [], given = new Set();
   const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const seen = new Set();
   for (const [name, raw] of params) {
     const p = BY_NAME.get(name);
+    if (seen.has(name) && p) notices.push(`"${name}" is given more than once; the last value counts.`);
+    seen.add(name);
     if (!p) {
       notices.push(`Ignored unknown setting "${name}".`);
       continue;
