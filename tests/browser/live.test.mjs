@@ -105,3 +105,19 @@ test('after Stop in the middle of an MNIST epoch, the headline and the confusion
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('Stop frees the worker within 300 ms with the residual preset, and the worker answers at once after', async () => {
+  const page = await playground('#dataset=mnist&preset=resnet&epochs=1');
+  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await page.click('[data-part="start"]');
+  await page.waitForFunction(() => /batch ([3-9]|\d\d+)\//.test(document.querySelector('[data-part="progress"]').textContent), null, { timeout: 30000 });
+  const ms = await page.evaluate(async () => {
+    const root = document.querySelector('[data-playground]'), t0 = performance.now();
+    document.querySelector('[data-part="stop"]').click();
+    while (root.dataset.training !== 'idle') await new Promise((r) => setTimeout(r, 5));
+    return performance.now() - t0;
+  });
+  assert.ok(ms <= 300, `Stop took ${ms.toFixed(0)} ms`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -9,7 +9,8 @@
  *   size is the CSS size in px (the pad shrinks to fit narrower containers); lineWidth is in the
  *   same units. onChange gets the MNIST-style 28x28 image, ~30 times a second while drawing,
  *   at the end of each stroke and after Clear (then all zeros with info.empty true).
- * @returns {{clear(): void, getImage(): Float32Array, destroy(): void}}
+ * @returns {{clear(): void, getImage(): Float32Array, setSubject(what: string): void, destroy(): void}}
+ *   setSubject('a piece of clothing') changes what the hint and the pad's label ask for.
  * @example
  * const pad = createDrawPad(el, { onChange: (img) => bars.update(model.predict(img)) });
  * pad.getImage(); // Float32Array(784) in [0, 1]
@@ -149,6 +150,10 @@ export function createDrawPad(container, { size = 280, onChange, lineWidth = 18 
   return {
     clear,
     getImage,
+    setSubject(what) {
+      hint.textContent = `draw ${what} here`;
+      canvas.setAttribute('aria-label', `Drawing pad: draw ${what} with the mouse, a finger or a pen; it is read as a 28 by 28 image`);
+    },
     destroy() {
       clearTimeout(timer);
       for (const [type, fn, opts] of listeners) canvas.removeEventListener(type, fn, opts);

@@ -44,6 +44,7 @@ export function createViewsPart(ctx) {
       v[k] = make(q(part), { labels });
     }
     q('draw-title').textContent = drawTitle;
+    v.draw.setSubject(/clothing/i.test(drawTitle) ? 'a piece of clothing' : 'a digit');
   }
 
   // a new model, data set or reset: its curves and counts start over
