@@ -78,7 +78,7 @@ export function createNetworkPart(ctx) {
     ctx.blockStart('network', r.ok || ctx.loadedModel ? null : 'Fix the layer marked in red first.');
     // on 2-D data the untrained network's boundary shows before Start (the model Start trains)
     if (r.ok && !ctx.images() && !ctx.session && !ctx.loadedModel)
-      ctx.later('preview', () => ensureModel().then((ok) => ok && !ctx.session && ctx.parts.views.refreshInsight()).catch(() => {}), 0);
+      ctx.later('preview', () => !ctx.session && ensureModel().then((ok) => ok && !ctx.session && ctx.parts.views.refreshInsight()).catch(() => {}), 0);
     return r.ok;
   }
 
@@ -151,8 +151,16 @@ export function createNetworkPart(ctx) {
     if (old && old !== m) old.dispose().catch(() => {});
   }
 
-  /** A model for the current spec: the one built already, or a new one (false: the spec is invalid). */
+  /** A model for the current spec: the one built already, or a new one (false: the spec is invalid).
+   * Calls take turns: a preview and a Start at once must not each make a model, the second
+   * replacing (and so stopping) the one the first began to train. */
+  let building = null;
   async function ensureModel() {
+    while (building) await building.catch(() => {});
+    building = buildModel().finally(() => (building = null));
+    return building;
+  }
+  async function buildModel() {
     await haveEditor;
     const spec = fullSpec();
     if (ctx.model && ctx.loadedModel) return true;
