@@ -91,7 +91,7 @@ test('keys: k starts, pauses and resumes; "." trains one batch; typing in a fiel
   await page.close();
 });
 
-test('after Stop in the middle of an MNIST epoch, the headline and the confusion matrix give the same accuracy', async () => {
+test('after Stop in the middle of an MNIST epoch, after Reset and after Load, the headline and the confusion matrix give the same accuracy', async () => {
   const page = await playground('#dataset=mnist&preset=mlp&epochs=5');
   await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
   await page.click('[data-part="start"]');
@@ -99,9 +99,26 @@ test('after Stop in the middle of an MNIST epoch, the headline and the confusion
   await page.click('[data-part="stop"]');
   await page.waitForSelector('[data-playground][data-training="idle"]');
   await page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 20000 });
-  const headline = parseFloat(await page.textContent('[data-part="test-accuracy"]'));
-  const matrix = parseFloat(await page.textContent('.cm-acc strong'));
-  assert.ok(Math.abs(headline - matrix) < 0.06, `headline ${headline}%, confusion matrix ${matrix}%`);
+  const agree = async (when) => {
+    const headline = parseFloat(await page.textContent('[data-part="test-accuracy"]'));
+    const matrix = parseFloat(await page.textContent('.cm-acc strong'));
+    assert.ok(Math.abs(headline - matrix) < 0.06, `${when}: headline ${headline}%, confusion matrix ${matrix}%`);
+    return headline;
+  };
+  const stopped = await agree('after Stop');
+  // a new evaluation each time: the note is cleared first and waited for again
+  const evaluated = () => page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 20000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
+  const file = await download.path();
+  await page.$eval('[data-part="metrics-note"]', (e) => (e.textContent = ''));
+  await page.click('[data-part="reset"]');
+  await evaluated();
+  const fresh = await agree('after Reset');
+  assert.ok(fresh < 40, `new weights score like chance: ${fresh}%`);
+  await page.$eval('[data-part="metrics-note"]', (e) => (e.textContent = ''));
+  await page.setInputFiles('[data-part="load"]', file);
+  await evaluated();
+  assert.equal(await agree('after Load'), stopped, 'the loaded model scores what it scored when saved');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
