@@ -105,3 +105,11 @@ test('a setting given twice counts by its last value everywhere, with a notice',
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('hide= of a whole column leaves no empty column: the views take the width', async () => {
+  const page = await playground('#dataset=spiral&hide=data,network,training,file', { width: 1440, height: 900 });
+  assert.equal(await page.isVisible('.layout > .config'), false);
+  const views = await page.locator('.layout > .views').boundingBox();
+  assert.ok(views.x < 40 && views.width > 1300, JSON.stringify(views));
+  await page.close();
+});

@@ -156,6 +156,9 @@ export function createPlayground(root, options = {}) {
     ctx.remote = options.remote ?? attach({ worker: options.worker, ...(ctx.state.simd === 'off' ? { simd: false } : {}) });
     for (const n of parsed.notices) ctx.notice(n);
     for (const name of new Set(ctx.state.hide)) root.querySelectorAll(`[data-control="${CSS.escape(name)}"], [data-part="${CSS.escape(name)}"]`).forEach((e) => (e.hidden = true));
+    // a column whose every card is hidden gives its room to the other (no empty column)
+    for (const col of root.querySelectorAll('.layout > .col')) col.hidden = [...col.children].every((c) => c.hidden);
+    root.querySelector('.layout').classList.toggle('one-column', [...root.querySelectorAll('.layout > .col')].some((c) => c.hidden));
     views.create();
     network.showInput();
     data.showKind();
