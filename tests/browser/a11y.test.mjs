@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { start, openPage } from './browser.mjs';
+import { start, openPage, openPlayground } from './browser.mjs';
 
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let env;
@@ -42,8 +42,7 @@ for (const [name, path, ready] of PAGES)
   });
 
 test('the first Tab reaches a skip link to the controls, and focus shows a ring of at least 3:1 contrast', async () => {
-  const page = await openPage(env.browser, `${env.base}/playground.html#dataset=xor`, { viewport: { width: 1440, height: 900 } });
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
+  const page = await openPlayground(env, '#dataset=xor', { viewport: { width: 1440, height: 900 } });
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.part), 'skip');
   assert.ok(await page.isVisible('[data-part="skip"]'), 'the skip link shows when focused');

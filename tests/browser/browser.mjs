@@ -40,6 +40,24 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   return page;
 }
 
+/** The playground page at `hash` (options as openPage's), once its engine runs. */
+export async function openPlayground(env, hash, options) {
+  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, options);
+  await page.waitForSelector('[data-playground][data-engine="ready"]');
+  return page;
+}
+
+/** Until a playground's data is in its worker: the 2-D points made, or MNIST's training images all arrived. */
+export function dataIn(page, timeout = 60000) {
+  return page.waitForFunction(() => /(training and \d+ test points|60,000 training)/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout });
+}
+
+/** Stop a run and wait until it has ended (Stop may be disabled already: a last batch can end a run). */
+export async function stopRun(page, timeout = 30000) {
+  await page.$eval('[data-part="stop"]', (b) => b.disabled || b.click());
+  await page.waitForSelector('[data-playground][data-training="idle"]', { timeout });
+}
+
 export async function screenshot(page, name) {
   const dir = new URL('../../build/screenshots/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
-import { start, openPage } from './browser.mjs';
+import { start, openPage, stopRun } from './browser.mjs';
 import { PARAMS } from '../../web/js/state.mjs';
 import { mulberry32 } from '../../wasm/random.mjs';
 import { load } from '../../wasm/dlplay.mjs';
@@ -71,8 +71,7 @@ test(`${CASES ?? 40} random links each open a working playground`, async () => {
       }, null, { timeout: 20000 }).catch(() => assert.fail(`${what}: Step neither trained nor reported an error`));
       if (await page.$('[data-playground][data-training="paused"]')) {
         stepped++;
-        await page.$eval('[data-part="stop"]', (b) => b.disabled || b.click()); // (a last batch may have ended the run)
-        await page.waitForSelector('[data-playground][data-training="idle"]', { timeout: 20000 });
+        await stopRun(page, 20000);
       }
     }
     await sawNoHarm(page, what);
@@ -130,8 +129,7 @@ test(`${CASES ?? 30} damaged model files each load whole or change nothing`, asy
       loaded++;
       await page.click('[data-part="step"]'); // the loaded model trains
       await page.waitForSelector('[data-playground][data-training="paused"]', { timeout: 20000 });
-      await page.$eval('[data-part="stop"]', (b) => b.disabled || b.click());
-      await page.waitForSelector('[data-playground][data-training="idle"]', { timeout: 20000 });
+      await stopRun(page, 20000);
       current = await saved(name);
     }
     await sawNoHarm(page, name);

@@ -4,17 +4,13 @@
 // ones, link values that fail, notices that can be dismissed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage, screenshot } from './browser.mjs';
+import { start, openPlayground, screenshot } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-async function playground(hash, viewport) {
-  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport });
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
-  return page;
-}
+const playground = (hash, viewport) => openPlayground(env, hash, { viewport });
 const why = (page) => page.textContent('[data-part="start-why"]');
 
 test('presets that need images are disabled on 2-D data, saying so; a link that asks for one gets the MLP and a notice', async () => {

@@ -3,7 +3,7 @@
 // saliency drawn over the image it explains.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage, screenshot } from './browser.mjs';
+import { start, openPlayground, dataIn, stopRun } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -11,13 +11,11 @@ after(async () => env?.close());
 
 // One batch, then Stop: the views then show one evaluation of those weights.
 async function trainedABit(hash) {
-  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport: { width: 1440, height: 900 } });
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
-  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  const page = await openPlayground(env, hash, { viewport: { width: 1440, height: 900 } });
+  await dataIn(page);
   await page.click('[data-part="step"]');
   await page.waitForSelector('[data-playground][data-training="paused"]');
-  await page.click('[data-part="stop"]');
-  await page.waitForSelector('[data-playground][data-training="idle"]');
+  await stopRun(page);
   await page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 30000 });
   return page;
 }

@@ -4,19 +4,16 @@
 // that agrees with the confusion matrix after Stop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage, screenshot } from './browser.mjs';
+import { start, openPlayground, dataIn, stopRun, screenshot } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-async function playground(hash, viewport) {
-  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport });
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
-  return page;
-}
+const playground = (hash, viewport) => openPlayground(env, hash, { viewport });
 const boundaryImage = (page) => page.$eval('[data-part="boundary"] canvas', (c) => c.toDataURL());
 const draws = (page) => page.$eval('[data-playground]', (r) => Number(r.dataset.boundaryDraws ?? 0));
+const redrawnSince = (page, n) => page.waitForFunction((k) => Number(document.querySelector('[data-playground]').dataset.boundaryDraws) > k, n, { timeout: 5000 });
 
 test('the spiral boundary shows before Start, changes many times during a 2-second run, and after each Step', async () => {
   const page = await playground('#dataset=spiral&epochs=60&speed=watch');
@@ -40,7 +37,7 @@ test('the spiral boundary shows before Start, changes many times during a 2-seco
   for (let i = 0; i < 3; i++) {
     const before = await draws(page);
     await page.click('[data-part="step"]');
-    await page.waitForFunction((n) => Number(document.querySelector('[data-playground]').dataset.boundaryDraws) > n, before, { timeout: 5000 });
+    await redrawnSince(page, before);
   }
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -60,8 +57,7 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
     await page.waitForSelector('[data-playground][data-training="running"]');
     await page.waitForTimeout(700);
     await screenshot(page, `live-runbar-${width}-scrolled`);
-    await page.click('[data-part="stop"]');
-    await page.waitForSelector('[data-playground][data-training="idle"]');
+    await stopRun(page);
     assert.deepEqual(page.errors, []);
     await page.close();
   });
@@ -70,7 +66,7 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
 test('keys: k starts, pauses and resumes; "." trains one batch; typing in a field is left alone', async () => {
   const page = await playground('#dataset=xor&speed=slow&epochs=200');
   const training = () => page.getAttribute('[data-playground]', 'data-training');
-  await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+  await dataIn(page);
   await page.keyboard.press('k');
   await page.waitForSelector('[data-playground][data-training="running"]');
   await page.keyboard.press('k');
@@ -78,26 +74,24 @@ test('keys: k starts, pauses and resumes; "." trains one batch; typing in a fiel
     assert.fail(`k did not pause: ${await training()}, ${await page.textContent('.runbar')}`));
   const before = await draws(page);
   await page.keyboard.press('.');
-  await page.waitForFunction((n) => Number(document.querySelector('[data-playground]').dataset.boundaryDraws) > n, before, { timeout: 5000 });
+  await redrawnSince(page, before);
   assert.equal(await training(), 'paused');
   await page.focus('[data-part="lr"]');
   await page.keyboard.press('k');
   await page.waitForTimeout(300);
   assert.equal(await training(), 'paused', 'k typed in a field does not resume');
   assert.match(await page.textContent('.runbar'), /k.*start\/pause.*step/);
-  await page.click('[data-part="stop"]');
-  await page.waitForSelector('[data-playground][data-training="idle"]');
+  await stopRun(page);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
 
 test('after Stop in the middle of an MNIST epoch, after Reset and after Load, the headline and the confusion matrix give the same accuracy', async () => {
   const page = await playground('#dataset=mnist&preset=mlp&epochs=5');
-  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await dataIn(page);
   await page.click('[data-part="start"]');
   await page.waitForFunction(() => /batch [1-9]\d*\//.test(document.querySelector('[data-part="progress"]').textContent));
-  await page.click('[data-part="stop"]');
-  await page.waitForSelector('[data-playground][data-training="idle"]');
+  await stopRun(page);
   await page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 20000 });
   const agree = async (when) => {
     const headline = parseFloat(await page.textContent('[data-part="test-accuracy"]'));
@@ -125,7 +119,7 @@ test('after Stop in the middle of an MNIST epoch, after Reset and after Load, th
 
 test('Stop frees the worker within 300 ms with the residual preset, and the worker answers at once after', async () => {
   const page = await playground('#dataset=mnist&preset=resnet&epochs=1');
-  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await dataIn(page);
   await page.click('[data-part="start"]');
   await page.waitForFunction(() => /batch ([3-9]|\d\d+)\//.test(document.querySelector('[data-part="progress"]').textContent), null, { timeout: 30000 });
   const ms = await page.evaluate(async () => {

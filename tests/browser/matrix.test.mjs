@@ -2,7 +2,7 @@
 // schedule trains an epoch, and each preset trains a batch or is disabled with its reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage } from './browser.mjs';
+import { start, openPlayground, dataIn, stopRun } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -13,9 +13,8 @@ const POINTS = 'points=-2,-2,0;-2.5,-1.5,0;-1.5,-2.5,0;-2,-1,0;2,2,1;2.5,1.5,1;1
 
 async function open(dataset, extra) {
   const hash = `#dataset=${dataset}&speed=fast&${dataset === 'custom' ? `${POINTS}&` : ''}${extra}`;
-  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`);
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
-  await page.waitForFunction(() => /(training and \d+ test points|60,000 training)/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 90000 });
+  const page = await openPlayground(env, hash);
+  await dataIn(page, 90000);
   return page;
 }
 const runs = (page) => page.$eval('[data-playground]', (r) => Number(r.dataset.runs ?? 0));
@@ -60,7 +59,7 @@ test('every preset trains a batch on every data set, or is disabled there with i
         return (root.dataset.training === 'paused' && /batch 1\//.test(text)) || (Number(root.dataset.runs ?? 0) > n && /done: 1 epoch/.test(text));
       }, before, { timeout: 30000 })
         .catch(async () => assert.fail(`${dataset} / ${preset}: no batch trained: ${await page.textContent('[data-part="file-status"]')}`));
-      await page.$eval('[data-part="stop"]', (b) => b.disabled || b.click());
+      await stopRun(page);
       await page.waitForFunction((n) => Number(document.querySelector('[data-playground]').dataset.runs ?? 0) > n, before, { timeout: 30000 });
       assert.doesNotMatch(await page.textContent('[data-part="file-status"]'), /Training stopped:/, `${dataset} / ${preset}`);
     }

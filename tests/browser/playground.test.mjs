@@ -3,7 +3,7 @@
 // file, learn the spiral, and keep the main thread free while training.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage, screenshot } from './browser.mjs';
+import { start, openPlayground, dataIn, screenshot } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -15,11 +15,7 @@ const LONG_TASKS = () => {
   new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true });
 };
 
-async function playground(hash, viewport) {
-  const page = await openPage(env.browser, `${env.base}/playground.html${hash}`, { viewport, initScript: LONG_TASKS });
-  await page.waitForSelector('[data-playground][data-engine="ready"]');
-  return page;
-}
+const playground = (hash, viewport) => openPlayground(env, hash, { viewport, initScript: LONG_TASKS });
 
 // Wait until `n` training runs have finished (the page counts them in data-runs).
 const finished = (page, n = 1, timeout = 120000) => page.waitForSelector(`[data-playground][data-runs="${n}"]`, { state: 'attached', timeout });
@@ -35,7 +31,7 @@ test('a network built in the editor trains one epoch on MNIST to over 95% test a
   await page.press('[data-part="layer-editor"] li:nth-child(2) input[type=number]', 'Tab');
   await page.waitForFunction(() => /784×|128\]/.test(document.querySelector('[data-part="layer-editor"] li:nth-child(2) .le-shape').textContent));
   assert.match(await page.textContent('[data-part="layer-editor"] li:nth-child(2) .le-shape'), /\[128\] · 100,480 params/);
-  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await dataIn(page);
   await page.evaluate(() => (window.longTasks = []));
   await page.click('[data-part="start"]');
   await finished(page);
@@ -122,7 +118,7 @@ test('the spiral trains to at least 95% and the decision boundary is drawn; a co
 
 test('a model file made for other data is refused, and the current model stays', async () => {
   const page = await playground('#dataset=mnist&preset=perceptron&epochs=1');
-  await page.waitForFunction(() => /60,000 training/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 60000 });
+  await dataIn(page);
   await page.click('[data-part="start"]');
   await finished(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
@@ -149,7 +145,7 @@ test('points placed by clicking make a data set the network can learn', async ()
     await page.check(`input[name^=point-class][value="${cls}"]`);
     await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
   }
-  await page.waitForFunction(() => /\d+ training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+  await dataIn(page);
   assert.match(page.url(), /points=/);
   await page.click('[data-part="start"]');
   await finished(page);
@@ -181,7 +177,7 @@ test('the playground is readable on a 390-pixel phone screen', async () => {
 
 test('Step trains one batch at a time; Pause holds training and Resume continues it', async () => {
   const page = await playground('#dataset=xor&epochs=1000&batch=2'); // long enough to pause
-  await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+  await dataIn(page);
   await page.click('[data-part="step"]');
   await page.waitForFunction(() => /batch 1\/\d+/.test(document.querySelector('[data-part="progress"]').textContent));
   assert.equal(await page.evaluate(() => document.querySelector('[data-playground]').dataset.training), 'paused');
@@ -251,7 +247,7 @@ test('malformed layers and hide values in a link give a notice, or a flagged lay
   ];
   for (const [key, value, shows] of links) {
     const page = await playground(`#dataset=xor&${key}=${encodeURIComponent(value)}`);
-    await page.waitForFunction(() => /training and \d+ test points/.test(document.querySelector('[data-part="data-status"]').textContent));
+    await dataIn(page);
     const notes = await page.textContent('[data-part="notices"]');
     if (shows === 'flagged') assert.match(await page.textContent('.le-bad .le-error'), /shape/, `${key}=${value}`);
     else assert.match(notes, shows, `${key}=${value}: ${notes}`);

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, readFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { parseIdx, encodeDlds, decodeDlds, fetchDataset } from '../../wasm/datasets.mjs';
 import { loadCsv, parseCsv, loadImageFolder, decodeImage } from '../../wasm/node-data.mjs';
-import { encodePng } from './fuzz-data.mjs';
+import { encodePng, pngFile } from './png.mjs';
 import { serve } from '../../web/serve.mjs';
 
 const isFormat = (pattern) => (e) => e.code === 'format' && pattern.test(e.message);
@@ -71,35 +71,8 @@ test('loadCsv reads features and labels, naming the line and column of bad value
   await assert.rejects(loadCsv(good, { shape: [3] }), /shape \[3\] does not hold the 2 features/);
 });
 
-// A minimal PNG encoder for the test: filter 0 on every row.
-function png(width, height, comps, pixels) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b) => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (name, body) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(name, 4, 'latin1');
-    Buffer.from(body).copy(out, 8);
-    out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = { 1: 0, 3: 2, 4: 6 }[comps];
-  const raw = Buffer.alloc(height * (width * comps + 1));
-  for (let r = 0; r < height; r++) Buffer.from(pixels.subarray(r * width * comps, (r + 1) * width * comps)).copy(raw, r * (width * comps + 1) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
+// The tests' PNGs: 1, 3 or 4 bytes a pixel (grey, RGB, RGBA), filter 0 on every row.
+const png = (width, height, comps, pixels) => encodePng(width, height, { 1: 0, 3: 2, 4: 6 }[comps], pixels);
 
 test('loadImageFolder reads one class per subfolder from PNG and PGM files', async () => {
   const root = join(dir, 'images');
@@ -176,17 +149,5 @@ test('hostile data files are refused with a bound named, quickly and without exh
   [0xffffffff, 1, 28, 28, 10, 0].forEach((v, i) => new DataView(header.buffer).setUint32(8 + 4 * i, v, true));
   assert.throws(() => decodeDlds(header), /DLDS header declares 4294967295 samples of 1x28x28: empty, or over the 1 GB limit/);
   // a PNG whose image data inflates past its declared size
-  const png = (w, h, data) => {
-    const chunk = (name, body) => {
-      const b = Buffer.alloc(12 + body.length);
-      b.writeUInt32BE(body.length, 0);
-      b.write(name, 4, 'ascii');
-      Buffer.from(body).copy(b, 8);
-      return b;
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(w, 0), ihdr.writeUInt32BE(h, 4), (ihdr[8] = 8), (ihdr[9] = 0);
-    return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(data)), chunk('IEND', Buffer.alloc(0))]));
-  };
-  assert.throws(() => decodeImage(png(4, 4, Buffer.alloc(64 * 2 ** 20))), /PNG image data is corrupt or truncated/);
+  assert.throws(() => decodeImage(pngFile(4, 4, 0, Buffer.alloc(64 * 2 ** 20))), /PNG image data is corrupt or truncated/);
 });

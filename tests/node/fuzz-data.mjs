@@ -6,7 +6,7 @@
 // what was encoded. Anything else (another exception, a wrong result, a case over 10 s) is a
 // finding.
 //   node tests/node/fuzz-data.mjs [cases] [seed]      (make fuzz runs 200,000; make test 5,000)
-import { deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,38 +14,9 @@ import { DlError } from '../../wasm/bindings.mjs';
 import { parseIdx, encodeDlds, decodeDlds, readDataset, fetchDataset } from '../../wasm/datasets.mjs';
 import { decodeImage, parseCsv } from '../../wasm/node-data.mjs';
 import { mulberry32 } from '../../wasm/random.mjs';
+import { encodePng } from './png.mjs';
 
 const EDGE = [0, 1, 2, 3, 255, 256, 65535, 2 ** 24, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1];
-
-// A PNG of `comps` channels per pixel from raw pixels; each row gets a random filter, written
-// as the encoder would (so decoding must undo it exactly). The decoder ignores CRCs.
-export function encodePng(w, h, type, px, palette, r = () => 0) {
-  const comps = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type], stride = w * comps, raw = new Uint8Array(h * (stride + 1));
-  for (let y = 0; y < h; y++) {
-    const f = Math.floor(r() * 5);
-    raw[y * (stride + 1)] = f;
-    for (let i = 0; i < stride; i++) {
-      const o = y * stride + i, a = i >= comps ? px[o - comps] : 0, b = y ? px[o - stride] : 0, c = y && i >= comps ? px[o - stride - comps] : 0;
-      const q = a + b - c, pa = Math.abs(q - a), pb = Math.abs(q - b), pc = Math.abs(q - c);
-      const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][f];
-      raw[y * (stride + 1) + 1 + i] = (px[o] - pred) & 255;
-    }
-  }
-  const chunk = (name, body) => {
-    const out = new Uint8Array(12 + body.length), v = new DataView(out.buffer);
-    v.setUint32(0, body.length);
-    out.set([...name].map((c) => c.charCodeAt(0)), 4);
-    out.set(body, 8);
-    return out;
-  };
-  const ihdr = new Uint8Array(13), v = new DataView(ihdr.buffer);
-  v.setUint32(0, w), v.setUint32(4, h), (ihdr[8] = 8), (ihdr[9] = type);
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr)];
-  if (palette) parts.push(chunk('PLTE', palette));
-  const z = deflateSync(raw), cut = Math.floor(r() * z.length); // IDAT split in two, as encoders may
-  parts.push(chunk('IDAT', z.subarray(0, cut)), chunk('IDAT', z.subarray(cut)), chunk('IEND', new Uint8Array(0)));
-  return Buffer.concat(parts);
-}
 
 function damage(u8, r, pick, int) {
   const b = Uint8Array.from(u8);
