@@ -123,5 +123,36 @@ export class RemoteModel {
   featureMaps(x: Float32Array): Promise<{ name: string; type: string; shape: number[]; data: Float32Array }[]>;
   filters(): Promise<{ layer: string; shape: number[]; values: Float32Array } | null>;
   explain(x: Float32Array, label: number, eps: number): Promise<{ saliency: Float32Array; adversarial: Float32Array; before: Float32Array; after: Float32Array }>;
-  boundary(gridSize: number, extent: [number, number]): Promise<{ grid: Float32Array; gridSize: number; classes: number; hidden: { name: string; units: Float32Array[] }[] }>;
+  boundary(gridSize: number, extent: [number, number]): Promise<{ grid: Float32Array; gridSize: number; classes: number; hidden: { name: string; units: Float32Array[] }[]; layers: NetworkLayer[] }>;
+  /**
+   * How one feature-map value was computed for the sample x. A conv2d gives the input under its
+   * window (input, [inputChannels][kh][kw], 0 and flagged in `padded` where it hangs over the
+   * padding), its kernel for `channel` and bias; a pooling layer its window; a residual block the
+   * two terms of its sum. `out` is the layer's value there, after `activation`.
+   */
+  cell(x: Float32Array, layer: string, channel: number, row: number, col: number): Promise<{
+    layer: string; type: string; channel: number; row: number; col: number; out: number; activation: string;
+    kernelSize?: [number, number]; inputChannels?: number; input?: Float32Array; padded?: Uint8Array;
+    kernel?: Float32Array; bias?: number; terms?: [number, number]; projected?: boolean;
+  }>;
+  /** The layers as a drawing of the network needs them; given x (one sample), each layer's output for it. */
+  network(x?: Float32Array): Promise<{ input: number[]; layers: NetworkLayer[] }>;
+}
+
+/** A layer as network() and boundary() describe it. */
+export interface NetworkLayer {
+  name: string;
+  type: string;
+  shape: number[];
+  params: number;
+  /** Its options in the model's spec (units, kernel, activation, ...). */
+  options: Record<string, unknown>;
+  /** The residual block it sits in, or null. */
+  block: string | null;
+  /** A dense layer's kernel, [in, out] row-major, and bias, when it has at most 2^18 weights. */
+  kernel?: Float32Array;
+  kernelShape?: number[];
+  bias?: Float32Array | null;
+  /** Its output for the sample given to network(x). */
+  out?: Float32Array;
 }

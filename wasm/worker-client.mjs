@@ -251,8 +251,16 @@ export class RemoteModel {
   explain(x, label, eps) {
     return this.#call('explain', { x, label, eps });
   }
-  /** {grid, gridSize, classes, hidden}: class probabilities over a grid of the plane. */
+  /** {grid, gridSize, classes, hidden, layers}: class probabilities over a grid of the plane. */
   boundary(gridSize, extent) {
     return this.#call('boundary', { gridSize, extent });
+  }
+  /** How the value of `layer` at (channel, row, col) was computed for the sample x (see worker.mjs). */
+  cell(x, layer, channel, row, col) {
+    return this.#call('cell', { x, layer, channel, row, col });
+  }
+  /** {input, layers}: each layer with its options, block, small dense kernels and (given x) its output for x. */
+  network(x) {
+    return this.#call('network', { x });
   }
 }

@@ -35,13 +35,15 @@
 //            getWeights {model} -> [{name, shape, values}];  setWeights {model, weights}
 //            save {model, optimizer} -> {bytes}
 //            for classifiers: predict {model, x} -> {probabilities}; featureMaps {model, x};
-//            filters {model} (first conv kernels, or a first dense layer's units as images); explain {model, x, label, eps}; boundary {model, gridSize, extent}
+//            filters {model} (first conv kernels, or a first dense layer's units as images); explain {model, x, label, eps}; boundary {model, gridSize, extent};
+//            network {model, x?}: the layers as a drawing of the network needs them (see layerList)
+//            cell {model, x, layer, channel, row, col}: how one feature-map value was computed
 //   A summary is {model, tensors, networks, layers, params, input, output, optimizers, program, spec, text}.
 //   Step events are bunched: at most one message every 50 ms however fast the steps run; a
 //   pause reply comes after the events of every step run before it.
 //   One run per model: a second train or fit while one runs is refused ('state'), and so are
 //   setProgram and setWeights; everything that only reads the model (run, evaluate,
-//   evaluateLoss, explain, save, predict, featureMaps, filters, boundary, getWeights) answers
+//   evaluateLoss, explain, save, predict, featureMaps, filters, boundary, network, getWeights) answers
 //   between chunks, leaving the run as it was. Runs of different models interleave between chunks. A failed create, load or setProgram changes
 //   nothing, and the other models keep working.
 //
@@ -523,9 +525,104 @@ const handlers = {
       const units = Array.from({ length: U }, (_, u) => Float32Array.from({ length: gridSize * gridSize }, (_, i) => data[i * U + u]));
       hidden.push({ name: l.name, units });
     }
-    return { grid, gridSize, classes: m.outputSize, hidden };
+    return { grid, gridSize, classes: m.outputSize, hidden, layers: layerList(m) };
+  },
+
+  // How one value of a feature map was computed, as CNN Explainer shows it: for a convolution
+  // the input under the kernel (zeros where the window hangs over the padding), the kernel and
+  // the bias; for pooling the window; for a residual block the two terms of its sum. Each with
+  // the layer's value there (`out`), so the page shows the sum and the value the map holds.
+  cell({ model: id, x, layer, channel, row, col }) {
+    const m = entry(id).model, list = layerList(m), i = list.findIndex((l) => l.name === layer);
+    if (i < 0) throw fail(`no layer named '${layer}'`);
+    const l = list[i], o = l.options, [C, OH, OW] = l.shape;
+    if (l.shape.length !== 3 || ![channel, row, col].every(Number.isInteger) || channel < 0 || channel >= C || row < 0 || row >= OH || col < 0 || col >= OW)
+      throw fail(`${layer} has no value at channel ${channel}, row ${row}, column ${col} (its shape is ${l.shape.join('×')})`);
+    const output = (k) => (k < 0 ? { shape: m.inputShape, data: x } : { shape: list[k].shape, data: m.activations(x, list[k].name).data });
+    const input = output(inputOf(list, i)), [IC, H, W] = input.shape, at = (c, y, xx) => input.data[(c * H + y) * W + xx];
+    const out = m.activations(x, layer).data[(channel * OH + row) * OW + col], act = o.activation ?? 'linear';
+    const pair = (v, d) => (Array.isArray(v) ? v : [v ?? d, v ?? d]);
+    const windowAt = (K, S, padding) => {
+      const pads = [0, 1].map((a) => {
+        if (Array.isArray(padding)) return padding[a];
+        if (typeof padding === 'number') return padding;
+        if (padding !== 'same') return 0;
+        const n = [H, W][a], outN = Math.ceil(n / S[a]);
+        return Math.floor(Math.max(0, (outN - 1) * S[a] + K[a] - n) / 2); // TensorFlow's rule, as the core
+      });
+      return { top: row * S[0] - pads[0], left: col * S[1] - pads[1] };
+    };
+    // the input under a K window at (top, left), channel by channel; cells in the padding are 0 and flagged
+    const patch = (chans, K, { top, left }) => {
+      const values = new Float32Array(chans.length * K[0] * K[1]), padded = new Uint8Array(values.length);
+      chans.forEach((c, ci) => {
+        for (let ky = 0; ky < K[0]; ky++)
+          for (let kx = 0; kx < K[1]; kx++) {
+            const y = top + ky, xx = left + kx, j = (ci * K[0] + ky) * K[1] + kx;
+            if (y < 0 || y >= H || xx < 0 || xx >= W) padded[j] = 1;
+            else values[j] = at(c, y, xx);
+          }
+      });
+      return { values, padded };
+    };
+    const weights = new Map(m.getWeights().map((w) => [w.name, w]));
+    const base = { layer, type: l.type, channel, row, col, out, activation: act };
+    if (l.type === 'conv2d') {
+      const K = pair(o.kernel, 1), S = pair(o.stride, 1), k = weights.get(`${layer}/kernel`).values, size = IC * K[0] * K[1];
+      const p = patch([...Array(IC).keys()], K, windowAt(K, S, o.padding ?? 'valid'));
+      return { ...base, kernelSize: K, inputChannels: IC, input: p.values, padded: p.padded, kernel: k.slice(channel * size, (channel + 1) * size), bias: weights.get(`${layer}/bias`)?.values[channel] ?? 0 };
+    }
+    if (l.type === 'maxPool2d' || l.type === 'avgPool2d') {
+      const K = pair(o.size, 2), S = pair(o.stride ?? o.size, 2), p = patch([channel], K, windowAt(K, S, o.padding ?? 'valid'));
+      return { ...base, kernelSize: K, inputChannels: 1, input: p.values, padded: p.padded };
+    }
+    if (l.type === 'residual') { // act(block output + shortcut): the shortcut is the block's input, through a 1x1 projection when channels change
+      const inner = output(list.findLastIndex((b) => b.block === layer)), blockIn = output(inputOf(list, i)), [BC, BH, BW] = blockIn.shape;
+      const proj = weights.get(`${layer}/proj`), v = (t, c) => t.data[(c * OH + row) * OW + col];
+      const shortcut = proj ? Array.from({ length: BC }, (_, c) => proj.values[channel * BC + c] * blockIn.data[(c * BH + row) * BW + col]).reduce((a, b) => a + b, 0) : v(blockIn, channel);
+      return { ...base, terms: [v(inner, channel), shortcut], projected: Boolean(proj) };
+    }
+    return base;
+  },
+
+  // The network as a drawing shows it (layerList), with every layer's output for one sample x.
+  network({ model: id, x }) {
+    const m = entry(id).model;
+    return { input: m.inputShape, layers: layerList(m, x) };
   },
 };
+
+// The index of the layer whose output layer i reads (-1: the model's input): the sibling before
+// it in its block, or for the first layer of a block, what the block reads.
+function inputOf(list, i) {
+  for (let k = i - 1; k >= 0; k--) {
+    if (list[k].block === list[i].block) return k;
+    if (list[k].name === list[i].block) return inputOf(list, k);
+  }
+  return -1;
+}
+
+// Every layer in order with its options from the spec and the residual block it sits in (the
+// engine lists a block before its inner layers); a dense layer's kernel [in, out] and bias when
+// small enough to draw as edges (at most 2^18 weights); given one sample x, the layer's output.
+function layerList(m, x) {
+  const weights = new Map(m.getWeights().map((w) => [w.name, w])), spec = [];
+  const walk = (list, block) => {
+    for (const { layers, ...options } of list) {
+      const i = spec.length;
+      spec.push({ options, block });
+      if (layers) walk(layers, i);
+    }
+  };
+  walk(m.spec.layers ?? [], -1);
+  return m.layers.map((l, i) => {
+    const s = spec[i] ?? { options: {}, block: -1 }, out = { ...l, options: s.options, block: s.block >= 0 ? m.layers[s.block].name : null };
+    const k = weights.get(`${l.name}/kernel`);
+    if (l.type === 'dense' && k && k.values.length <= 1 << 18) Object.assign(out, { kernel: k.values, kernelShape: k.shape, bias: weights.get(`${l.name}/bias`)?.values ?? null });
+    if (x) out.out = m.activations(x, l.name).data;
+    return out;
+  });
+}
 
 // The transferable buffers in a result, so large arrays move instead of being copied.
 function transfers(value, out = []) {

@@ -42,6 +42,8 @@ test('Start waits, with the reason beside it, until there are points of two clas
     await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height, { button });
   await page.waitForFunction(() => !document.querySelector('[data-part="start"]').disabled);
   assert.equal(await why(page), '');
+  // the reason's going moved nothing: the plot is where the clicks were aimed
+  assert.deepEqual(await page.locator('[data-part="boundary"] canvas').boundingBox(), box);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -317,3 +317,29 @@ test('a stream started by prefetch (no id) is joined by the client’s request, 
     await new Promise((r) => server.close(r));
   }
 });
+
+test('network() lists every layer with its spec options, block and output for one sample, and the dense kernels the drawing needs', async () => {
+  const conv = (filters, extra = {}) => ({ type: 'conv2d', filters, kernel: 3, padding: 'same', activation: 'relu', ...extra });
+  const spec = { input: [1, 8, 8], seed: 3, layers: [conv(4), { type: 'residual', layers: [conv(4), conv(4, { activation: 'linear' })], activation: 'relu' },
+    { type: 'flatten' }, { type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 3, name: 'output' }] };
+  const m = await remote.create(spec), x = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
+  const net = await m.network(x), local = dl.model(spec);
+  try {
+    assert.deepEqual(net.input, [1, 8, 8]);
+    assert.deepEqual(net.layers.map((l) => [l.type, l.block]), [['conv2d', null], ['residual', null], ['conv2d', 'residual_2'], ['conv2d', 'residual_2'], ['flatten', null], ['dense', null], ['dense', null]]);
+    assert.equal(net.layers[0].options.filters, 4);
+    assert.equal(net.layers[5].options.activation, 'tanh');
+    // each output is the layer's own for x, as this thread's copy of the model computes it
+    for (const l of net.layers) assert.deepEqual(l.out, local.activations(x, l.name).data, l.name);
+    const w = new Map(local.getWeights().map((p) => [p.name, p.values]));
+    assert.deepEqual(net.layers[5].kernelShape, [256, 5]);
+    assert.deepEqual(net.layers[5].kernel, w.get('dense_6/kernel'));
+    assert.deepEqual(net.layers[6].bias, w.get('output/bias'));
+    assert.equal(net.layers[0].kernel, undefined, 'only dense kernels are drawn as edges');
+    // without a sample: the structure and weights alone
+    assert.equal((await m.network()).layers[0].out, undefined);
+  } finally {
+    local.dispose();
+    await m.dispose();
+  }
+});

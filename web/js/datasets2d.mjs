@@ -61,10 +61,16 @@ export function makeToySet(name, { n = 400, noise = 0.1, ratio = 0.5, seed = 1 }
   return { train: pts.slice(0, cut), test: pts.slice(cut) };
 }
 
-/** Split the user's own points the same way (the order they were placed in, every k-th to test). */
+/** Split the user's own points by the training share: every k-th point of each class goes to test. */
 export function splitPoints(points, ratio) {
-  const train = [], test = [];
-  points.forEach((p, i) => ((i + 1) % Math.round(1 / (1 - ratio)) === 0 && points.length > 3 ? test : train).push(p));
+  // every m-th point of each class is a test point, so a class's first point always trains
+  // (points clicked in turns, orange then blue, would otherwise put all of one class in test)
+  const train = [], test = [], seen = new Map(), m = Math.round(1 / (1 - ratio));
+  for (const p of points) {
+    const k = (seen.get(p.label) ?? 0) + 1;
+    seen.set(p.label, k);
+    (k % m === 0 && points.length > 3 ? test : train).push(p);
+  }
   return { train, test };
 }
 

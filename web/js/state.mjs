@@ -40,7 +40,7 @@ export const PARAMS = [
   // 2-D runs are over in a blink at full speed: paced, a person can watch the boundary form
   { name: 'speed', type: 'enum', values: ['slow', 'watch', 'fast'], default: 'watch' },
   // panels a link may hide (data-control names of the playground's template, and its share button)
-  { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'metrics', 'mistakes', 'inside'], default: [] },
+  { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
 ];
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));

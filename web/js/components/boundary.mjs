@@ -1,7 +1,7 @@
-// boundary.mjs: TensorFlow-Playground-style views of a 2-D classifier: the decision surface with
-// the data points over it, and each hidden unit's output over the same input plane.
+// boundary.mjs: the TensorFlow-Playground-style view of a 2-D classifier: the decision surface
+// with the data points over it (its hidden units are drawn by network-graph.mjs).
 import { fitCanvas, frameThrottle, watchWidth } from './hidpi.mjs';
-import { diverging, hexToRgb } from './colormap.mjs';
+import { hexToRgb } from './colormap.mjs';
 
 const CLASS_COLORS = ['#f59322', '#0877bd', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 // The surface never reaches full colour, so points (drawn at full colour) stay visible on it.
@@ -170,90 +170,6 @@ export function createBoundary(container, { size = 300, extent = [-6, 6], classC
     },
     destroy() {
       frame.cancel();
-      stop();
-      root.remove();
-    },
-  };
-}
-
-/**
- * Each hidden unit's output over the input plane as a small diverging-colour square (blue
- * negative, white zero, red positive, scaled per layer by its largest |value|), one column
- * group per layer, like TensorFlow Playground's neurons. Squares shrink to fit narrow screens.
- * @param {HTMLElement} container
- * @param {{size?: number}} options  size: the largest square in CSS px
- * @returns {{update(layers: {name: string, units: Float32Array[]}[], gridSize: number): void, destroy(): void}}
- *   each unit is gridSize*gridSize outputs, row-major, first row at the top of the plane.
- * @example
- * const maps = createNeuronMaps(el, { size: 64 });
- * maps.update([{ name: 'dense 1', units: [u0, u1, u2, u3] }], 50);
- */
-export function createNeuronMaps(container, { size = 72 } = {}) {
-  const ROWS = 8; // units per column before a layer wraps into a second column
-  const root = document.createElement('div');
-  root.className = 'nm';
-  container.append(root);
-  let shape = '', canvases = [], width = 0;
-  const stop = watchWidth(root, (w) => { width = w; fit(); });
-
-  // Squares share the width between all unit columns, but never grow past `size`.
-  function fit() {
-    const cols = [...root.querySelectorAll('.nm-units')].reduce((a, el) => a + Number(el.dataset.cols), 0);
-    if (!cols || !width) return;
-    const layers = root.children.length;
-    const cell = Math.max(24, Math.min(size, Math.floor((width - 16 * layers - 4 * cols) / cols)));
-    root.style.setProperty('--nm-size', `${cell}px`);
-  }
-
-  function build(layers, gridSize) {
-    root.textContent = '';
-    canvases = layers.map((layer) => {
-      const group = document.createElement('section');
-      group.className = 'nm-layer';
-      const name = document.createElement('h4');
-      name.className = 'nm-name';
-      name.textContent = layer.name;
-      name.title = `${layer.name}: ${layer.units.length} units`;
-      const units = document.createElement('div');
-      units.className = 'nm-units';
-      const rows = Math.min(ROWS, layer.units.length);
-      units.dataset.cols = String(Math.ceil(layer.units.length / ROWS));
-      units.style.gridTemplateRows = `repeat(${rows}, auto)`;
-      const list = layer.units.map((_, u) => {
-        const c = document.createElement('canvas');
-        c.className = 'nm-unit';
-        c.width = c.height = gridSize;
-        c.setAttribute('role', 'img');
-        c.setAttribute('aria-label', `${layer.name}, unit ${u + 1}: output over the input plane, blue negative, red positive`);
-        c.title = `${layer.name} · unit ${u + 1}`;
-        units.append(c);
-        return c;
-      });
-      group.append(name, units);
-      root.append(group);
-      return list;
-    });
-    fit();
-  }
-
-  return {
-    update(layers, gridSize) {
-      const next = `${gridSize}|${layers.map((l) => `${l.name}:${l.units.length}`).join(',')}`;
-      if (next !== shape) { shape = next; build(layers, gridSize); }
-      const n = gridSize * gridSize;
-      layers.forEach((layer, li) => {
-        let m = 0;
-        for (const u of layer.units) for (let i = 0; i < n; i++) { const a = Math.abs(u[i]); if (a > m) m = a; }
-        const s = m || 1;
-        layer.units.forEach((u, ui) => {
-          const ctx = canvases[li][ui].getContext('2d');
-          const img = ctx.createImageData(gridSize, gridSize);
-          for (let i = 0; i < n; i++) diverging(u[i] / s, img.data, 4 * i);
-          ctx.putImageData(img, 0, 0);
-        });
-      });
-    },
-    destroy() {
       stop();
       root.remove();
     },

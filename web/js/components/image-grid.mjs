@@ -9,7 +9,9 @@ import { diverging } from './colormap.mjs';
  * @param {{columns?: number, scale?: number, caption?: string}} options
  *   columns fixes the number of columns (otherwise as many as fit); scale is CSS px per image pixel.
  * @returns {{update(images: {data: Float32Array|Uint8Array, width: number, height: number, channels?: number,
- *   label?: string, title?: string, diverging?: boolean, onClick?: () => void}[]): void, reset(): void, destroy(): void}}
+ *   label?: string, title?: string, diverging?: boolean, onClick?: (pixel: {x: number, y: number} | null) => void}[]): void,
+ *   reset(): void, destroy(): void}}
+ *   onClick gets the image pixel clicked, or null when the tile was pressed from the keyboard.
  *   Float32 images are normalized per image to their [min, max]; Uint8 are read as 0..255;
  *   diverging images map 0 to white, negative to blue and positive to red, scaled by max |v|.
  *   channels 3 is planar (CHW, as the engine stores it); other counts show channel 0.
@@ -52,7 +54,7 @@ export function createImageGrid(container, { columns, scale = 3, caption } = {})
     label.className = 'ig-label';
     el.append(canvas, label);
     const tile = { el, canvas, label, w: img.width, h: img.height, click: null };
-    if (clickable) el.addEventListener('click', () => tile.click?.());
+    if (clickable) el.addEventListener('click', (e) => tile.click?.(pixelAt(canvas, e, tile)));
     return tile;
   }
 
@@ -117,4 +119,11 @@ export function createImageGrid(container, { columns, scale = 3, caption } = {})
     reset() { update([]); },
     destroy() { tiles = []; root.remove(); },
   };
+}
+
+// The image pixel under a pointer click, or null (a key press, or a click beside the image).
+function pixelAt(canvas, e, tile) {
+  if (!e.detail) return null;
+  const r = canvas.getBoundingClientRect(), x = Math.floor(((e.clientX - r.left) / r.width) * tile.w), y = Math.floor(((e.clientY - r.top) / r.height) * tile.h);
+  return x >= 0 && y >= 0 && x < tile.w && y < tile.h ? { x, y } : null;
 }

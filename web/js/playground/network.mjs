@@ -76,9 +76,10 @@ export function createNetworkPart(ctx) {
       summary.className = 'summary error';
     }
     ctx.blockStart('network', r.ok || ctx.loadedModel ? null : 'Fix the layer marked in red first.');
-    // on 2-D data the untrained network's boundary shows before Start (the model Start trains)
-    if (r.ok && !ctx.images() && !ctx.session && !ctx.loadedModel)
-      ctx.later('preview', () => !ctx.session && ensureModel().then((ok) => ok && !ctx.session && ctx.parts.views.refreshInsight()).catch(() => {}), 0);
+    // the untrained network shows before Start (the model Start trains): on 2-D data its
+    // boundary and units, on images its layers
+    if (r.ok && !ctx.session && !ctx.loadedModel)
+      ctx.later('preview', () => !ctx.session && ensureModel().then((ok) => ok && !ctx.session && (ctx.images() ? ctx.parts.views.previewLayers() : ctx.parts.views.refreshInsight())).catch(() => {}), 0);
     return r.ok;
   }
 

@@ -138,14 +138,19 @@ export function template({ key }) {
       </div>
 
       <div class="card only-2d" data-control="boundary">
-        <h2>Decision boundary</h2>
-        <p class="note">Colour shows the class the network predicts at each point of the plane; filled dots are training points, hollow ones test points.</p>
-        <div class="boundary-row"><div data-part="boundary"></div><div data-part="neurons"></div></div>
+        <h2>The network and its decision boundary</h2>
+        <p class="note">Right: the class the network predicts at each point of the plane; filled dots are training points, hollow ones test points.</p>
+        <div class="boundary-row"><div data-part="graph-2d" class="graph"></div><div data-part="boundary"></div></div>
       </div>
 
       <div class="card only-images" data-control="draw">
         <h2 data-part="draw-title">Draw a digit</h2>
         <div class="draw-row"><div data-part="draw"></div><div data-part="draw-probs"></div></div>
+      </div>
+
+      <div class="card only-images" data-control="layers">
+        <h2>The network, layer by layer</h2>
+        <div data-part="graph-images"></div>
       </div>
 
       <div class="card only-images" data-control="metrics">
@@ -173,6 +178,7 @@ export function template({ key }) {
         <h3>Feature maps</h3>
         <p data-part="maps-note" class="note"></p>
         <div data-part="maps"></div>
+        <div data-part="cell-math" class="cell-math" aria-live="polite" hidden></div>
         <h3>Saliency: which pixels move the loss</h3>
         <div data-part="saliency"></div>
         <h3>Adversarial example (FGSM)</h3>

@@ -7,7 +7,9 @@ import { createConfusion } from '../components/confusion.mjs';
 import { createImageGrid } from '../components/image-grid.mjs';
 import { createBarChart } from '../components/bar-chart.mjs';
 import { createDrawPad } from '../components/draw-pad.mjs';
-import { createBoundary, createNeuronMaps } from '../components/boundary.mjs';
+import { createBoundary } from '../components/boundary.mjs';
+import { createNetworkGraph } from '../components/network-graph.mjs';
+import { showCell } from '../components/cell-math.mjs';
 
 const EXTENT = [-6, 6];
 
@@ -25,7 +27,8 @@ export function createViewsPart(ctx) {
     v.loss = createLineChart(q('loss-chart'), { title: 'Loss', yLabel: 'loss', series, log: true });
     v.acc = createLineChart(q('acc-chart'), { title: 'Accuracy', yLabel: 'accuracy', series, yMin: 0, yMax: 1 });
     v.boundary = createBoundary(q('boundary'), { size: 300, extent: EXTENT });
-    v.neurons = createNeuronMaps(q('neurons'));
+    v.graph2d = createNetworkGraph(q('graph-2d'), { extent: EXTENT, classNames: ['orange', 'blue', 'green'] });
+    v.graphImages = createNetworkGraph(q('graph-images'));
     v.boundary.onClick((x, y, button) => ctx.parts.data.addPoint(x, y, button));
     v.gallery = createImageGrid(q('gallery'), { scale: 2 });
     v.draw = createDrawPad(q('draw'), { size: 224, onChange: (img) => predictDrawing(img) });
@@ -43,6 +46,7 @@ export function createViewsPart(ctx) {
       v[k]?.destroy();
       v[k] = make(q(part), { labels });
     }
+    v.graphImages.setClasses(names);
     q('draw-title').textContent = drawTitle;
     v.draw.setSubject(/clothing/i.test(drawTitle) ? 'a piece of clothing' : 'a digit');
   }
@@ -56,6 +60,8 @@ export function createViewsPart(ctx) {
     q('test-accuracy').textContent = '–';
     q('test-loss').textContent = '–';
     q('epoch-count').textContent = '0';
+    v.graph2d.clear();
+    v.graphImages.clear();
   }
 
   // single batches are noisy: the curves show a moving average over about ten of them
@@ -114,7 +120,7 @@ export function createViewsPart(ctx) {
     try {
       const m = ctx.model, b = await m.boundary(48, EXTENT);
       v.boundary.update(b);
-      v.neurons.update(b.hidden, b.gridSize);
+      v.graph2d.update({ input: [2], layers: b.layers }, { maps: Object.fromEntries(b.hidden.map((h) => [h.name, h.units])), grid: b.grid, gridSize: b.gridSize, classes: b.classes });
       root.dataset.boundary = 'drawn';
       root.dataset.boundaryDraws = String(Number(root.dataset.boundaryDraws ?? 0) + 1);
       if (withHeadline && ctx.parts.data.names()) {
@@ -183,8 +189,9 @@ export function createViewsPart(ctx) {
     const m = ctx.model;
     if (!m) return;
     const maps = await m.featureMaps(image);
-    showMaps(maps);
-    q('maps-note').textContent = maps.length ? 'One row per layer: the first 16 channels of each convolution and pooling layer for this image, bright where the channel responds.' : 'This network has no convolution layer, so it makes no feature maps.';
+    showMaps(maps, image);
+    await showLayers(image);
+    q('maps-note').textContent = maps.length ? 'One row per layer: the first 16 channels of each convolution and pooling layer for this image, bright where the channel responds. Click a point of a map to see how its value was computed.' : 'This network has no convolution layer, so it makes no feature maps.';
     const probs = (await m.predict(image)).probabilities;
     const top = probs.indexOf(Math.max(...probs));
     const target = label ?? top;
@@ -198,8 +205,17 @@ export function createViewsPart(ctx) {
     root.dataset.fgsm = labels[advTop];
   }
 
-  // Feature maps, one labelled row per layer, each map at least about 56 px wide.
-  function showMaps(maps) {
+  // The drawing of the network, with every layer's output for this image (the last one drawn
+  // or inspected).
+  async function showLayers(image) {
+    const m = ctx.model;
+    if (!m) return;
+    v.graphImages.update(await m.network(image), { x: image });
+  }
+
+  // Feature maps, one labelled row per layer, each map at least about 56 px wide; a click on a
+  // map explains the value under the pointer (from the keyboard: the map's largest value).
+  function showMaps(maps, image) {
     const box = q('maps');
     while (v.mapRows.length > maps.length) v.mapRows.pop().el.remove();
     maps.forEach((fm, k) => {
@@ -214,8 +230,23 @@ export function createViewsPart(ctx) {
         v.mapRows[k] = row = fresh;
       }
       row.title.textContent = `${fm.name} · ${fm.type} · ${C} channels of ${H}×${W}${C > 16 ? ' (first 16 shown)' : ''}`;
-      row.grid.update(Array.from({ length: Math.min(C, 16) }, (_, c) => ({ data: fm.data.subarray(c * H * W, (c + 1) * H * W), width: W, height: H, label: `${c + 1}` })));
+      row.grid.update(Array.from({ length: Math.min(C, 16) }, (_, c) => {
+        const data = fm.data.subarray(c * H * W, (c + 1) * H * W);
+        return { data, width: W, height: H, label: `${c + 1}`, title: `${fm.name}, channel ${c + 1}: click a point to see how it was computed`,
+          onClick: (p) => explainCell(image, fm, c, p ?? { x: data.indexOf(Math.max(...data)) % W, y: Math.floor(data.indexOf(Math.max(...data)) / W) }) };
+      }));
     });
+  }
+
+  async function explainCell(image, fm, channel, { x, y }) {
+    const m = ctx.model;
+    if (!m) return;
+    try {
+      const [, , H, W] = fm.shape, r = await m.cell(image, fm.name, channel, y, x);
+      showCell(q('cell-math'), r, fm.data[(channel * H + y) * W + x], H, W);
+    } catch (e) {
+      quiet(e);
+    }
   }
 
   // Saliency drawn over the image it explains: the digit dimmed to grey, red where |d loss / d
@@ -246,6 +277,7 @@ export function createViewsPart(ctx) {
     try {
       const { probabilities } = await ctx.model.predict(image);
       v.probs.update(probabilities);
+      await showLayers(image);
       root.dataset.drawn = String(probabilities.indexOf(Math.max(...probabilities)));
     } catch (e) {
       quiet(e);
@@ -269,6 +301,7 @@ export function createViewsPart(ctx) {
     setPoints: (points) => v.boundary.setPoints(points),
     resetGallery: () => v.gallery.reset(),
     pickRandomIfNone: () => inspected || pickRandom(),
+    previewLayers: () => inspected && showLayers(inspected.image).catch(quiet),
     forgetInspected: () => (inspected = null),
     destroy: () => Object.values(v).forEach((c) => c.destroy?.()),
   };
