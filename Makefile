@@ -22,7 +22,7 @@ NATIVE_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -Wall -Wextra -W
 PORT ?= 8017
 
 .PHONY: all deps test test-c test-types test-node test-browser test-fuzz fuzz bench serve clean
-all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp
+all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp web/models/mnist-mlp.dlpm
 
 # ---- dependencies ------------------------------------------------------------------------
 # Checked on every `make test` / `make serve` (a dpkg query and a file test: quick when all is there).
@@ -68,6 +68,10 @@ web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.
 web/data/.stamp: wasm/build-data.mjs wasm/datasets.mjs | build/.deps
 	node wasm/build-data.mjs web/data
 	@touch $@
+
+# A trained MNIST model for links to name (model=models/mnist-mlp.dlpm): the playground's MLP preset, 3 epochs.
+web/models/mnist-mlp.dlpm: examples/mnist-page.mjs examples/mnist-common.mjs web/js/presets.mjs build/dlplay.wasm web/dlplay/.stamp web/data/.stamp
+	node examples/mnist-page.mjs --save $@
 
 # ---- tests ---------------------------------------------------------------------------------
 # One program per tests/c/test_<module>.c; the op tests (test_ops.c + test_ops_<family>.c) form one.
@@ -148,4 +152,4 @@ serve: deps
 	@PORT=$(PORT) node web/serve.mjs
 
 clean:
-	rm -rf build web/dlplay
+	rm -rf build web/dlplay web/models

@@ -76,6 +76,8 @@ export class RemoteEngine {
   /** Check a spec without keeping a model. */
   validate(spec: ModelSpec): Promise<{ ok: true; layers: ModelSummary['layers']; params: number; output: number[] } | { ok: false; error: string; code: string }>;
   scheduleCurve(kind: string, lr: number, options: Record<string, number>, steps: number): Promise<Float32Array>;
+  /** What a training step of a classifier built from spec, and one prediction, cost here (timed on a throwaway copy). */
+  timeStep(spec: ModelSpec, batchSize: number, options?: FitOptions): Promise<{ stepMs: number; predictMs: number }>;
   /** A new model in the worker. */
   create(spec: ModelSpec): Promise<RemoteModel>;
   /** A new model from a file; expect: the shapes it must have, or it is refused. */

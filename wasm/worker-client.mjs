@@ -116,6 +116,10 @@ export class RemoteEngine {
   validate(spec) {
     return this.call('validate', { spec });
   }
+  /** {stepMs, predictMs}: a training step of a classifier built from `spec`, and one prediction, timed on a throwaway copy. */
+  timeStep(spec, batchSize, options) {
+    return this.call('timeStep', { spec, batchSize, options });
+  }
   /** A schedule's learning rate over `steps` steps (at most 4,000 samples of it). */
   scheduleCurve(kind, lr, options, steps) {
     return this.call('scheduleCurve', { kind, lr, options, steps });

@@ -25,6 +25,8 @@
 //   with the call, or {dataset: name, from?, count?}: the samples of a held set that have arrived,
 //   with only the arrays the model reads (its inputs and its program's data).
 // Models     create {spec} -> summary;  load {bytes, expect?} -> summary (a new model; summary.model is its id)
+//            timeStep {spec, batchSize, options} -> {stepMs, predictMs}: what a training step and one
+//              prediction cost, timed on a throwaway copy trained on made-up samples
 //            dispose {model};  setProgram {model, program} -> summary
 //            train {model, data, options, paused} -> history; events 'steps' {steps: [record]}, 'epoch' {epoch}
 //            fit {model, train, val, options, paused} -> history; events 'batches' {batches}, 'epoch' {epoch}
@@ -345,6 +347,26 @@ const handlers = {
 
   create({ spec }) {
     return add(dl.model(spec));
+  },
+
+  // What a training step and a test prediction of a classifier built from `spec` cost on this
+  // machine: a throwaway copy trains a few batches of made-up samples (after one batch that
+  // warms it up), so the page can say how long an epoch will take before Start.
+  async timeStep({ spec, batchSize, options = {} }) {
+    const m = dl.model(spec), n = 4 * batchSize, D = m.inputSize, K = m.outputSize;
+    try {
+      const x = Float32Array.from({ length: n * D }, (_, i) => ((i * 2654435761) % 1000) / 1000), y = Uint8Array.from({ length: n }, (_, i) => i % K);
+      const fitOptions = { ...options, epochs: 1, batchSize, validationData: undefined, earlyStopping: undefined, minEpochMs: 0, schedule: undefined };
+      await m.fit({ x: x.subarray(0, batchSize * D), y: y.subarray(0, batchSize) }, fitOptions);
+      let t = performance.now();
+      await m.fit({ x, y }, fitOptions);
+      const stepMs = (performance.now() - t) / 4;
+      t = performance.now();
+      m.evaluate({ x, y });
+      return { stepMs, predictMs: (performance.now() - t) / n };
+    } finally {
+      m.dispose();
+    }
   },
 
   // A model file; a bad file, or one whose input and output do not fit the data (`expect`:

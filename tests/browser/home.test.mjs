@@ -12,10 +12,22 @@ test('the home page shows the engine version and SIMD128, and trains XOR on clic
   await page.locator('#engine-status', { hasText: 'ready' }).waitFor();
   assert.match(await page.textContent('#engine-version'), /^\d+\.\d+\.\d+$/);
   assert.equal(await page.textContent('#engine-simd'), 'WebAssembly SIMD128');
+  // the playground comes first: its preview picture and the first action, in the first screen
+  const open = await page.locator('a.button', { hasText: 'Open the playground' }).boundingBox();
+  assert.ok(open && open.y + open.height < 800, 'Open the playground is in the first screen');
+  assert.equal(await page.$eval('.preview img', (img) => img.complete && img.naturalWidth > 0), true);
   await page.click('#xor-train');
-  await page.locator('#xor-table').waitFor();
-  const probs = await page.$$eval('#xor-table tbody tr td:last-child', (tds) => tds.map((td) => Number(td.textContent)));
+  await page.waitForFunction(() => document.querySelector('#xor-plot').dataset.probs);
+  const probs = (await page.$eval('#xor-plot', (e) => e.dataset.probs)).split(',').map(Number);
   assert.deepEqual(probs.map((p) => (p > 0.5 ? 1 : 0)), [0, 1, 1, 0]);
+  // the result is a picture: the plane in both classes' colours (orange and blue)
+  const hues = await page.$eval('#xor-plot canvas', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let orange = 0, blue = 0;
+    for (let i = 0; i < d.length; i += 4) (d[i] > d[i + 2] + 40 && orange++), (d[i + 2] > d[i] + 40 && blue++);
+    return { orange, blue };
+  });
+  assert.ok(hues.orange > 1000 && hues.blue > 1000, JSON.stringify(hues));
   await screenshot(page, 'home');
   assert.deepEqual(page.errors, []);
   await page.close();

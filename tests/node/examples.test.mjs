@@ -9,7 +9,7 @@ const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 const node = (...args) => run(process.execPath, args, { cwd: root });
 
-for (const name of ['mnist-mlp', 'mnist-cnn']) {
+for (const name of ['mnist-mlp', 'mnist-cnn', 'mnist-page']) {
   test(`examples/${name}.mjs trains, reports, saves, and evaluates the saved model with --load`, async () => {
     const file = `build/models/${name}-smoke.dlpm`;
     const { stdout } = await node(`examples/${name}.mjs`, '--epochs', '1', '--samples', '1500', '--save', file, '--seed', '3');

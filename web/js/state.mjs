@@ -39,6 +39,8 @@ export const PARAMS = [
   { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },
   // 2-D runs are over in a blink at full speed: paced, a person can watch the boundary form
   { name: 'speed', type: 'enum', values: ['slow', 'watch', 'fast'], default: 'watch' },
+  // a trained model file on the same site, loaded at start (a teacher's ready-trained drawing pad)
+  { name: 'model', type: 'path', default: '' },
   // panels a link may hide (data-control names of the playground's template, and its share button)
   { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
@@ -94,6 +96,10 @@ function parseValue(p, raw, catalog) {
     }
     case 'layers':
       return checkLayers(decodeJson(raw));
+    case 'path':
+      // a relative path on this site: no scheme, no leading slash, no way up out of the page's folder
+      if (!/^(?![/.])(?!.*\.\.)[\w./-]{1,200}\.dlpm$/.test(raw)) throw new Error('expected a path to a .dlpm file beside the page, e.g. models/mnist-mlp.dlpm');
+      return raw;
     case 'points':
       // x,y,label;x,y,label
       return raw.split(';').filter(Boolean).map((t) => {

@@ -1,5 +1,9 @@
-// home.mjs: the home page: load the engine, say what it runs on, and train XOR on request.
+// home.mjs: the home page: load the engine, say what it runs on, and train XOR on request,
+// drawing what the network learned over the plane (the playground's boundary component).
 import { load } from '../../dlplay/dlplay.mjs';
+import { createBoundary } from '../components/boundary.mjs';
+
+const G = 40, EXTENT = [-0.5, 1.5]; // the plane the result is drawn over, around the four points
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,9 +31,15 @@ function trainXor(dl) {
   const ms = performance.now() - t0;
   g.forward(probs);
   const p = g.value(probs);
+  // the same network over a grid of the plane, row 0 at the top
+  const [lo, hi] = EXTENT, grid = new Float32Array(2 * G * G);
+  for (let r = 0; r < G; r++)
+    for (let c = 0; c < G; c++) grid.set([lo + ((hi - lo) * (c + 0.5)) / G, hi - ((hi - lo) * (r + 0.5)) / G], 2 * (r * G + c));
+  g.plan(G * G).setValue(x, grid).forward(probs);
+  const surface = g.value(probs);
   opt.dispose();
   g.dispose();
-  return { X, Y, p, value, ms };
+  return { X, Y, p, value, ms, surface };
 }
 
 async function main() {
@@ -47,12 +57,17 @@ async function main() {
   show('engine-load', `${Math.round(performance.now() - t0)} ms`);
   const button = $('xor-train');
   button.disabled = false;
+  let plot = null;
   button.addEventListener('click', () => {
-    const { X, Y, p, value, ms } = trainXor(dl);
-    show('xor-result', `300 Adam steps in ${ms.toFixed(1)} ms; final loss ${value.toFixed(4)}`);
-    const rows = Y.map((y, i) => `<tr><td>${X[2 * i]}</td><td>${X[2 * i + 1]}</td><td>${y}</td><td>${p[2 * i + 1].toFixed(3)}</td></tr>`);
-    $('xor-table').tBodies[0].innerHTML = rows.join('');
-    $('xor-table').hidden = false;
+    const { X, Y, p, value, ms, surface } = trainXor(dl);
+    const probs = Y.map((_, i) => p[2 * i + 1]);
+    show('xor-result', `300 Adam steps in ${ms.toFixed(1)} ms; final loss ${value.toFixed(4)}. Orange: the network says class 0; blue: class 1.`);
+    plot ??= createBoundary($('xor-plot'), { size: 240, extent: EXTENT });
+    plot.setPoints(Y.map((label, i) => ({ x: X[2 * i], y: X[2 * i + 1], label })));
+    plot.update({ grid: surface, gridSize: G, classes: 2 });
+    const box = $('xor-plot');
+    box.dataset.probs = probs.map((v) => v.toFixed(3)).join(',');
+    box.setAttribute('aria-label', `P(class 1) at (0,0), (0,1), (1,0), (1,1): ${box.dataset.probs}`);
   });
 }
 

@@ -1,6 +1,6 @@
 // data.mjs: a playground's data: the data set select, the 2-D sets' noise and split, points the
 // user places, and getting the data into the worker (image sets streamed from the server, 2-D
-// sets made here from the seed). Training can start once the first batch has arrived.
+// sets made here from the seed). Start waits, saying why, until the whole set is in.
 import { MNIST_LABELS, FASHION_LABELS } from '../../dlplay/datasets.mjs';
 import { makeToySet, splitPoints, toArrays } from '../datasets2d.mjs';
 
@@ -43,6 +43,10 @@ export function createDataPart(ctx) {
     if (ctx.images()) {
       const set = state.dataset, n = names();
       status('Loading images…');
+      // Start waits for the whole set, with the reason beside it: a run on the part that has
+      // arrived would train on fewer images than it says, for every epoch
+      const wait = (text) => state.dataset === set && ctx.blockStart('data', text);
+      wait('The images are still loading; Start opens once they are all in.');
       // absolute: the worker would resolve a relative URL against its own script's folder
       const url = (split) => new URL(`data/${set}-${split}.dlds.gz`, document.baseURI).href;
       // the test set waits for the first training batch: at start-up both would compete for the
@@ -50,7 +54,8 @@ export function createDataPart(ctx) {
       let startTest;
       const test = new Promise((r) => (startTest = r)).then(() => remote.loadDataset(n.test, url('test')));
       const train = remote.loadDataset(n.train, url('train'), (count, total) => {
-        status(count < total ? `Loading training images: ${count.toLocaleString()} of ${total.toLocaleString()} (training can start now)` : `${total.toLocaleString()} training images`);
+        status(count < total ? `Loading training images: ${count.toLocaleString()} of ${total.toLocaleString()}` : `${total.toLocaleString()} training images`);
+        if (count < total) wait(`Loading the training images (${Math.floor((100 * count) / total)}%); Start opens once they are all in.`);
         if (count >= 64) firstBatch(), startTest();
       });
       train.then(startTest, startTest);
@@ -61,7 +66,10 @@ export function createDataPart(ctx) {
         firstBatch(); // (it may all have been in already)
         ctx.trainSize = tr.n;
         status(`${tr.n.toLocaleString()} training and ${t.n.toLocaleString()} test images`);
+        wait(null);
+        ctx.parts.network.estimate(); // (now for the real number of images)
       } catch (e) {
+        wait('The images could not be loaded: see the Data card.');
         throw new Error(set === 'fashion' && /404/.test(e.message)
           ? 'Fashion-MNIST is not installed on this server (Debian package dataset-fashion-mnist, then make).'
           : `Could not load ${set}: ${e.message}`);

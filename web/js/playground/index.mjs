@@ -74,7 +74,8 @@ export function createPlayground(root, options = {}) {
     // the reason shows beside them. `what` names the blocker: each clears its own.
     blockStart(what, why) {
       ctx.blocked[what] = why;
-      const reason = Object.values(ctx.blocked).find(Boolean) ?? '';
+      // every reason, the ones the learner can fix now before the data still loading
+      const reason = Object.entries(ctx.blocked).filter(([, w]) => w).sort(([a], [b]) => (a === 'data') - (b === 'data')).map(([, w]) => w).join(' ');
       for (const b of ['start', 'step']) ctx.q(b).disabled = Boolean(reason) && !ctx.session;
       ctx.q('start-why').textContent = reason;
     },
@@ -189,6 +190,7 @@ export function createPlayground(root, options = {}) {
       network.useCatalog();
       training.drawSchedule();
       await network.validate();
+      if (ctx.state.model) training.loadLinked(ctx.state.model); // (its own errors show as a file's do)
     } catch (e) { // a bug, not bad input (links are checked as they are read): say so, never hang silently
       engineStatus.textContent = `The playground could not start: ${e.message}`;
       engineStatus.className = 'engine warn';

@@ -76,11 +76,30 @@ export function createNetworkPart(ctx) {
       summary.className = 'summary error';
     }
     ctx.blockStart('network', r.ok || ctx.loadedModel ? null : 'Fix the layer marked in red first.');
+    if (r.ok) estimate(); else q('net-estimate').textContent = '';
     // the untrained network shows before Start (the model Start trains): on 2-D data its
     // boundary and units, on images its layers
     if (r.ok && !ctx.session && !ctx.loadedModel)
       ctx.later('preview', () => !ctx.session && ensureModel().then((ok) => ok && !ctx.session && (ctx.images() ? ctx.parts.views.previewLayers() : ctx.parts.views.refreshInsight())).catch(() => {}), 0);
     return r.ok;
+  }
+
+  // How long an epoch of image data will take here, before Start: the worker times a few
+  // training steps of a throwaway copy of the network (a 2-D epoch takes milliseconds).
+  function estimate() {
+    ctx.later('estimate', async () => {
+      const note = q('net-estimate');
+      if (!ctx.images() || !ctx.catalog || ctx.session) return void (ctx.images() || (note.textContent = ''));
+      const batch = ctx.auto('batch'), train = ctx.trainSize ?? 60000, test = ctx.testSize ?? 10000;
+      try {
+        const t = await ctx.remote.timeStep(fullSpec(), batch, ctx.parts.training.trainOptions());
+        const s = (Math.ceil(train / batch) * t.stepMs + test * t.predictMs) / 1000;
+        note.textContent = `About ${s < 10 ? s.toFixed(1) : Math.round(s)} s an epoch on this machine (${train.toLocaleString()} images in batches of ${batch}, then the ${test.toLocaleString()} test images).`;
+        ctx.root.dataset.epochEstimate = s.toFixed(2); // for tests
+      } catch {
+        note.textContent = '';
+      }
+    }, 400);
   }
 
   // The whole top-level layers that the engine's flat list (a block, then its inner layers)
@@ -177,6 +196,7 @@ export function createNetworkPart(ctx) {
 
   /** A model loaded from a file: its hidden layers go into the editor (the output layer stays implied). */
   async function showLoaded(m) {
+    while (building) await building.catch(() => {}); // (a model being built must not replace this one after)
     replaceModel(m);
     ctx.parts.views.reset(); // the curves were another model's
     const hidden = m.summary.spec.layers.filter((l, i, all) => !(i === all.length - 1 && l.name === 'output'));
@@ -198,5 +218,5 @@ export function createNetworkPart(ctx) {
     });
   }
 
-  return { fullSpec, validate, setPresetLayers, showPresetChoices, showInput, useCatalog, ensureModel, showLoaded, wire };
+  return { fullSpec, validate, estimate, setPresetLayers, showPresetChoices, showInput, useCatalog, ensureModel, showLoaded, wire };
 }

@@ -78,6 +78,7 @@ export function template({ key }) {
         <div data-part="layer-editor"></div>
         <p class="note io" data-part="net-output"></p>
         <p data-part="net-summary" class="summary" aria-live="polite"></p>
+        <p data-part="net-estimate" class="note"></p>
       </div>
 
       <div class="card" data-control="training">

@@ -172,16 +172,26 @@ export function createTrainingPart(ctx) {
     }
   }
 
-  async function load(file) {
+  // A model file, picked by the user or named by the link (`model=`); fetch(name) gives its bytes.
+  async function load(name, bytes) {
     try {
-      const m = await ctx.remote.load(new Uint8Array(await file.arrayBuffer()), { input: ctx.inputShape(), output: [ctx.classCount()] });
+      const m = await ctx.remote.load(new Uint8Array(await bytes()), { input: ctx.inputShape(), output: [ctx.classCount()] });
       await ctx.parts.network.showLoaded(m);
       const s = m.summary;
-      ctx.status('file-status', `Loaded ${file.name}: ${s.layers.length} layers, ${s.params.toLocaleString()} parameters. Start trains it further; editing the layers builds a new model.`);
+      ctx.status('file-status', `Loaded ${name}: ${s.layers.length} layers, ${s.params.toLocaleString()} parameters. Start trains it further; editing the layers builds a new model.`);
+      root.dataset.loaded = name; // for tests
+      await ctx.dataReady?.catch(() => {}); // (its scores need the test set)
       ctx.parts.views.refreshInsight();
     } catch (e) {
-      ctx.status('file-status', `Could not load ${file.name}: ${e.message}. The current model is unchanged.`, true);
+      ctx.status('file-status', `Could not load ${name}: ${e.message}. The current model is unchanged.`, true);
     }
+  }
+  async function loadLinked(path) {
+    return load(path, async () => {
+      const r = await fetch(new URL(path, document.baseURI));
+      if (!r.ok) throw new Error(`the server answered ${r.status} ${r.statusText}`.trim());
+      return r.arrayBuffer();
+    });
   }
 
   function wire() {
@@ -190,6 +200,7 @@ export function createTrainingPart(ctx) {
       ctx.bind(n, () => {
         showOptimizerFields();
         drawSchedule();
+        network.estimate();
       });
     ctx.bind('speed');
     for (const n of ['init', 'dropout', 'seed']) ctx.bind(n, () => (n === 'seed' && !ctx.images() ? data.refresh() : network.validate()));
@@ -244,9 +255,9 @@ export function createTrainingPart(ctx) {
     q('load').addEventListener('change', (ev) => {
       const file = ev.target.files[0];
       ev.target.value = '';
-      if (file) load(file);
+      if (file) load(file.name, () => file.arrayBuffer());
     });
   }
 
-  return { useCatalog, showAuto, drawSchedule, setRunning, wire, resetProgress: () => progress.reset(), destroy: () => (progress.destroy(), schedulePlot.destroy()) };
+  return { useCatalog, showAuto, drawSchedule, setRunning, wire, trainOptions, loadLinked, resetProgress: () => progress.reset(), destroy: () => (progress.destroy(), schedulePlot.destroy()) };
 }
