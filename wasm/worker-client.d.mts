@@ -64,6 +64,8 @@ export class RemoteEngine {
   info?: { version: string; simd: boolean };
   /** Any request of the protocol; onEvent receives its events. Rejects with a DlError. */
   call(type: string, payload?: object, options?: { onEvent?: (event: { kind: string; [k: string]: any }) => void; transfer?: Transferable[] }): Promise<any>;
+  /** listener(true) once a quick request (not fit, train or loadDataset) has waited over 200 ms; listener(false) when none waits. Returns an unsubscribe function. */
+  onBusy(listener: (busy: boolean) => void): () => void;
   /** The engine's catalog (asked once). */
   catalog(): Promise<Engine['catalog']>;
   stats(): Promise<{ models: number[]; heapBytes: number; memoryBytes: number }>;

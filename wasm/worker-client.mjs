@@ -55,23 +55,30 @@ function buffers(value, out = new Set()) {
   return [...out];
 }
 
+// Requests that run for long on purpose; every other one should be answered at once.
+const RUNS = new Set(['fit', 'train', 'loadDataset']);
+const BUSY_MS = 200;
+
 export class RemoteEngine {
   /** @param worker a Web Worker running worker.mjs, or anything with postMessage, onmessage and onerror */
   constructor(worker) {
     this.worker = worker;
     this.pending = new Map();
     this.nextId = 1;
+    this.busyListeners = new Set();
+    this.waiting = 0; // requests past BUSY_MS (see onBusy)
     this.ready = Promise.resolve(null);
     worker.onmessage = ({ data }) => {
       const p = this.pending.get(data.id);
       if (!p) return;
       if (data.type === 'event') return p.onEvent?.(data);
       this.pending.delete(data.id);
+      this.#settled(p);
       if (data.type === 'result') p.resolve(data.result);
       else p.reject(new DlError(data.message, data.code));
     };
     worker.onerror = (e) => {
-      for (const p of this.pending.values()) p.reject(new DlError(`worker failed: ${e.message}`, 'state'));
+      for (const p of this.pending.values()) this.#settled(p), p.reject(new DlError(`worker failed: ${e.message}`, 'state'));
       this.pending.clear();
     };
   }
@@ -80,9 +87,29 @@ export class RemoteEngine {
   call(type, payload = {}, { onEvent, transfer = [] } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onEvent });
+      const p = { resolve, reject, onEvent, timer: 0, late: false };
+      // a quick request (not a run or a stream) that is not answered soon waits for a busy worker
+      if (!RUNS.has(type)) p.timer = setTimeout(() => ((p.late = true), this.waiting++ === 0 && this.#tell(true)), BUSY_MS);
+      this.pending.set(id, p);
       this.worker.postMessage({ type, id, ...payload }, transfer);
     });
+  }
+
+  /**
+   * Call `listener(true)` when a quick request (anything but a run or a data stream) has waited
+   * more than 200 ms for the worker, and `listener(false)` when none waits any more: a page shows
+   * a busy sign meanwhile. Returns a function that stops listening.
+   */
+  onBusy(listener) {
+    this.busyListeners.add(listener);
+    return () => this.busyListeners.delete(listener);
+  }
+  #tell(busy) {
+    for (const l of this.busyListeners) l(busy);
+  }
+  #settled(p) {
+    clearTimeout(p.timer);
+    if (p.late && --this.waiting === 0) this.#tell(false);
   }
 
   /** The engine's catalog: every layer with its options, activations, losses, optimizers, schedules, initializers. */

@@ -26,7 +26,7 @@
 //   with only the arrays the model reads (its inputs and its program's data).
 // Models     create {spec} -> summary;  load {bytes, expect?} -> summary (a new model; summary.model is its id)
 //            timeStep {spec, batchSize, options} -> {stepMs, predictMs}: what a training step and one
-//              prediction cost, timed on a throwaway copy trained on made-up samples
+//              prediction cost, timed on a throwaway copy trained on made-up samples (2 and 6 batches)
 //            dispose {model};  setProgram {model, program} -> summary
 //            train {model, data, options, paused} -> history; events 'steps' {steps: [record]}, 'epoch' {epoch}
 //            fit {model, train, val, options, paused} -> history; events 'batches' {batches}, 'epoch' {epoch}
@@ -352,18 +352,24 @@ const handlers = {
   // What a training step and a test prediction of a classifier built from `spec` cost on this
   // machine: a throwaway copy trains a few batches of made-up samples (after one batch that
   // warms it up), so the page can say how long an epoch will take before Start.
+  // (Each cost is the difference between a short and a longer call, so what a call costs once,
+  // setting up the optimizer or planning memory, does not count: a real epoch has one of those
+  // for a thousand steps.)
   async timeStep({ spec, batchSize, options = {} }) {
-    const m = dl.model(spec), n = 4 * batchSize, D = m.inputSize, K = m.outputSize;
+    const m = dl.model(spec), D = m.inputSize, K = m.outputSize, most = 64 * batchSize;
     try {
-      const x = Float32Array.from({ length: n * D }, (_, i) => ((i * 2654435761) % 1000) / 1000), y = Uint8Array.from({ length: n }, (_, i) => i % K);
+      const x = Float32Array.from({ length: most * D }, (_, i) => ((i * 2654435761) % 1000) / 1000), y = Uint8Array.from({ length: most }, (_, i) => i % K);
+      const first = (k) => ({ x: x.subarray(0, k * D), y: y.subarray(0, k) });
       const fitOptions = { ...options, epochs: 1, batchSize, validationData: undefined, earlyStopping: undefined, minEpochMs: 0, schedule: undefined };
-      await m.fit({ x: x.subarray(0, batchSize * D), y: y.subarray(0, batchSize) }, fitOptions);
-      let t = performance.now();
-      await m.fit({ x, y }, fitOptions);
-      const stepMs = (performance.now() - t) / 4;
-      t = performance.now();
-      m.evaluate({ x, y });
-      return { stepMs, predictMs: (performance.now() - t) / n };
+      const timed = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
+      await m.fit(first(batchSize), fitOptions); // (warm-up)
+      const short = await timed(() => m.fit(first(2 * batchSize), fitOptions));
+      // more batches for a small network, until the difference stands out of the timer's noise
+      let batches = 6, long = await timed(() => m.fit(first(batches * batchSize), fitOptions));
+      while (long - short < 60 && batches < 64) (batches *= 2), (long = await timed(() => m.fit(first(Math.min(batches, 64) * batchSize), fitOptions)));
+      batches = Math.min(batches, 64);
+      const n = batches * batchSize, few = await timed(() => m.evaluate(first(2 * batchSize))), all = await timed(() => m.evaluate(first(n)));
+      return { stepMs: Math.max(0, long - short) / (batches - 2), predictMs: Math.max(0, all - few) / (n - 2 * batchSize) };
     } finally {
       m.dispose();
     }

@@ -9,6 +9,19 @@ let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
+// Until an element has stopped moving (views above it grow as their answers come in).
+async function settled(locator) {
+  let last = null;
+  for (let i = 0; i < 50; i++) {
+    await locator.scrollIntoViewIfNeeded();
+    const box = await locator.boundingBox();
+    if (last && JSON.stringify(box) === JSON.stringify(last)) return box;
+    last = box;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the element kept moving');
+}
+
 // One batch, then Stop: the views then show one evaluation of those weights.
 async function trainedABit(hash) {
   const page = await openPlayground(env, hash, { viewport: { width: 1440, height: 900 } });
@@ -39,6 +52,8 @@ test('a CNN shows one labelled row of feature maps per layer, kernels and maps a
   assert.match(rows[1][0], /maxPool2d.*8 channels of 14×14/);
   assert.match(rows[2][0], /conv2d.*16 channels of 10×10/);
   for (const [title, widths] of rows) assert.ok(widths.length > 0 && widths.every((w) => w >= 50), `${title}: maps ${widths.join(', ')} px wide`);
+  // (the filters come a moment after the evaluation the note reports)
+  await page.waitForFunction(() => document.querySelectorAll('[data-part="filters"] canvas').length === 8, null, { timeout: 10000 });
   const kernels = await page.$$eval('[data-part="filters"] canvas', (c) => c.map((x) => x.getBoundingClientRect().width));
   assert.ok(kernels.length === 8 && kernels.every((w) => w >= 48), `kernels ${kernels.join(', ')} px wide`);
   // saliency: the image in grey with red where it matters, not one grey square
@@ -57,9 +72,7 @@ test('a CNN shows one labelled row of feature maps per layer, kernels and maps a
   // (aimed at the map's brightest pixel, where the input under the window is not all zeros, and
   // at its centre: the browser reports a click at whole CSS pixels)
   for (const [row, tile] of [[0, 2], [1, 0], [2, 5]]) {
-    const canvas = page.locator('[data-part="maps"] .map-row').nth(row).locator('canvas').nth(tile);
-    await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
+    const canvas = page.locator('[data-part="maps"] .map-row').nth(row).locator('canvas').nth(tile), box = await settled(canvas);
     const size = await canvas.evaluate((c) => [c.width, c.height]);
     await page.locator('[data-part="cell-math"]').evaluate((e) => delete e.dataset.result);
     const [px, py] = await canvas.evaluate((c) => {
@@ -93,9 +106,7 @@ test('a residual block\'s map value is its last layer\'s output plus the shortcu
   await page.waitForFunction(() => [...document.querySelectorAll('[data-part="maps"] .map-row h4')].some((h) => /residual/.test(h.textContent)), null, { timeout: 20000 });
   const rows = await page.$$eval('[data-part="maps"] .map-row h4', (h) => h.map((x) => x.textContent));
   for (const index of rows.flatMap((t, i) => (/residual/.test(t) ? [i] : []))) {
-    const canvas = page.locator('[data-part="maps"] .map-row').nth(index).locator('canvas').nth(1);
-    await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
+    const canvas = page.locator('[data-part="maps"] .map-row').nth(index).locator('canvas').nth(1), box = await settled(canvas);
     await page.locator('[data-part="cell-math"]').evaluate((e) => delete e.dataset.result);
     await page.mouse.click(box.x + 0.5 * box.width, box.y + 0.5 * box.height);
     await page.waitForFunction(() => document.querySelector('[data-part="cell-math"]').dataset.result != null);

@@ -132,3 +132,28 @@ test('Stop frees the worker within 300 ms with the residual preset, and the work
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('while the worker keeps a request waiting, a busy sign shows in the run bar, and it goes when the answer comes', async () => {
+  const page = await openPlayground(env, '#dataset=spiral', { viewport: { width: 1440, height: 900 } });
+  await dataIn(page);
+  await page.waitForFunction(() => document.querySelector('[data-playground]').dataset.busy !== 'yes');
+  assert.equal(await page.isVisible('[data-part="busy"]'), false);
+  // hold the worker for a second or so with requests of our own, sent past the page's client:
+  // a model of two wide convolutions, then one evaluation of 1,024 images (not split into chunks)
+  await page.evaluate(async () => {
+    const w = window.dlplayWorker, answer = (id) => new Promise((r) => w.addEventListener('message', function on({ data }) {
+      if (data.id === id) (w.removeEventListener('message', on), r(data));
+    }));
+    const created = answer(1e9);
+    w.postMessage({ type: 'create', id: 1e9, spec: { input: [1, 28, 28], seed: 1, layers: [{ type: 'conv2d', filters: 32, kernel: 5, padding: 'same' }, { type: 'conv2d', filters: 32, kernel: 5, padding: 'same' }, { type: 'dense', units: 10 }] } });
+    const { result } = await created;
+    w.postMessage({ type: 'evaluate', id: 1e9 + 1, model: result.model, data: { x: new Float32Array(1024 * 784).fill(0.5), y: new Uint8Array(1024) } });
+  });
+  await page.click('[data-part="reset"]'); // builds a model: it waits behind that request
+  await page.waitForSelector('[data-part="busy"]:not([hidden])', { timeout: 5000 });
+  assert.match(await page.textContent('[data-part="busy"]'), /busy/);
+  await page.waitForSelector('[data-part="busy"][hidden]', { state: 'attached', timeout: 30000 });
+  assert.equal(await page.$eval('[data-playground]', (r) => r.dataset.busy), 'no');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker } from './worker-thread.mjs';
-import { attach, prefetch } from '../../wasm/worker-client.mjs';
+import { attach, prefetch, RemoteEngine } from '../../wasm/worker-client.mjs';
 import { DlError } from '../../wasm/bindings.mjs';
 import { engine } from './helpers.mjs';
 import { mulberry32, gaussian } from '../../wasm/random.mjs';
@@ -342,4 +342,17 @@ test('network() lists every layer with its spec options, block and output for on
     local.dispose();
     await m.dispose();
   }
+});
+
+test('onBusy says when a quick request has waited over 200 ms, and when none waits; runs and streams never count', async () => {
+  // a stand-in worker that answers each request after the delay its type asks for
+  const delays = { evaluate: 400, predict: 20, fit: 600 };
+  const worker = { postMessage(m) { setTimeout(() => this.onmessage({ data: { type: 'result', id: m.id, result: m.type } }), delays[m.type]); } };
+  const remote = new RemoteEngine(worker), seen = [], t0 = performance.now();
+  remote.onBusy((busy) => seen.push([busy, Math.round(performance.now() - t0)]));
+  await Promise.all([remote.call('fit'), remote.call('predict')]);
+  assert.deepEqual(seen, [], 'a long run and a prompt answer are not a busy worker');
+  await Promise.all([remote.call('evaluate'), remote.call('evaluate')]);
+  assert.deepEqual(seen.map(([b]) => b), [true, false], JSON.stringify(seen));
+  assert.ok(seen[0][1] >= 800 && seen[0][1] < 1000 && seen[1][1] >= 1000, JSON.stringify(seen));
 });

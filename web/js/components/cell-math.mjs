@@ -13,7 +13,7 @@ const fmt4 = (v) => v.toFixed(4);
  * Fill `container` with the computation of one feature-map value.
  * @param {HTMLElement} container
  * @param {object} r  the worker's cell() answer
- * @param {number} mapValue  the value the drawn map holds at that point
+ * @param {number} mapValue  the map's value at that point (the layer's output there)
  * @param {number} H  the map's height
  * @param {number} W  the map's width
  * @param {number} [shown]  the input channel whose window to show (default: the one that adds most)

@@ -155,6 +155,11 @@ export function createPlayground(root, options = {}) {
     // attach first: a worker the page started early is already loading the engine and
     // streaming the data; data requests go now, engine requests wait for remote.ready
     ctx.remote = options.remote ?? attach({ worker: options.worker, ...(ctx.state.simd === 'off' ? { simd: false } : {}) });
+    // a sign while the worker keeps a quick request waiting (the engine starting, a long chunk)
+    ctx.stopBusy = ctx.remote.onBusy((busy) => {
+      ctx.q('busy').hidden = !busy;
+      root.dataset.busy = busy ? 'yes' : 'no';
+    });
     for (const n of parsed.notices) ctx.notice(n);
     for (const name of new Set(ctx.state.hide)) root.querySelectorAll(`[data-control="${CSS.escape(name)}"], [data-part="${CSS.escape(name)}"]`).forEach((e) => (e.hidden = true));
     // a column whose every card is hidden gives its room to the other (no empty column)
@@ -223,6 +228,7 @@ export function createPlayground(root, options = {}) {
     /** Stop training, free this playground's models and data in the worker, empty root. */
     async destroy() {
       for (const t of Object.values(ctx.timers)) clearTimeout(t);
+      ctx.stopBusy?.();
       await ctx.session?.model?.stop().catch(() => {});
       await ctx.model?.dispose().catch(() => {});
       ctx.model = null;

@@ -22,6 +22,7 @@ export function template({ key }) {
       <button data-part="reset" type="button" class="secondary" title="new weights">Reset</button>
     </div>
     <span data-part="start-why" class="note start-why" role="status"></span>
+    <span data-part="busy" class="busy note" role="status" hidden>engine busy…</span>
     <label class="speed only-2d">Speed <select data-part="speed">
       <option value="slow">slow: 5 epochs/s</option>
       <option value="watch">watch: 30 epochs/s</option>

@@ -243,7 +243,10 @@ export function createViewsPart(ctx) {
     if (!m) return;
     try {
       const [, , H, W] = fm.shape, r = await m.cell(image, fm.name, channel, y, x);
-      showCell(q('cell-math'), r, fm.data[(channel * H + y) * W + x], H, W);
+      showCell(q('cell-math'), r, r.out, H, W);
+      // a map drawn from older weights (it is redrawn every few seconds while training) catches up
+      if (Math.abs(fm.data[(channel * H + y) * W + x] - r.out) > 1e-4 * Math.max(1, Math.abs(r.out)) && inspected)
+        ctx.later('insight', () => inspect(inspected.image, inspected.label).catch(quiet), 0);
     } catch (e) {
       quiet(e);
     }
