@@ -118,6 +118,7 @@ export function createTrainingPart(ctx) {
       if (!(await network.ensureModel())) return;
       const options = trainOptions(), names = ctx.parts.data.names();
       const t0 = performance.now(), total = options.epochs, smooth = { loss: null, acc: null };
+      let where = { fraction: 0, text: '' }; // the last batch's place, for the bar after a Stop
       run.model = ctx.model;
       ctx.epochBase = ctx.lastX; // a run after a Stop continues the curves where they ended
       const fit = run.model.fit({ dataset: names.train }, {
@@ -128,6 +129,7 @@ export function createTrainingPart(ctx) {
           views.pushBatches(batches, smooth);
           const b = batches.at(-1);
           const fraction = (b.epoch * b.batches + b.batch + 1) / (total * b.batches), left = ((performance.now() - t0) / 1000) * (1 / fraction - 1);
+          where = { fraction, text: `epoch ${b.epoch + 1}/${total} · batch ${b.batch + 1}/${b.batches}` };
           progress.update({
             fraction,
             // (paused or stepping, the clock says nothing about the time left)
@@ -143,7 +145,11 @@ export function createTrainingPart(ctx) {
       run.live = true;
       started();
       const h = await fit;
-      if (h.stopped) q('file-status').textContent = h.stopped === 'aborted' ? 'Training stopped.' : `Training ended: ${h.stopped}.`;
+      if (h.stopped) {
+        q('file-status').textContent = h.stopped === 'aborted' ? 'Training stopped.' : `Training ended: ${h.stopped}.`;
+        // (not the time left of a run that is over)
+        progress.update({ fraction: where.fraction, text: where.text ? `stopped at ${where.text}` : 'stopped' });
+      }
       else progress.update({ fraction: 1, text: `done: ${h.epochs} epoch${h.epochs === 1 ? '' : 's'} in ${clock((performance.now() - t0) / 1000)}` });
     } catch (e) {
       ctx.status('file-status', `Training stopped: ${e.message}`, true);
