@@ -102,6 +102,8 @@ test('after Stop in the middle of an MNIST epoch, after Reset and after Load, th
   const stopped = await agree('after Stop');
   // the bar says where the run stopped, not a time left; the cosine schedule's end shows as 0
   assert.match(await page.textContent('[data-part="progress"]'), /stopped at epoch 1\/5 · batch \d+\/938$/);
+  const batches = Number(/batch (\d+)/.exec(await page.textContent('[data-part="progress"]'))[1]);
+  assert.equal(await page.textContent('[data-part="epoch-count"]'), (batches / 938).toFixed(2), 'the headline counts the part of an epoch trained');
   assert.match(await page.textContent('[data-part="schedule-plot"]'), /min 0(?![.\d])/);
   // a new evaluation each time: the note is cleared first and waited for again
   const evaluated = () => page.waitForFunction(() => /All 10,000 test images/.test(document.querySelector('[data-part="metrics-note"]').textContent), null, { timeout: 20000 });

@@ -57,7 +57,6 @@ export function createPlayground(root, options = {}) {
     session: null, // while a run exists: {paused, started, done, live, model} (see training.mjs)
     epochBase: 0, // where the current run starts on the charts' x axis (in epochs, fractional after a Stop)
     lastX: 0, // the last x the charts were given
-    epochsDone: 0, // whole epochs this model has trained here, for the headline
     dataReady: null, // promise: the current data set is in the worker
     trainSize: 60000,
     parts: {},

@@ -53,7 +53,7 @@ export function createViewsPart(ctx) {
 
   // a new model, data set or reset: its curves and counts start over
   function reset() {
-    ctx.epochBase = ctx.lastX = ctx.epochsDone = 0;
+    ctx.epochBase = ctx.lastX = 0;
     v.loss.reset();
     v.acc.reset();
     ctx.parts.training.resetProgress();
@@ -83,12 +83,14 @@ export function createViewsPart(ctx) {
     v.loss.push(1, x, e.valLoss);
     if (e.valAccuracy != null) v.acc.push(1, x, e.valAccuracy);
     headline(e.valAccuracy, e.valLoss);
-    q('epoch-count').textContent = String(++ctx.epochsDone);
   }
 
+  // (the epochs this model has trained here: fractional after a Stop inside an epoch)
   function headline(accuracy, loss) {
     q('test-accuracy').textContent = accuracy != null ? `${(100 * accuracy).toFixed(2)}%` : '–';
     q('test-loss').textContent = loss != null ? loss.toFixed(4) : '–';
+    const x = Math.round(100 * ctx.lastX) / 100;
+    q('epoch-count').textContent = Number.isInteger(x) ? String(x) : x.toFixed(2);
   }
 
   // While a run lasts (paused or stepping too) the views follow it at a steady rate: a 2-D
