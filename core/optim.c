@@ -13,6 +13,7 @@
  *      adam      m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
  *                w -= lr m_hat / (sqrt(v_hat) + eps), m_hat = m/(1 - b1^t), v_hat = v/(1 - b2^t)
  *      adamw     w -= lr weight_decay w (decoupled, decayed parameters only), then adam
+ *   4. weight clipping (each w into [-clip_weights, clip_weights]), as WGAN clips its critic
  * Weights and state are stored with subnormals flushed to 0 (see vec_ref.c).
  * A non-finite gradient stops the update before anything changes. Otherwise the step consumes
  * the gradients: afterwards they hold the penalised, clipped values (so a second step without
@@ -36,6 +37,7 @@ struct dl_optim {
   int type;
   uint32_t mask; /* parameter groups covered: bit k for group k */
   float momentum, beta1, beta2, eps, rho, weight_decay, l1, l2, clip_norm, clip_value;
+  float clip_weights; /* after the 10 options a saved state holds (see SAVED_OPTIONS) */
   int64_t t;
   int32_t nparams, *ids;
   float **s1, **s2; /* per-parameter state: velocity / second moment / first moment */
@@ -118,6 +120,7 @@ static const struct optim_option {
     {"l2", "l2", offsetof(dl_optim, l2), 0, 1, 0, 0, ALL_OPTS, "penalty l2 sum w^2 on weights (0)"},
     {"clipNorm", "clip_norm", offsetof(dl_optim, clip_norm), 0, 1e30, 0, 0, ALL_OPTS, "clip the global gradient norm to this (0: off)"},
     {"clipValue", "clip_value", offsetof(dl_optim, clip_value), 0, 1e30, 0, 0, ALL_OPTS, "clip each gradient into [-v, v] (0: off)"},
+    {"clipWeights", "clip_weights", offsetof(dl_optim, clip_weights), 0, 1e30, 0, 0, ALL_OPTS, "after each update, clamp every weight into [-c, c], as WGAN's critic (0: off)"},
 };
 #define OPTIM_NOPTIONS ((int)(sizeof optim_options / sizeof optim_options[0]))
 
@@ -269,6 +272,10 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
       dl_vflush(k, w);
       if (s1) dl_vflush(k, s1);
     }
+    if (o->clip_weights > 0.0f) {
+      const float c = o->clip_weights;
+      for (size_t i = 0; i < k; i++) w[i] = w[i] > c ? c : w[i] < -c ? -c : w[i];
+    }
   }
   return DL_OK;
 }
@@ -303,11 +310,13 @@ dl_status dl_train_step(dl_graph *g, dl_optim *o, int32_t loss, float lr, float 
 }
 
 /* ---- state for saved models ----
- * type (u16 length + bytes), the 10 options as f32, t as u64, the parameter count (u32), then per
+ * type (u16 length + bytes), the first 10 options as f32 (options added since, such as
+ * clipWeights, come back from the saved program, which sets every option), t as u64, the parameter count (u32), then per
  * parameter: name (u16 + bytes), numel (u32), s1 and s2 flags (u8 each), the s1 and s2 values.
  * Little-endian, as every wasm engine and the machines we build on are. */
+#define SAVED_OPTIONS 10
 static void opt_fields(dl_optim *o, float **f) {
-  for (int i = 0; i < OPTIM_NOPTIONS; i++) f[i] = option_field(o, i);
+  for (int i = 0; i < SAVED_OPTIONS; i++) f[i] = option_field(o, i);
 }
 
 size_t dl_optim_state_bytes(dl_optim *o) {
@@ -327,10 +336,10 @@ static uint8_t *put_name(uint8_t *p, const char *s) {
 }
 
 void dl_optim_write_state(dl_optim *o, uint8_t *p) {
-  float *f[10];
+  float *f[SAVED_OPTIONS];
   opt_fields(o, f);
   p = put_name(p, opt_names[o->type]);
-  for (int i = 0; i < 10; i++) p = put_bytes(p, f[i], 4);
+  for (int i = 0; i < SAVED_OPTIONS; i++) p = put_bytes(p, f[i], 4);
   uint64_t t = (uint64_t)o->t;
   uint32_t count = (uint32_t)o->nparams;
   p = put_bytes(p, &t, 8);
@@ -360,10 +369,10 @@ dl_status dl_optim_read_state(dl_optim *o, const uint8_t *p, size_t len) {
   if (n16 != strlen(opt_names[o->type]) || memcmp(p + pos, opt_names[o->type], n16))
     return dl_fail(DL_ERR_FORMAT, "model file: optimizer state is for another optimizer");
   pos += n16;
-  float *f[10], v[10];
+  float *f[SAVED_OPTIONS], v[SAVED_OPTIONS];
   NEED(40 + 8 + 4);
   memcpy(v, p + pos, 40), pos += 40;
-  for (int i = 0; i < OPTIM_NOPTIONS; i++) {
+  for (int i = 0; i < SAVED_OPTIONS; i++) {
     const struct optim_option *d = &optim_options[i];
     if (!isfinite(v[i]) || (d->lo_open ? v[i] <= d->lo : v[i] < d->lo) || (d->hi_open ? v[i] >= d->hi : v[i] > d->hi))
       return dl_fail(DL_ERR_FORMAT, "model file: optimizer option %s = %g is out of range", d->key, v[i]);
@@ -395,7 +404,7 @@ dl_status dl_optim_read_state(dl_optim *o, const uint8_t *p, size_t len) {
 #undef NEED
   /* everything checked: now copy */
   opt_fields(o, f);
-  for (int i = 0; i < 10; i++) *f[i] = v[i];
+  for (int i = 0; i < SAVED_OPTIONS; i++) *f[i] = v[i];
   o->t = (int64_t)t;
   pos = 2 + strlen(opt_names[o->type]) + 40 + 8 + 4;
   for (int32_t j = 0; j < o->nparams; j++) {

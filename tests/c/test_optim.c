@@ -237,6 +237,24 @@ static void test_clip_value_limits_each_gradient(void) {
   dl_graph_destroy(f.g);
 }
 
+/* WGAN's critic: after the rule, every weight into [-c, c]; weights inside stay as the rule left them */
+static void test_clip_weights_clamps_each_weight_after_the_update(void) {
+  fixture f = make1();
+  dl_optim *o = optim(f.g, "sgd", -1);
+  CHECK_OK(dl_optim_set(o, "clipWeights", 0.75f));
+  set3(f.gr[0], 0.1, -0.5, 0.3);
+  CHECK_OK(dl_optim_step(o, (float)LR));
+  CHECK_REL(f.w[0][0], 0.5 - LR * (double)0.1f); /* inside: untouched */
+  CHECK(f.w[0][1] == -0.75f && f.w[0][2] == 0.75f); /* -1 and 2 were outside */
+  for (int t = 0; t < 50; t++) {
+    set3(f.gr[0], -40.0, 40.0, -40.0);
+    CHECK_OK(dl_optim_step(o, 1.0f));
+    for (int k = 0; k < 3; k++) CHECK(f.w[0][k] >= -0.75f && f.w[0][k] <= 0.75f);
+  }
+  dl_optim_destroy(o);
+  dl_graph_destroy(f.g);
+}
+
 static void test_clip_norm_scales_by_global_norm_over_params(void) {
   const int32_t fl[2] = {DL_PARAM_TRAINABLE, DL_PARAM_TRAINABLE};
   /* ||(3, 0, 0, 0, -4, 0)|| = 5: clip_norm 1 scales by 0.2, clip_norm 10 leaves it alone */
@@ -479,6 +497,7 @@ int main(void) {
   RUN(test_sgd_weight_decay_is_coupled);
   RUN(test_adamw_weight_decay_is_decoupled);
   RUN(test_clip_value_limits_each_gradient);
+  RUN(test_clip_weights_clamps_each_weight_after_the_update);
   RUN(test_clip_norm_scales_by_global_norm_over_params);
   RUN(test_frozen_and_untrainable_params_are_not_updated);
   RUN(test_group_optimizer_updates_only_its_group);

@@ -269,3 +269,46 @@ test('a tied autoencoder (seed 5: the decoder uses the encoder\'s kernel, transp
   copy.dispose();
   m.dispose();
 });
+
+test('a Wasserstein GAN (seed 12) with weight clipping keeps every critic weight inside its bound, also after a save and a load; the generator is not clipped', async () => {
+  const spec = { ...GAN_SPEC, seed: 12 };
+  const program = {
+    losses: {
+      d: [{ type: 'critic_mean', on: 'fake_score' }, { type: 'critic_mean', on: 'real_score', weight: -1 }],
+      g: [{ type: 'critic_mean', on: 'gen_score', weight: -1 }],
+    },
+    optimizers: {
+      d: { type: 'rmsprop', lr: 5e-4, networks: ['D'], clipWeights: 0.01 },
+      g: { type: 'rmsprop', lr: 5e-4, networks: ['G'] },
+    },
+    steps: [{ loss: 'd', optimizer: 'd', repeat: 5 }, { loss: 'g', optimizer: 'g' }],
+  };
+  const inside = (m, bound) => {
+    const critic = m.getWeights().filter((w) => w.name.startsWith('D/'));
+    assert.ok(critic.length >= 4, critic.map((w) => w.name).join());
+    for (const w of critic) {
+      const largest = w.values.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      assert.ok(largest <= bound, `${w.name}: largest |w| ${largest}`);
+    }
+    return critic;
+  };
+  const m = dl.model(spec);
+  try {
+    m.setProgram(program);
+    await m.train({ x: images(train, 64 * 6 * 20) }, { iterations: 20, batchSize: 64, seed: 1 });
+    const critic = inside(m, 0.01);
+    // the bound is reached (the clip acts), and G's weights go past it
+    assert.ok(critic.some((w) => w.values.some((v) => Math.abs(v) === Math.fround(0.01))), 'some critic weight sits on the bound');
+    assert.ok(m.getWeights().filter((w) => w.name.startsWith('G/')).some((w) => w.values.some((v) => Math.abs(v) > 0.05)), 'G is not clipped');
+    const copy = dl.loadModel(m.save({ optimizer: true }));
+    try {
+      assert.equal(copy.program.optimizers.d.clipWeights, 0.01, 'the saved program keeps the bound');
+      await copy.train({ x: images(train, 64 * 6 * 5) }, { iterations: 5, batchSize: 64, seed: 2 });
+      inside(copy, 0.01);
+    } finally {
+      copy.dispose();
+    }
+  } finally {
+    m.dispose();
+  }
+});
