@@ -426,6 +426,11 @@ static dl_status layer_dropout(builder *b, int32_t *cur) {
   return add_op(b, "dropout", NULL, 1, cur, 0, NULL, 1, &rate, cur);
 }
 
+static dl_status layer_gaussian_noise(builder *b, int32_t *cur) {
+  float std = fval(b, "stddev");
+  return add_op(b, "gauss_noise", NULL, 1, cur, 0, NULL, 1, &std, cur);
+}
+
 static dl_status layer_batchnorm(builder *b, int32_t *cur) {
   float f[2] = {fval(b, "momentum"), fval(b, "eps")};
   dl_node *x = &b->g->nodes[*cur];
@@ -538,6 +543,8 @@ static const layer_def layer_table[] = {
     {"reshape", layer_reshape, {{"shape", K_SHAPE, 0, 0, REQUIRED, "the per-sample shape, 1 to 3 sizes"}}, "", "the same values in a new shape"},
     {"dropout", layer_dropout, {{"rate", K_FLOAT, 0, 0.99, 0.5, "probability of zeroing a value"}}, "",
      "inverted dropout while training; identity in evaluation"},
+    {"gaussianNoise", layer_gaussian_noise, {{"stddev", K_FLOAT, 0, 1e6, 0.1, "standard deviation of the noise"}}, "",
+     "adds Gaussian noise while training (a GAN's instance noise, as a discriminator's first layer); identity in evaluation"},
     {"batchNorm", layer_batchnorm,
      {{"momentum", K_FLOAT, 1e-6, 1, 0.1, "weight of each batch in the running statistics"},
       {"eps", K_FLOAT, 1e-12, 1, 1e-5, "added to the variance"}},

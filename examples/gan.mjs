@@ -5,13 +5,13 @@
 // classifier (web/models/mnist-mlp.dlpm, built by make): which digits G draws, and how sure the
 // classifier is of them. A G that draws one or two digits only has collapsed.
 //   node examples/gan.mjs [--dcgan] [--conditional] [--fashion] [--loss bce|lsgan|wgan] [--k 1]
-//     [--lrD 0.0002] [--lrG 0.0002] [--smooth 0] [--latent 64] [--epochs 20] [--batch 64]
+//     [--lrD 0.0002] [--lrG 0.0002] [--smooth 0] [--noise 0] [--latent 64] [--epochs 20] [--batch 64]
 //     [--seed 1] [--every 1] [--out DIR] [--samples N] [--save FILE] [--load FILE]
-import { parseFlags, setUp, progress, writeGrid, split, unit, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
+import { parseFlags, setUp, progress, writeGrid, split, unit, frechet, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
 import { mulberry32, gaussian } from '../wasm/random.mjs';
 
 const FLAGS = {
-  dcgan: false, conditional: false, fashion: false, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0, latent: 64,
+  dcgan: false, conditional: false, fashion: false, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0, noise: 0, latent: 64,
   epochs: 20, batch: 64, seed: 1, every: 1, out: `${ROOT}build/gan`, samples: 0, save: `${ROOT}build/models/gan.dlpm`, load: '',
 };
 const HELP = `node examples/gan.mjs [flags]: train a GAN on MNIST and write sample grids as PNG files.
@@ -21,6 +21,7 @@ const HELP = `node examples/gan.mjs [flags]: train a GAN on MNIST and write samp
   --k N            D steps per G step (1; 5 for wgan is usual)
   --lrD X, --lrG X learning rates of D and G (0.0002 each: two time-scale training sets them apart)
   --smooth S       one-sided label smoothing: D's target for real images is 1 - S (0)
+  --noise S        instance noise: D sees real and generated images with Gaussian noise of std S added (0)
   --latent N       noise dimensions (64; 100 with --dcgan unless given)
   --epochs N, --batch N, --seed N   training (20, 64, 1)
   --fashion        Fashion-MNIST instead of MNIST
@@ -30,7 +31,7 @@ const HELP = `node examples/gan.mjs [flags]: train a GAN on MNIST and write samp
   --load FILE      sample from a saved model instead of training`;
 
 /** G, D, and the five outputs a GAN's two steps read (D's step sees G's images detached). */
-export function ganSpec({ dcgan, conditional, latent: Z, seed }) {
+export function ganSpec({ dcgan, conditional, latent: Z, seed, noise = 0 }) {
   const lrelu = { activation: 'leakyRelu', alpha: 0.2 };
   const G = dcgan
     ? [{ type: 'dense', units: 7 * 7 * 64 }, { type: 'batchNorm' }, { type: 'activation', activation: 'relu' }, { type: 'reshape', shape: [64, 7, 7] },
@@ -41,6 +42,7 @@ export function ganSpec({ dcgan, conditional, latent: Z, seed }) {
     ? [{ type: 'conv2d', filters: 32, kernel: 4, stride: 2, padding: 'same', ...lrelu }, { type: 'conv2d', filters: 64, kernel: 4, stride: 2, padding: 'same', ...lrelu },
       { type: 'flatten' }, { type: 'dense', units: 1 }]
     : [{ type: 'dense', units: 512, ...lrelu }, { type: 'dense', units: 256, ...lrelu }, { type: 'dense', units: 1 }];
+  if (noise > 0) D.unshift({ type: 'gaussianNoise', stddev: noise }); // instance noise, on real and generated images alike
   const withLabel = (t) => (conditional ? { concat: [t, 'y'] } : t);
   return {
     seed,
@@ -102,18 +104,22 @@ async function main() {
   if (flags.conditional && flags.dcgan) throw new Error('--conditional works with the MLP GAN only');
   if (!(Number.isInteger(flags.k) && flags.k >= 1 && flags.k <= 100)) throw new Error(`--k must be a whole number from 1 to 100, got ${flags.k}`);
   if (!(flags.smooth >= 0 && flags.smooth < 0.5)) throw new Error(`--smooth must be in [0, 0.5), got ${flags.smooth}`);
+  if (!(flags.noise >= 0 && flags.noise <= 2)) throw new Error(`--noise must be in [0, 2], got ${flags.noise}`);
   const { dl, train, test, set } = await setUp(flags, { needTrain: !flags.load });
   const classifier = await loadModel(dl, `${ROOT}web/models/mnist-mlp.dlpm`);
   const model = flags.load ? await loadModel(dl, flags.load) : dl.model(ganSpec(flags));
   const Z = model.spec.inputs.z.shape[0], conditional = 'y' in model.spec.inputs;
   const r = mulberry32(flags.seed + 1000), fixed = Float32Array.from({ length: 64 * Z }, () => gaussian(r));
   const rows = Uint8Array.from({ length: 64 }, (_, i) => Math.floor(i / 8) % 10); // conditional: row k asks for class k
+  // the Fréchet distance on the classifier's penultimate features (64 per image), 1,000 samples against 1,000 test images
+  const FEATURES = classifier.layers.at(-2).name, nScore = 1000, realFeatures = classifier.activations(test.x.subarray(0, nScore * 784), FEATURES).data;
   const judge = (tag) => {
-    const nScore = 1000, rs = mulberry32(flags.seed + 2000), z = Float32Array.from({ length: nScore * Z }, () => gaussian(rs));
-    const y = conditional ? Uint8Array.from({ length: nScore }, (_, i) => i % 10) : undefined, s = score(classifier, generate(model, z, y), nScore);
-    return { ...s, file: writeGrid(join(flags.out, `samples-${tag}.png`), split(generate(model, fixed, conditional ? rows : undefined), 784)) };
+    const rs = mulberry32(flags.seed + 2000), z = Float32Array.from({ length: nScore * Z }, () => gaussian(rs));
+    const y = conditional ? Uint8Array.from({ length: nScore }, (_, i) => i % 10) : undefined, images = generate(model, z, y), s = score(classifier, images, nScore);
+    const fd = frechet(classifier.activations(images, FEATURES).data, nScore, realFeatures, nScore, realFeatures.length / nScore);
+    return { ...s, fd, file: writeGrid(join(flags.out, `samples-${tag}.png`), split(generate(model, fixed, conditional ? rows : undefined), 784)) };
   };
-  const describe = (s) => `classes drawn ${s.classes}/10, classifier sure (p > 0.9) of ${(100 * s.confident).toFixed(0)}%, histogram ${s.histogram.join(' ')}`;
+  const describe = (s) => `classes drawn ${s.classes}/10, classifier sure (p > 0.9) of ${(100 * s.confident).toFixed(0)}%, histogram ${s.histogram.join(' ')}, Fréchet distance ${s.fd.toFixed(1)}`;
   if (flags.load) {
     const s = judge('loaded');
     console.log(`loaded ${flags.load}; wrote ${await s.file}\n${describe(s)}${set === 'fashion' ? ' (an MNIST classifier: a guide only on Fashion-MNIST)' : ''}`);

@@ -62,3 +62,28 @@ static void sample_gauss_backward(dl_graph *g, dl_node *n) {
   }
 }
 DL_DEFINE_OP(sample_gauss);
+
+/* ---- additive Gaussian noise: y = x + std eps in training, y = x in eval ----
+ * A GAN's instance noise (the same noise on real and generated images blurs where D can tell
+ * them apart) and Keras's GaussianNoise layer. The noise does not depend on x: dy/dx = 1. */
+static dl_status gauss_noise_infer(dl_graph *g, dl_node *n) {
+  float std = n->fattr[0];
+  if (!(std >= 0.0f && std <= 1e6f)) return OP_FAIL(g, n, DL_ERR_ARG, "noise standard deviation %g outside [0, 1e6]", std);
+  dl_shape_like(n, dl_input(g, n, 0));
+  return DL_OK;
+}
+static void gauss_noise_forward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0);
+  size_t k = dl_node_numel(g, n);
+  float std = n->fattr[0];
+  if (!g->training || std == 0.0f) {
+    memcpy(n->value, x->value, k * sizeof(float));
+    return;
+  }
+  for (size_t i = 0; i < k; i++) n->value[i] = x->value[i] + std * dl_rng_normal(&g->rng);
+}
+static void gauss_noise_backward(dl_graph *g, dl_node *n) {
+  dl_node *x = dl_input(g, n, 0);
+  dl_vadd(dl_node_numel(g, n), x->grad, n->grad, x->grad);
+}
+DL_DEFINE_OP(gauss_noise);

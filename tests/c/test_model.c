@@ -485,7 +485,7 @@ static void test_catalog_lists_every_layer_loss_and_optimizer(void) {
   dl_json_doc *doc;
   const dl_json *r;
   CHECK_OK(dl_json_parse(json, strlen(json), &doc, &r));
-  CHECK(dl_json_get(r, "layers")->count == 14);
+  CHECK(dl_json_get(r, "layers")->count == 15);
   CHECK(dl_json_get(r, "losses")->count == 8);
   CHECK(dl_json_get(r, "optimizers")->count == 7);
   CHECK(strstr(json, "{\"name\":\"units\",\"type\":\"int\",\"doc\":\"outputs\",\"min\":1,\"max\":1048576,\"required\":true}"));

@@ -59,9 +59,41 @@ static void test_sample_gauss_has_the_requested_moments(void) {
   dl_graph_destroy(g);
 }
 
+static void test_gauss_noise_backward_matches_numeric(void) {
+  dl_graph *g = new_graph();
+  int32_t x = gc_input(g, "x", 1, SHAPE(12));
+  float std = 0.5f;
+  GRADCHECK(g, gc_op(g, "gauss_noise", 1, &x, 0, NULL, 1, &std), 3, x); /* the same noise on every reseeded forward */
+  dl_graph_destroy(g);
+}
+
+static void test_gauss_noise_has_the_requested_spread_and_is_identity_in_eval(void) {
+  dl_graph *g = new_graph();
+  int32_t x = gc_input(g, "x", 1, SHAPE(1));
+  float std = 0.5f;
+  int32_t y = gc_op(g, "gauss_noise", 1, &x, 0, NULL, 1, &std);
+  CHECK_OK(dl_graph_plan(g, 20000));
+  size_t n;
+  float *xs = gc_data(g, x, &n);
+  for (size_t i = 0; i < n; i++) xs[i] = 3.0f;
+  CHECK_OK(dl_graph_forward(g, y));
+  float *ys = gc_data(g, y, NULL);
+  double s = 0, ss = 0;
+  for (size_t i = 0; i < n; i++) s += ys[i], ss += ys[i] * ys[i];
+  double mean = s / n, var = ss / n - mean * mean;
+  CHECK_NEAR(mean, 3.0, 0.02);  /* standard error 0.0035 */
+  CHECK_NEAR(var, 0.25, 0.015); /* standard error 0.0025 */
+  CHECK_OK(dl_graph_set_training(g, 0));
+  CHECK_OK(dl_graph_forward(g, y));
+  for (size_t i = 0; i < n; i++) CHECK(ys[i] == 3.0f);
+  dl_graph_destroy(g);
+}
+
 void run_sample_tests(void) {
   RUN(test_dropout_backward_matches_numeric);
   RUN(test_dropout_keeps_expectation_and_is_identity_in_eval);
   RUN(test_sample_gauss_backward_matches_numeric);
   RUN(test_sample_gauss_has_the_requested_moments);
+  RUN(test_gauss_noise_backward_matches_numeric);
+  RUN(test_gauss_noise_has_the_requested_spread_and_is_identity_in_eval);
 }

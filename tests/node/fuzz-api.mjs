@@ -16,7 +16,7 @@ export async function fuzzApi(cases, seed = 1, log = () => {}) {
   const value = () => (r() < 0.15 ? pick(weird) : int(1, 9));
   const layer = (image) => {
     // mostly layers that fit the input (images take any; vectors the dense family)
-    const fits = image || r() < 0.1 ? cat.layers : cat.layers.filter((d) => ['dense', 'dropout', 'batchNorm', 'layerNorm', 'activation', 'residual'].includes(d.name));
+    const fits = image || r() < 0.1 ? cat.layers : cat.layers.filter((d) => ['dense', 'dropout', 'gaussianNoise', 'batchNorm', 'layerNorm', 'activation', 'residual'].includes(d.name));
     const def = pick(fits), l = { type: r() < 0.03 ? pick(['convolution', '', null]) : def.name };
     for (const o of def.options) {
       if (o.type === 'layers') l.layers = [layer(image)];

@@ -12,6 +12,7 @@ import { engine } from './helpers.mjs';
 import { readDataset } from '../../wasm/datasets.mjs';
 import { mulberry32, gaussian } from '../../wasm/random.mjs';
 import { ganSpec, ganProgram, generate, score } from '../../examples/gan.mjs';
+import { frechet } from '../../examples/generative-common.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const node = (...args) => promisify(execFile)(process.execPath, args, { cwd: root });
@@ -36,7 +37,7 @@ test('examples/vae.mjs trains, writes reconstructions, samples and the latent ma
 
 test('examples/gan.mjs trains, writes sample grids and scores them, and --load draws the same samples', async () => {
   const out = 'build/test-gan', file = 'build/models/gan-smoke.dlpm';
-  const { stdout } = await node('examples/gan.mjs', '--epochs', '1', '--samples', '2000', '--seed', '3', '--out', out, '--save', file);
+  const { stdout } = await node('examples/gan.mjs', '--epochs', '1', '--samples', '2000', '--seed', '3', '--noise', '0.1', '--smooth', '0.1', '--out', out, '--save', file);
   const verdict = stdout.match(/epoch 1\/1: .*(classes drawn \d+\/10, classifier sure \(p > 0.9\) of \d+%, histogram [\d ]+)/)?.[1];
   assert.ok(verdict, stdout);
   const image = await png(`${out}/samples-epoch001.png`);
@@ -45,6 +46,8 @@ test('examples/gan.mjs trains, writes sample grids and scores them, and --load d
   assert.ok(loaded.stdout.includes(verdict.trim()), `${loaded.stdout} lacks ${verdict}`);
   assert.deepEqual(await png(`${out}/samples-loaded.png`), image, 'the same fixed noise draws the same images');
   await assert.rejects(node('examples/gan.mjs', '--loss', 'hinge'), (e) => e.code === 1 && /--loss must be bce, lsgan or wgan/.test(e.stderr));
+  await assert.rejects(node('examples/vae.mjs', '--latnt', '2'), (e) => e.code === 1 && /unknown flag --latnt/.test(e.stderr));
+  assert.match((await node('examples/vae.mjs', '--help')).stdout, /--latent N\s+latent dimensions/);
 });
 
 const dl = await engine();
@@ -100,4 +103,21 @@ test('a conditional GAN (seed 6) on a ring of 8 Gaussians puts a sample in the c
   } finally {
     m.dispose();
   }
+});
+
+test('the Fréchet distance matches its closed form for two Gaussians, and is 0 between a set and itself', () => {
+  // N(0, I) against N(m, 4I) in 3-D: |m|^2 + 3 (1 + 4 - 2 sqrt(4)) = 1 + 3
+  const r = mulberry32(1), n = 20000, d = 3, a = new Float64Array(n * d), b = new Float64Array(n * d);
+  for (let i = 0; i < n * d; i++) (a[i] = gaussian(r)), (b[i] = 2 * gaussian(r) + (i % d === 0 ? 1 : 0));
+  assert.ok(Math.abs(frechet(a, n, b, n, d) - 4) < 0.15, `${frechet(a, n, b, n, d)}`);
+  assert.ok(Math.abs(frechet(a, n, a, n, d)) < 1e-9);
+  // an elongated cloud turned by 45 degrees has the same mean and spread along its own axes, but
+  // another covariance: the distance sees it (0.42 in closed form)
+  const c = new Float64Array(n * 2), e = new Float64Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const u = gaussian(r), v = 0.3 * gaussian(r);
+    c.set([u, v], 2 * i);
+    e.set([(u - v) / Math.SQRT2, (u + v) / Math.SQRT2], 2 * i);
+  }
+  assert.ok(Math.abs(frechet(c, n, e, n, 2) - 0.42) < 0.05, `a turned elongated cloud is another distribution: ${frechet(c, n, e, n, 2)}`);
 });
