@@ -4,20 +4,23 @@
 // (binary cross-entropy summed over the pixels, in nats per image) plus beta times the KL
 // divergence from the prior N(0, I). Every few epochs it writes PNG grids: test digits beside
 // their reconstructions, samples from the prior and, with a 2-D latent space, the latent map.
-//   node examples/vae.mjs [--latent 16] [--conv] [--conditional] [--beta 1] [--warmup 0] [--mse]
+//   node examples/vae.mjs [--latent 16] [--conv] [--conditional] [--ae] [--denoise 0] [--beta 1] [--warmup 0] [--mse]
 //     [--epochs 10] [--batch 64] [--lr 0.001] [--seed 1] [--fashion] [--every 1] [--out DIR]
 //     [--samples N] [--save FILE] [--load FILE]
 import { parseFlags, setUp, progress, writeGrid, split, unit, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
 import { mulberry32, gaussian } from '../wasm/random.mjs';
 
 const FLAGS = {
-  latent: 16, conv: false, conditional: false, beta: 1, warmup: 0, mse: false, epochs: 10, batch: 64, lr: 1e-3,
+  latent: 16, conv: false, conditional: false, ae: false, denoise: 0, beta: 1, warmup: 0, mse: false, epochs: 10, batch: 64, lr: 1e-3,
   seed: 1, fashion: false, every: 1, out: `${ROOT}build/vae`, samples: 0, save: `${ROOT}build/models/vae.dlpm`, load: '',
 };
 const HELP = `node examples/vae.mjs [flags]: train a VAE on MNIST and write sample grids as PNG files.
   --latent N       latent dimensions (16; 2 draws the latent map)
   --conv           convolutional encoder and decoder (transposed convolutions), else dense
   --conditional    a class-conditional VAE: the label joins the encoder's input and z (dense only)
+  --ae             a plain autoencoder instead: z is the encoder's output, no sampling, no KL term
+  --denoise S      denoising: the encoder sees its input with Gaussian noise of std S added, the
+                   loss compares with the clean image (0: off)
   --beta B         weight of the KL term (1); --warmup N raises it from 0 over N updates (0)
   --mse            reconstruction by squared error of sigmoid outputs instead of cross-entropy
   --epochs N, --batch N, --lr X, --seed N   training (10, 64, 0.001, 1)
@@ -28,7 +31,7 @@ const HELP = `node examples/vae.mjs [flags]: train a VAE on MNIST and write samp
   --load FILE      draw the grids from a saved model instead of training`;
 
 /** The model: encoder, mu and log-variance, a sample, the decoder on z and on any given z (prior). */
-export function vaeSpec({ latent: L, conv, conditional, mse, seed }) {
+export function vaeSpec({ latent: L, conv, conditional, mse, seed, ae = false, denoise = 0 }) {
   const dense = (units, activation = 'relu') => ({ type: 'dense', units, activation });
   const image = conv ? [1, 28, 28] : [784];
   const encoder = conv
@@ -36,6 +39,8 @@ export function vaeSpec({ latent: L, conv, conditional, mse, seed }) {
       { type: 'conv2d', filters: 64, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
       { type: 'flatten' }, dense(2 * L, 'linear')]
     : [dense(512), dense(256), dense(2 * L, 'linear')];
+  if (ae) encoder.at(-1).units = L; // an autoencoder's code is z itself
+  if (denoise > 0) encoder.unshift({ type: 'gaussianNoise', stddev: denoise }); // noisy input while training, clean target
   const out = mse ? 'sigmoid' : 'linear'; // cross-entropy reads logits; squared error, pixels
   const decoder = conv
     ? [dense(7 * 7 * 64), { type: 'reshape', shape: [64, 7, 7] },
@@ -49,9 +54,11 @@ export function vaeSpec({ latent: L, conv, conditional, mse, seed }) {
     networks: { enc: encoder, dec: decoder },
     outputs: {
       ...(conditional ? { xy: { concat: ['x', 'y'] }, h: { net: 'enc', from: 'xy' } } : { h: { net: 'enc', from: 'x' } }),
-      mu: { slice: 'h', start: 0, size: L },
-      logvar: { slice: 'h', start: L, size: L },
-      z: { sample: ['mu', 'logvar'] },
+      ...(ae ? { z: { slice: 'h', start: 0, size: L } } : {
+        mu: { slice: 'h', start: 0, size: L },
+        logvar: { slice: 'h', start: L, size: L },
+        z: { sample: ['mu', 'logvar'] },
+      }),
       ...(conditional ? { zy: label('z'), py: label('prior') } : {}),
       recon: { net: 'dec', from: conditional ? 'zy' : 'z' },
       decoded: { net: 'dec', from: conditional ? 'py' : 'prior' }, // the same decoder on any z
@@ -59,17 +66,18 @@ export function vaeSpec({ latent: L, conv, conditional, mse, seed }) {
   };
 }
 
-export function vaeProgram({ beta, warmup, mse, lr }) {
+export function vaeProgram({ beta, warmup, mse, lr, ae = false }) {
   return {
     losses: { vae: [
       { type: mse ? 'mse' : 'bce_logits', on: 'recon', target: 'x', reduce: 'sum', name: 'recon' },
-      { type: 'kl_gauss', on: ['mu', 'logvar'], weight: beta, warmup, name: 'kl' },
+      ...(ae ? [] : [{ type: 'kl_gauss', on: ['mu', 'logvar'], weight: beta, warmup, name: 'kl' }]),
     ] },
     optimizers: { adam: { type: 'adam', lr } },
   };
 }
 
 const sigmoid = (a) => a.map((v) => 1 / (1 + Math.exp(-v)));
+const lossText = (r) => `${r.loss.toFixed(2)} nats per image (reconstruction ${r.terms.recon.toFixed(2)}${r.terms.kl != null ? `, KL ${r.terms.kl.toFixed(2)}` : ''})`;
 
 async function grids(model, flags, test, epoch) {
   const L = model.spec.inputs.prior[0], conditional = 'y' in model.spec.inputs, pixels = flags.mse ? (a) => a : sigmoid;
@@ -95,6 +103,7 @@ async function main() {
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) return console.log(HELP);
   if (flags.conditional && flags.conv) throw new Error('--conditional works with the dense VAE only');
+  if (!(flags.denoise >= 0 && flags.denoise <= 2)) throw new Error(`--denoise must be in [0, 2], got ${flags.denoise}`);
   if (!(flags.latent >= 1 && flags.latent <= 256 && Number.isInteger(flags.latent))) throw new Error(`--latent must be a whole number from 1 to 256, got ${flags.latent}`);
   const { dl, train, test, set } = await setUp(flags, { needTrain: !flags.load });
   if (flags.load) {
@@ -102,7 +111,7 @@ async function main() {
     const files = await grids(model, flags, test);
     console.log(`loaded ${flags.load}; wrote ${files.join(', ')}`);
     const r = model.evaluateLoss('vae', { x: test.x, ...('y' in model.spec.inputs ? { y: test.y } : {}) });
-    console.log(`test loss ${r.loss.toFixed(2)} nats per image (reconstruction ${r.terms.recon.toFixed(2)}, KL ${r.terms.kl.toFixed(2)})`);
+    console.log(`test loss ${lossText(r)}`);
     return model.dispose();
   }
   const model = dl.model(vaeSpec(flags));
@@ -110,14 +119,14 @@ async function main() {
   const n = flags.samples > 0 ? Math.min(flags.samples, train.n) : train.n, perEpoch = Math.ceil(n / flags.batch);
   const data = { x: train.x.subarray(0, n * 784), ...(flags.conditional ? { y: train.y.subarray(0, n) } : {}) };
   const testData = { x: test.x, ...(flags.conditional ? { y: test.y } : {}) };
-  console.log(`${flags.conv ? 'convolutional' : 'dense'} ${flags.conditional ? 'conditional ' : ''}VAE, latent ${flags.latent}, on ${n.toLocaleString()} ${set} images (${dl.simd ? 'SIMD128' : 'plain wasm'})`);
+  console.log(`${flags.conv ? 'convolutional' : 'dense'} ${flags.conditional ? 'conditional ' : ''}${flags.denoise ? `denoising (noise ${flags.denoise}) ` : ''}${flags.ae ? 'autoencoder' : 'VAE'}, latent ${flags.latent}, on ${n.toLocaleString()} ${set} images (${dl.simd ? 'SIMD128' : 'plain wasm'})`);
   const t0 = performance.now();
   let last = null;
   const writing = [];
   const bar = progress(flags.epochs, perEpoch, (e) => {
     last = model.evaluateLoss('vae', testData);
     if ((e.epoch + 1) % flags.every === 0 || e.epoch + 1 === flags.epochs) writing.push(grids(model, flags, test, e.epoch + 1));
-    return `test loss ${last.loss.toFixed(2)} nats per image (reconstruction ${last.terms.recon.toFixed(2)}, KL ${last.terms.kl.toFixed(2)})`;
+    return `test loss ${lossText(last)}`;
   });
   await model.train(data, { epochs: flags.epochs, batchSize: flags.batch, seed: flags.seed, ...bar })
     .catch((e) => { console.error(`\ntraining stopped: ${e.message}`); process.exit(1); });

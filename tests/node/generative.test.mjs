@@ -35,6 +35,13 @@ test('examples/vae.mjs trains, writes reconstructions, samples and the latent ma
   assert.match(loaded.stdout, new RegExp(`test loss ${loss.replace('.', '\\.')} nats per image`));
 });
 
+test('examples/vae.mjs --ae --denoise trains a denoising autoencoder: no KL term, and a clean test image comes back close', async () => {
+  const { stdout } = await node('examples/vae.mjs', '--ae', '--denoise', '0.3', '--latent', '32', '--epochs', '2', '--samples', '4000', '--seed', '3', '--out', 'build/test-ae', '--save', 'build/models/ae-smoke.dlpm');
+  assert.match(stdout, /dense denoising \(noise 0.3\) autoencoder, latent 32/);
+  const loss = Number(stdout.match(/epoch 2\/2: .*test loss ([\d.]+) nats per image \(reconstruction [\d.]+\)$/m)?.[1]);
+  assert.ok(loss > 0 && loss < 160, stdout); // (a blank image would score about 200 nats)
+});
+
 test('examples/gan.mjs trains, writes sample grids and scores them, and --load draws the same samples', async () => {
   const out = 'build/test-gan', file = 'build/models/gan-smoke.dlpm';
   const { stdout } = await node('examples/gan.mjs', '--epochs', '1', '--samples', '2000', '--seed', '3', '--noise', '0.1', '--smooth', '0.1', '--out', out, '--save', file);
