@@ -1,14 +1,13 @@
 // generative-common.mjs: what vae.mjs and gan.mjs share: their flags (each example lists its
 // own), the MNIST or Fashion-MNIST images, a progress bar for a training program, and image
 // grids written as PNG files (with pngjs from npm).
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { load } from '../wasm/dlplay.mjs';
-import { readDataset } from '../wasm/datasets.mjs';
+import { ROOT, clock, readData, loadModel } from './mnist-common.mjs';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { ROOT, loadModel, join };
 
 /**
  * Parse argv by a table {name: default}: a boolean default makes a switch (--name), any other a
@@ -30,21 +29,11 @@ export function parseFlags(argv, table) {
   return flags;
 }
 
-/** The engine and the data: {dl, train, test} with images scaled to [0, 1]. */
+/** The engine and the data: {dl, train, test, set} (the images as the data files hold them, bytes). */
 export async function setUp(flags, { needTrain = true } = {}) {
-  const set = flags.fashion ? 'fashion' : 'mnist';
-  let train = null, test;
-  try {
-    test = await readDataset(`${ROOT}web/data/${set}-test.dlds.gz`);
-    if (needTrain) train = await readDataset(`${ROOT}web/data/${set}-train.dlds.gz`);
-  } catch (e) {
-    console.error(`cannot read the ${set} data (${e.message}); run \`make\` first${set === 'fashion' ? ' with dataset-fashion-mnist installed' : ''}`);
-    process.exit(1);
-  }
-  return { dl: await load(), train, test, set };
+  const data = await readData(flags, { needTrain });
+  return { dl: await load(), ...data };
 }
-
-const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
 /** onStep / onEpoch for model.train: a bar on a terminal, one line per epoch with the terms' means. */
 export function progress(epochs, perEpoch, describe) {
@@ -104,16 +93,6 @@ export async function saveModel(model, file) {
   console.log(`model saved to ${file}`);
 }
 
-export async function loadModel(dl, file) {
-  try {
-    return dl.loadModel(await readFile(file));
-  } catch (e) {
-    console.error(`cannot load ${file}: ${e.message}`);
-    process.exit(1);
-  }
-}
-
-export { join };
 
 // ---- Fréchet distance between two sets of feature vectors ----
 // |mu1 - mu2|^2 + Tr(C1 + C2 - 2 (C1^1/2 C2 C1^1/2)^1/2), the FID formula, here on the MNIST

@@ -1,12 +1,13 @@
 // mnist-common.mjs: the command line shared by mnist-mlp.mjs and mnist-cnn.mjs: flags, a
-// progress bar, the final report (accuracy, confusion matrix, per-class F1) and saving.
+// progress bar, the final report (accuracy, confusion matrix, per-class F1) and saving; reading
+// the image data and a saved model, which the generative examples use too.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from '../wasm/dlplay.mjs';
 import { readDataset, take } from '../wasm/datasets.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function parseFlags(argv, defaults) {
   const flags = { ...defaults };
@@ -26,7 +27,7 @@ function parseFlags(argv, defaults) {
   return flags;
 }
 
-const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+export const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
 function progress(epochs) {
   const tty = process.stdout.isTTY;
@@ -65,6 +66,28 @@ function report(result, names) {
     console.log(`${`${kind} avg`.padEnd(14)} ${result[kind].precision.toFixed(4).padStart(9)} ${result[kind].recall.toFixed(4).padStart(7)} ${result[kind].f1.toFixed(4).padStart(6)} ${String(result.n).padStart(8)}`);
 }
 
+/** MNIST (or with flags.fashion Fashion-MNIST): {set, test, train} (train only if asked); exits with a hint if the files are missing. */
+export async function readData(flags, { needTrain = true } = {}) {
+  const set = flags.fashion ? 'fashion' : 'mnist';
+  try {
+    const test = await readDataset(`${ROOT}web/data/${set}-test.dlds.gz`);
+    return { set, test, train: needTrain ? await readDataset(`${ROOT}web/data/${set}-train.dlds.gz`) : null };
+  } catch (e) {
+    console.error(`cannot read the ${set} data (${e.message}); run \`make\` first${set === 'fashion' ? ' with dataset-fashion-mnist installed' : ''}`);
+    process.exit(1);
+  }
+}
+
+/** A saved model, or an exit with the reason. */
+export async function loadModel(dl, file) {
+  try {
+    return dl.loadModel(await readFile(file));
+  } catch (e) {
+    console.error(`cannot load ${file}: ${e.message}`);
+    process.exit(1);
+  }
+}
+
 /**
  * Run an example: parse flags, train (or load) a model, report and save.
  * @param {{name, spec, defaults, help, fitOptions: (flags) => object}} ex
@@ -93,24 +116,11 @@ usage: node examples/${ex.name}.mjs [flags]
   --help           this text`);
     return;
   }
-  const set = flags.fashion ? 'fashion' : 'mnist';
-  let train, test;
-  try {
-    test = await readDataset(`${ROOT}web/data/${set}-test.dlds.gz`);
-    if (!flags.load) train = await readDataset(`${ROOT}web/data/${set}-train.dlds.gz`);
-  } catch (e) {
-    console.error(`cannot read the ${set} data (${e.message}); run \`make\` first${set === 'fashion' ? ' with dataset-fashion-mnist installed' : ''}`);
-    process.exit(1);
-  }
+  let { set, train, test } = await readData(flags, { needTrain: !flags.load });
   const dl = await load();
   let model;
   if (flags.load) {
-    try {
-      model = dl.loadModel(await readFile(flags.load));
-    } catch (e) {
-      console.error(`cannot load ${flags.load}: ${e.message}`);
-      process.exit(1);
-    }
+    model = await loadModel(dl, flags.load);
     console.log(`loaded ${flags.load}`);
   } else {
     model = dl.model({ ...ex.spec, seed: flags.seed });

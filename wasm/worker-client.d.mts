@@ -153,6 +153,8 @@ export interface NetworkLayer {
   options: Record<string, unknown>;
   /** The residual block it sits in, or null. */
   block: string | null;
+  /** Whether its output is a stack of maps featureMaps() shows (convolution, pooling, residual, batch norm). */
+  featureMap: boolean;
   /** A dense layer's kernel, [in, out] row-major, and bias, when it has at most 2^18 weights. */
   kernel?: Float32Array;
   kernelShape?: number[];

@@ -507,9 +507,7 @@ const handlers = {
   // Feature maps of every conv (and pooling) layer for one image.
   featureMaps({ model: id, x }) {
     const m = entry(id).model;
-    return m.layers
-      .filter((l) => l.shape.length === 3 && /conv|pool|residual|batchNorm/i.test(l.type))
-      .map((l) => ({ name: l.name, type: l.type, ...m.activations(x, l.name) }));
+    return m.layers.filter(isFeatureMap).map((l) => ({ name: l.name, type: l.type, ...m.activations(x, l.name) }));
   },
 
   // The first convolution's kernels as [filters][channels][kh][kw]; for a network whose first
@@ -561,7 +559,7 @@ const handlers = {
   // the bias; for pooling the window; for a residual block the two terms of its sum. Each with
   // the layer's value there (`out`), so the page shows the sum and the value the map holds.
   cell({ model: id, x, layer, channel, row, col }) {
-    const m = entry(id).model, list = layerList(m), i = list.findIndex((l) => l.name === layer);
+    const m = entry(id).model, weights = weightMap(m), list = layerList(m, null, weights), i = list.findIndex((l) => l.name === layer);
     if (i < 0) throw fail(`no layer named '${layer}'`);
     const l = list[i], o = l.options, [C, OH, OW] = l.shape;
     if (l.shape.length !== 3 || ![channel, row, col].every(Number.isInteger) || channel < 0 || channel >= C || row < 0 || row >= OH || col < 0 || col >= OW)
@@ -593,7 +591,6 @@ const handlers = {
       });
       return { values, padded };
     };
-    const weights = new Map(m.getWeights().map((w) => [w.name, w]));
     const base = { layer, type: l.type, channel, row, col, out, activation: act };
     if (l.type === 'conv2d') {
       const K = pair(o.kernel, 1), S = pair(o.stride, 1), k = weights.get(`${layer}/kernel`).values, size = IC * K[0] * K[1];
@@ -605,10 +602,10 @@ const handlers = {
       return { ...base, kernelSize: K, inputChannels: 1, input: p.values, padded: p.padded };
     }
     if (l.type === 'residual') { // act(block output + shortcut): the shortcut is the block's input, through a 1x1 projection when channels change
-      const inner = output(list.findLastIndex((b) => b.block === layer)), blockIn = output(inputOf(list, i)), [BC, BH, BW] = blockIn.shape;
-      const proj = weights.get(`${layer}/proj`), v = (t, c) => t.data[(c * OH + row) * OW + col];
-      const shortcut = proj ? Array.from({ length: BC }, (_, c) => proj.values[channel * BC + c] * blockIn.data[(c * BH + row) * BW + col]).reduce((a, b) => a + b, 0) : v(blockIn, channel);
-      return { ...base, terms: [v(inner, channel), shortcut], projected: Boolean(proj) };
+      // (the block reads what its residual layer reads: `input`)
+      const inner = output(list.findLastIndex((b) => b.block === layer)), proj = weights.get(`${layer}/proj`);
+      const shortcut = proj ? Array.from({ length: IC }, (_, c) => proj.values[channel * IC + c] * at(c, row, col)).reduce((a, b) => a + b, 0) : at(channel, row, col);
+      return { ...base, terms: [inner.data[(channel * OH + row) * OW + col], shortcut], projected: Boolean(proj) };
     }
     return base;
   },
@@ -619,6 +616,10 @@ const handlers = {
     return { input: m.inputShape, layers: layerList(m, x) };
   },
 };
+
+const weightMap = (m) => new Map(m.getWeights().map((w) => [w.name, w]));
+// A layer whose output is a stack of maps worth showing: convolutions, pooling, residual sums, batch norm.
+const isFeatureMap = (l) => l.shape.length === 3 && /conv|pool|residual|batchNorm/i.test(l.type);
 
 // The index of the layer whose output layer i reads (-1: the model's input): the sibling before
 // it in its block, or for the first layer of a block, what the block reads.
@@ -632,9 +633,10 @@ function inputOf(list, i) {
 
 // Every layer in order with its options from the spec and the residual block it sits in (the
 // engine lists a block before its inner layers); a dense layer's kernel [in, out] and bias when
-// small enough to draw as edges (at most 2^18 weights); given one sample x, the layer's output.
-function layerList(m, x) {
-  const weights = new Map(m.getWeights().map((w) => [w.name, w])), spec = [];
+// small enough to draw as edges (at most 2^18 weights); whether it is a feature map (featureMaps
+// shows it); given one sample x, the layer's output.
+function layerList(m, x, weights = weightMap(m)) {
+  const spec = [];
   const walk = (list, block) => {
     for (const { layers, ...options } of list) {
       const i = spec.length;
@@ -644,7 +646,7 @@ function layerList(m, x) {
   };
   walk(m.spec.layers ?? [], -1);
   return m.layers.map((l, i) => {
-    const s = spec[i] ?? { options: {}, block: -1 }, out = { ...l, options: s.options, block: s.block >= 0 ? m.layers[s.block].name : null };
+    const s = spec[i] ?? { options: {}, block: -1 }, out = { ...l, options: s.options, block: s.block >= 0 ? m.layers[s.block].name : null, featureMap: isFeatureMap(l) };
     const k = weights.get(`${l.name}/kernel`);
     if (l.type === 'dense' && k && k.values.length <= 1 << 18) Object.assign(out, { kernel: k.values, kernelShape: k.shape, bias: weights.get(`${l.name}/bias`)?.values ?? null });
     if (x) out.out = m.activations(x, l.name).data;

@@ -58,6 +58,19 @@ export async function stopRun(page, timeout = 30000) {
   await page.waitForSelector('[data-playground][data-training="idle"]', { timeout });
 }
 
+/**
+ * How many pixels of a canvas lean warm (red over blue by more than 40 levels: red, orange) and
+ * how many cool (blue over red): a picture in both signs' or both classes' colours has many of each.
+ */
+export function warmAndCool(page, selector) {
+  return page.$eval(selector, (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let warm = 0, cool = 0;
+    for (let i = 0; i < d.length; i += 4) (d[i] > d[i + 2] + 40 && warm++), (d[i + 2] > d[i] + 40 && cool++);
+    return { warm, cool };
+  });
+}
+
 export async function screenshot(page, name) {
   const dir = new URL('../../build/screenshots/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -1,7 +1,7 @@
 // home.test.mjs: the home page loads the engine in Chromium, says it runs SIMD128, and trains XOR.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPage, screenshot } from './browser.mjs';
+import { start, openPage, screenshot, warmAndCool } from './browser.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -21,13 +21,8 @@ test('the home page shows the engine version and SIMD128, and trains XOR on clic
   const probs = (await page.$eval('#xor-plot', (e) => e.dataset.probs)).split(',').map(Number);
   assert.deepEqual(probs.map((p) => (p > 0.5 ? 1 : 0)), [0, 1, 1, 0]);
   // the result is a picture: the plane in both classes' colours (orange and blue)
-  const hues = await page.$eval('#xor-plot canvas', (c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let orange = 0, blue = 0;
-    for (let i = 0; i < d.length; i += 4) (d[i] > d[i + 2] + 40 && orange++), (d[i + 2] > d[i] + 40 && blue++);
-    return { orange, blue };
-  });
-  assert.ok(hues.orange > 1000 && hues.blue > 1000, JSON.stringify(hues));
+  const hues = await warmAndCool(page, '#xor-plot canvas');
+  assert.ok(hues.warm > 1000 && hues.cool > 1000, JSON.stringify(hues));
   await screenshot(page, 'home');
   assert.deepEqual(page.errors, []);
   await page.close();

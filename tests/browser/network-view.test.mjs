@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { start, openPlayground, dataIn, stopRun, screenshot } from './browser.mjs';
+import { start, openPlayground, dataIn, stopRun, screenshot, warmAndCool } from './browser.mjs';
 import { load } from '../../wasm/dlplay.mjs';
 
 let env, dl;
@@ -72,13 +72,8 @@ test('on 2-D data every unit is a node, and a unit shows the incoming weights th
   const k2 = w.get('dense_3/kernel').values;
   await shows(page, 'graph-2d', [0, 1, 2, 3].map((p) => `from unit ${p + 1} ${fmt(k2[p * 3 + 2])}`));
   // edges are drawn in both signs' colours
-  const hues = await page.$eval('[data-part="graph-2d"] .ng-canvas', (c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let red = 0, blue = 0;
-    for (let i = 0; i < d.length; i += 4) (d[i] > d[i + 2] + 40 && red++), (d[i + 2] > d[i] + 40 && blue++);
-    return { red, blue };
-  });
-  assert.ok(hues.red > 50 && hues.blue > 50, JSON.stringify(hues));
+  const hues = await warmAndCool(page, '[data-part="graph-2d"] .ng-canvas');
+  assert.ok(hues.warm > 50 && hues.cool > 50, JSON.stringify(hues));
   await page.locator('[data-control="boundary"]').screenshot({ path: new URL('../../build/screenshots/network-2d.png', import.meta.url).pathname });
   assert.deepEqual(page.errors, []);
   await page.close();

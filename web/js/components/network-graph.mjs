@@ -95,7 +95,7 @@ export function createNetworkGraph(container, { extent = [-6, 6], classNames = [
       if (c.kind === 'units') {
         const r = Math.min(ROWS, c.units), y0 = top + ((rows - r) * s * 1.25) / 2;
         c.nodes = Array.from({ length: c.units }, (_, u) => ({ x: x + Math.floor(u / ROWS) * s * 1.25, y: y0 + (u % ROWS) * s * 1.25, w: s, h: s }));
-      } else c.nodes = [{ x, y: top, w: s, h: rows * s * 1.25 - s * 0.25, block: true }];
+      } else c.nodes = [{ x, y: top, w: s, h: rows * s * 1.25 - s * 0.25 }];
       x += c.w + gap;
     });
   }
@@ -111,7 +111,7 @@ export function createNetworkGraph(container, { extent = [-6, 6], classNames = [
       c.x = k * (bw + gap);
       c.w = bw;
       c.row = r;
-      c.nodes = [{ x: c.x, y: r * (bh + top) + top, w: bw, h: bh, block: true }];
+      c.nodes = [{ x: c.x, y: r * (bh + top) + top, w: bw, h: bh }];
     });
   }
 
@@ -130,9 +130,9 @@ export function createNetworkGraph(container, { extent = [-6, 6], classNames = [
       g.lineWidth = 2.5;
       g.strokeRect(n.x - 2, n.y - 2, n.w + 4, n.h + 4);
       if (mode === 'blocks' && unitsIn(sel.col) > 1) { // and the unit's cell in the block's grid
-        const side = Math.ceil(Math.sqrt(c.units)), cw = (n.w - 8) / side;
+        const { x, y, side, cw } = cellGrid(c, n);
         g.lineWidth = 1.5;
-        g.strokeRect(n.x + 4 + (sel.unit % side) * cw - 1, n.y + 17 + Math.floor(sel.unit / side) * cw - 1, cw + 2, cw + 2);
+        g.strokeRect(x + (sel.unit % side) * cw - 1, y + Math.floor(sel.unit / side) * cw - 1, cw + 2, cw + 2);
       }
     }
     describe();
@@ -222,10 +222,18 @@ export function createNetworkGraph(container, { extent = [-6, 6], classNames = [
       g.fillText(fit(g, title(c), b.w - 6), b.x + 3, b.y + 13);
       g.fillStyle = '#4a5468';
       g.fillText(fit(g, c.shape.join('×'), b.w - 6), b.x + 3, b.y + b.h - 5);
-      const box = { x: b.x + 4, y: b.y + 17, w: b.w - 8, h: b.h - 38 };
+      const box = thumbBox(b);
       const values = i === 0 ? view.x : c.layers.at(-1).out;
       if (values) thumbnail(g, c, values, box, i === cols.length - 1);
     });
+  }
+
+  // The picture inside a block (under its name, over its shape) and, for a block of units, the
+  // square grid of cells it draws them in: drawing, the selection ring and pointing share them.
+  const thumbBox = (n) => ({ x: n.x + 4, y: n.y + 17, w: n.w - 8, h: n.h - 38 });
+  function cellGrid(c, n) {
+    const b = thumbBox(n), side = Math.ceil(Math.sqrt(c.units));
+    return { x: b.x, y: b.y, side, cw: b.w / side };
   }
 
   // A block's output for the sample: the image or up to four channels of a feature map, a grid
@@ -413,8 +421,8 @@ export function createNetworkGraph(container, { extent = [-6, 6], classNames = [
         if (x >= n.x - 2 && x <= n.x + n.w + 2 && y >= n.y - 2 && y <= n.y + n.h + 2) {
           // a block of units: the unit under the pointer in its thumbnail's grid
           if (mode === 'blocks' && unitsIn(i) > 1) {
-            const side = Math.ceil(Math.sqrt(cols[i].units)), cw = (n.w - 8) / side;
-            const cx = Math.floor((x - n.x - 4) / cw), cy = Math.floor((y - n.y - 17) / cw);
+            const grid = cellGrid(cols[i], n), { side, cw } = grid;
+            const cx = Math.floor((x - grid.x) / cw), cy = Math.floor((y - grid.y) / cw);
             const unit = cy * side + cx;
             return { col: i, unit: cx >= 0 && cy >= 0 && cx < side && unit < cols[i].units ? unit : 0 };
           }

@@ -190,9 +190,10 @@ export function createViewsPart(ctx) {
     drawInspected(image);
     const m = ctx.model;
     if (!m) return;
-    const maps = await m.featureMaps(image);
+    // one pass gives the drawing of the network and the feature maps (the layers that are maps)
+    const net = await m.network(image), maps = net.layers.filter((l) => l.featureMap);
     showMaps(maps, image);
-    await showLayers(image);
+    v.graphImages.update(net, { x: image });
     q('maps-note').textContent = maps.length ? 'One row per layer: the first 16 channels of each convolution and pooling layer for this image, bright where the channel responds. Click a point of a map to see how its value was computed.' : 'This network has no convolution layer, so it makes no feature maps.';
     const probs = (await m.predict(image)).probabilities;
     const top = probs.indexOf(Math.max(...probs));
@@ -221,7 +222,7 @@ export function createViewsPart(ctx) {
     const box = q('maps');
     while (v.mapRows.length > maps.length) v.mapRows.pop().el.remove();
     maps.forEach((fm, k) => {
-      const [, C, H, W] = fm.shape, scale = Math.max(2, Math.round(56 / W));
+      const [C, H, W] = fm.shape, scale = Math.max(2, Math.round(56 / W));
       let row = v.mapRows[k];
       if (!row || row.scale !== scale) {
         const el = document.createElement('div'), title = document.createElement('h4');
@@ -233,9 +234,12 @@ export function createViewsPart(ctx) {
       }
       row.title.textContent = `${fm.name} · ${fm.type} · ${C} channels of ${H}×${W}${C > 16 ? ' (first 16 shown)' : ''}`;
       row.grid.update(Array.from({ length: Math.min(C, 16) }, (_, c) => {
-        const data = fm.data.subarray(c * H * W, (c + 1) * H * W);
+        const data = fm.out.subarray(c * H * W, (c + 1) * H * W);
         return { data, width: W, height: H, label: `${c + 1}`, title: `${fm.name}, channel ${c + 1}: click a point to see how it was computed`,
-          onClick: (p) => explainCell(image, fm, c, p ?? { x: data.indexOf(Math.max(...data)) % W, y: Math.floor(data.indexOf(Math.max(...data)) / W) }) };
+          onClick: (p) => {
+            const best = p ? 0 : data.indexOf(Math.max(...data));
+            explainCell(image, fm, c, p ?? { x: best % W, y: Math.floor(best / W) });
+          } };
       }));
     });
   }
@@ -244,10 +248,10 @@ export function createViewsPart(ctx) {
     const m = ctx.model;
     if (!m) return;
     try {
-      const [, , H, W] = fm.shape, r = await m.cell(image, fm.name, channel, y, x);
+      const [, H, W] = fm.shape, r = await m.cell(image, fm.name, channel, y, x);
       showCell(q('cell-math'), r, r.out, H, W);
       // a map drawn from older weights (it is redrawn every few seconds while training) catches up
-      if (Math.abs(fm.data[(channel * H + y) * W + x] - r.out) > 1e-4 * Math.max(1, Math.abs(r.out)) && inspected)
+      if (Math.abs(fm.out[(channel * H + y) * W + x] - r.out) > 1e-4 * Math.max(1, Math.abs(r.out)) && inspected)
         ctx.later('insight', () => inspect(inspected.image, inspected.label).catch(quiet), 0);
     } catch (e) {
       quiet(e);
