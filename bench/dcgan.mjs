@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { load } from '../wasm/dlplay.mjs';
 import { readDataset, take } from '../wasm/datasets.mjs';
-import { ganSpec, ganProgram } from '../examples/gan.mjs';
+import { exampleSpec } from '../examples/gan.mjs';
+import { ganProgram } from '../web/js/generative.mjs';
 import { printTable } from './common.mjs';
 
 const BATCH = 64;
@@ -21,7 +22,7 @@ const real = Float32Array.from(take(train, 64 * 40).x, (v) => (v / 255) * 2 - 1)
 async function dlplay() {
   const dl = await load();
   const flags = { dcgan: true, conditional: false, latent: 100, seed: 1, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0 };
-  const m = dl.model(ganSpec(flags));
+  const m = dl.model(exampleSpec(flags));
   m.setProgram(ganProgram(flags));
   await m.train({ x: real.subarray(0, 64 * 10 * 784) }, { batchSize: BATCH }); // warm-up
   let best = 0;

@@ -5,6 +5,7 @@
  *    "inputs":   {"x": [1, 28, 28],                          data, per-sample shape
  *                 "y": {"classes": 10},                       class indices, held one-hot
  *                 "z": {"shape": [64], "noise": "normal"}},   drawn by the engine each step
+ *                 ("x": {"shape": [784], "low": -1, "high": 1} reads bytes 0..255 as -1..1)
  *    "networks": {"G": [layer, ...], "D": {"layers": [...]}},
  *    "outputs":  {"fake": {"net": "G", "from": "z"},           a network applied to a tensor
  *                 "mu": {"slice": "h", "start": 0, "size": 16}, part of a tensor (axis 1)
@@ -53,6 +54,7 @@ static dl_status new_tensor(dl_model *m, const char *what, const char *name, dl_
   if (m->ntensors >= DL_MAX_TENSORS) return dl_fail(DL_ERR_ARG, "spec: more than %d tensors", DL_MAX_TENSORS);
   dl_tensor *t = &m->tensors[m->ntensors++];
   memset(t, 0, sizeof *t);
+  t->b = 1; /* a data input's bytes read as [0, 1] unless its spec says otherwise */
   snprintf(t->name, sizeof t->name, "%s", name);
   *out = t;
   return DL_OK;
@@ -104,6 +106,11 @@ static dl_status read_input(dl_model *m, const char *name, const dl_json *v) {
       if (k == DL_NOISE_UNIFORM && ((st = number_in(v, "low", -1e6, 1e6, 0, what, &t->a)) || (st = number_in(v, "high", -1e6, 1e6, 1, what, &t->b)))) return st;
       if (k == DL_NOISE_UNIFORM && !(t->a < t->b)) return dl_fail(DL_ERR_ARG, "spec: %s: low must be below high", what);
       if (k == DL_NOISE_BERNOULLI && (st = number_in(v, "p", 0, 1, 0.5f, what, &t->a))) return st;
+    }
+    if (!n) { /* a data input's bytes read as low + (high - low) b / 255: [-1, 1] is what a tanh generator draws */
+      if (c && (dl_json_get(v, "low") || dl_json_get(v, "high"))) return dl_fail(DL_ERR_ARG, "spec: %s: class inputs take no low or high", what);
+      if ((st = number_in(v, "low", -1e6, 1e6, 0, what, &t->a)) || (st = number_in(v, "high", -1e6, 1e6, 1, what, &t->b))) return st;
+      if (!(t->a < t->b)) return dl_fail(DL_ERR_ARG, "spec: %s: low must be below high", what);
     }
   }
   if (sv) {

@@ -46,7 +46,7 @@ typedef struct dl_tensor {
   int32_t kind;     /* DL_TENSOR_* */
   int32_t classes;  /* data given as class indices, held one-hot (0: as given) */
   int32_t noise;    /* DL_NOISE_* */
-  float a, b;       /* normal: mean, std; uniform: low, high; bernoulli: p */
+  float a, b;       /* normal: mean, std; uniform: low, high; bernoulli: p; data: what bytes 0 and 255 read as */
 } dl_tensor;
 
 typedef struct dl_program dl_program;

@@ -647,7 +647,7 @@ static int32_t slot_node(const dl_model *m, int s) { return s < m->ninputs ? m->
 static int32_t slot_classes(const dl_model *m, int s) { return s < m->ninputs ? m->tensors[s].classes : 0; }
 static int32_t slot_count(const dl_model *m) { return m->ninputs + (m->prog ? m->prog->ndata : 0); }
 
-/* Copy samples idx[0..bs) of one data slot into its node (bytes are scaled by 1/255; class
+/* Copy samples idx[0..bs) of one data slot into its node (bytes are scaled to the input's range; class
  * indices become one-hot rows). */
 static void feed_slot(dl_model *m, int s, const void *src, int u8, const int32_t *idx, int32_t bs, int augment) {
   dl_node *x = &m->g->nodes[slot_node(m, s)];
@@ -662,9 +662,10 @@ static void feed_slot(dl_model *m, int s, const void *src, int u8, const int32_t
       dst[(int32_t)c] = 1.0f;
       continue;
     }
-    if (u8) {
+    if (u8) { /* an input's bytes span [low, high] (default [0, 1]); a program's data, [0, 1] */
       const uint8_t *p = (const uint8_t *)src + at;
-      for (size_t j = 0; j < D; j++) dst[j] = p[j] * (1.0f / 255.0f);
+      float lo = s < m->ninputs ? m->tensors[s].a : 0.0f, step = (s < m->ninputs ? m->tensors[s].b - lo : 1.0f) * (1.0f / 255.0f);
+      for (size_t j = 0; j < D; j++) dst[j] = lo + p[j] * step;
     } else {
       memcpy(dst, (const float *)src + at, D * sizeof(float));
     }

@@ -7,8 +7,9 @@
 //   node examples/gan.mjs [--dcgan] [--conditional] [--fashion] [--loss bce|lsgan|wgan] [--k 1]
 //     [--lrD 0.0002] [--lrG 0.0002] [--smooth 0] [--noise 0] [--latent 64] [--epochs 20] [--batch 64]
 //     [--seed 1] [--every 1] [--out DIR] [--samples N] [--save FILE] [--load FILE]
-import { parseFlags, setUp, progress, writeGrid, split, unit, frechet, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
+import { parseFlags, setUp, progress, writeGrid, split, frechet, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
 import { mulberry32, gaussian } from '../wasm/random.mjs';
+import { GAN_NETS, ganSpec, ganProgram } from '../web/js/generative.mjs';
 
 const FLAGS = {
   dcgan: false, conditional: false, fashion: false, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0, noise: 0, latent: 64,
@@ -30,54 +31,11 @@ const HELP = `node examples/gan.mjs [flags]: train a GAN on MNIST and write samp
   --save FILE      where the trained model goes (build/models/gan.dlpm)
   --load FILE      sample from a saved model instead of training`;
 
-/** G, D, and the five outputs a GAN's two steps read (D's step sees G's images detached). */
-export function ganSpec({ dcgan, conditional, latent: Z, seed, noise = 0 }) {
-  const lrelu = { activation: 'leakyRelu', alpha: 0.2 };
-  const G = dcgan
-    ? [{ type: 'dense', units: 7 * 7 * 64 }, { type: 'batchNorm' }, { type: 'activation', activation: 'relu' }, { type: 'reshape', shape: [64, 7, 7] },
-      { type: 'conv2dTranspose', filters: 32, kernel: 4, stride: 2, padding: 'same' }, { type: 'batchNorm' }, { type: 'activation', activation: 'relu' },
-      { type: 'conv2dTranspose', filters: 1, kernel: 4, stride: 2, padding: 'same', activation: 'tanh' }]
-    : [{ type: 'dense', units: 256, ...lrelu }, { type: 'dense', units: 512, ...lrelu }, { type: 'dense', units: 784, activation: 'tanh' }];
-  const D = dcgan
-    ? [{ type: 'conv2d', filters: 32, kernel: 4, stride: 2, padding: 'same', ...lrelu }, { type: 'conv2d', filters: 64, kernel: 4, stride: 2, padding: 'same', ...lrelu },
-      { type: 'flatten' }, { type: 'dense', units: 1 }]
-    : [{ type: 'dense', units: 512, ...lrelu }, { type: 'dense', units: 256, ...lrelu }, { type: 'dense', units: 1 }];
-  if (noise > 0) D.unshift({ type: 'gaussianNoise', stddev: noise }); // instance noise, on real and generated images alike
-  const withLabel = (t) => (conditional ? { concat: [t, 'y'] } : t);
-  return {
-    seed,
-    inputs: { x: dcgan ? [1, 28, 28] : [784], z: { shape: [Z], noise: 'normal' }, ...(conditional ? { y: { classes: 10 } } : {}) },
-    networks: { G, D },
-    outputs: {
-      ...(conditional ? { zy: withLabel('z'), xy: withLabel('x') } : {}),
-      fake: { net: 'G', from: conditional ? 'zy' : 'z' },
-      fake_d: { detach: 'fake' },           // D's step stops at G's images
-      ...(conditional ? { fy: withLabel('fake_d'), gy: withLabel('fake') } : {}),
-      real_score: { net: 'D', from: conditional ? 'xy' : 'x' },
-      fake_score: { net: 'D', from: conditional ? 'fy' : 'fake_d' },
-      gen_score: { net: 'D', from: conditional ? 'gy' : 'fake' }, // G's step goes through D, which it does not update
-    },
-  };
-}
-
-export function ganProgram({ loss, k, lrD, lrG, smooth }) {
-  // (terms named for what they measure: D on real images, D on G's, G on fooling D)
-  const terms = {
-    bce: { d: [{ type: 'bce_logits', on: 'real_score', target: 1 - smooth, name: 'real' }, { type: 'bce_logits', on: 'fake_score', target: 0, name: 'fake' }], g: [{ type: 'bce_logits', on: 'gen_score', target: 1, name: 'fool' }] },
-    lsgan: { d: [{ type: 'mse', on: 'real_score', target: 1 - smooth, name: 'real' }, { type: 'mse', on: 'fake_score', target: 0, name: 'fake' }], g: [{ type: 'mse', on: 'gen_score', target: 1, name: 'fool' }] },
-    wgan: { d: [{ type: 'critic_mean', on: 'fake_score', name: 'fake' }, { type: 'critic_mean', on: 'real_score', weight: -1, name: 'real' }], g: [{ type: 'critic_mean', on: 'gen_score', weight: -1, name: 'fool' }] },
-  }[loss];
-  if (!terms) throw new Error(`--loss must be bce, lsgan or wgan, got ${loss}`);
-  const opt = loss === 'wgan' ? { type: 'rmsprop' } : { type: 'adam', beta1: 0.5 };
-  return {
-    losses: terms,
-    optimizers: {
-      d: { ...opt, lr: lrD, networks: ['D'], ...(loss === 'wgan' ? { clipWeights: 0.01 } : {}) },
-      g: { ...opt, lr: lrG, networks: ['G'] },
-    },
-    steps: [{ loss: 'd', optimizer: 'd', repeat: k }, { loss: 'g', optimizer: 'g' }],
-  };
-}
+/** The example's model: the page's MLP or DCGAN preset (web/js/generative.mjs); real images arrive as bytes, read as [-1, 1]. */
+export const exampleSpec = ({ dcgan, conditional, latent, seed, noise = 0 }) => {
+  const { G, D } = GAN_NETS[dcgan ? 'dcgan' : 'mlp'];
+  return ganSpec({ G, D, latent, conditional, noise, seed, bytes: true });
+};
 
 /** n images from G for the given noise (and classes), as pixels in [0, 1]. */
 export function generate(model, z, y) {
@@ -102,12 +60,13 @@ async function main() {
   if (flags.help) return console.log(HELP);
   if (flags.dcgan && !process.argv.includes('--latent')) flags.latent = 100;
   if (flags.conditional && flags.dcgan) throw new Error('--conditional works with the MLP GAN only');
+  if (!['bce', 'lsgan', 'wgan'].includes(flags.loss)) throw new Error(`--loss must be bce, lsgan or wgan, got ${flags.loss}`);
   if (!(Number.isInteger(flags.k) && flags.k >= 1 && flags.k <= 100)) throw new Error(`--k must be a whole number from 1 to 100, got ${flags.k}`);
   if (!(flags.smooth >= 0 && flags.smooth < 0.5)) throw new Error(`--smooth must be in [0, 0.5), got ${flags.smooth}`);
   if (!(flags.noise >= 0 && flags.noise <= 2)) throw new Error(`--noise must be in [0, 2], got ${flags.noise}`);
   const { dl, train, test, set } = await setUp(flags, { needTrain: !flags.load });
   const classifier = await loadModel(dl, `${ROOT}web/models/mnist-mlp.dlpm`);
-  const model = flags.load ? await loadModel(dl, flags.load) : dl.model(ganSpec(flags));
+  const model = flags.load ? await loadModel(dl, flags.load) : dl.model(exampleSpec(flags));
   const Z = model.spec.inputs.z.shape[0], conditional = 'y' in model.spec.inputs;
   const r = mulberry32(flags.seed + 1000), fixed = Float32Array.from({ length: 64 * Z }, () => gaussian(r));
   const rows = Uint8Array.from({ length: 64 }, (_, i) => Math.floor(i / 8) % 10); // conditional: row k asks for class k
@@ -127,8 +86,8 @@ async function main() {
   }
   model.setProgram(ganProgram(flags));
   const n = flags.samples > 0 ? Math.min(flags.samples, train.n) : train.n;
-  // real images in [-1, 1], as G's tanh draws them; each iteration reads k + 1 batches (k for D, one for G)
-  const data = { x: unit(train.x.subarray(0, n * 784)).map((v) => 2 * v - 1), ...(conditional ? { y: train.y.subarray(0, n) } : {}) };
+  // (the bytes read as [-1, 1], as G's tanh draws; each iteration reads k + 1 batches: k for D, one for G)
+  const data = { x: train.x.subarray(0, n * 784), ...(conditional ? { y: train.y.subarray(0, n) } : {}) };
   const perEpoch = Math.floor(n / (flags.batch * (flags.k + 1)));
   console.log(`${flags.dcgan ? 'DCGAN' : 'MLP GAN'}${conditional ? ', conditional' : ''}, ${flags.loss} loss, k = ${flags.k}, on ${n.toLocaleString()} ${set} images (${dl.simd ? 'SIMD128' : 'plain wasm'})`);
   const t0 = performance.now(), writing = [];

@@ -9,6 +9,7 @@
 //     [--samples N] [--save FILE] [--load FILE]
 import { parseFlags, setUp, progress, writeGrid, split, unit, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
 import { mulberry32, gaussian } from '../wasm/random.mjs';
+import { VAE_NETS, vaeSpec, vaeProgram } from '../web/js/generative.mjs';
 
 const FLAGS = {
   latent: 16, conv: false, conditional: false, ae: false, denoise: 0, beta: 1, warmup: 0, mse: false, epochs: 10, batch: 64, lr: 1e-3,
@@ -30,51 +31,8 @@ const HELP = `node examples/vae.mjs [flags]: train a VAE on MNIST and write samp
   --save FILE      where the trained model goes (build/models/vae.dlpm)
   --load FILE      draw the grids from a saved model instead of training`;
 
-/** The model: encoder, mu and log-variance, a sample, the decoder on z and on any given z (prior). */
-export function vaeSpec({ latent: L, conv, conditional, mse, seed, ae = false, denoise = 0 }) {
-  const dense = (units, activation = 'relu') => ({ type: 'dense', units, activation });
-  const image = conv ? [1, 28, 28] : [784];
-  const encoder = conv
-    ? [{ type: 'conv2d', filters: 32, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
-      { type: 'conv2d', filters: 64, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
-      { type: 'flatten' }, dense(2 * L, 'linear')]
-    : [dense(512), dense(256), dense(2 * L, 'linear')];
-  if (ae) encoder.at(-1).units = L; // an autoencoder's code is z itself
-  if (denoise > 0) encoder.unshift({ type: 'gaussianNoise', stddev: denoise }); // noisy input while training, clean target
-  const out = mse ? 'sigmoid' : 'linear'; // cross-entropy reads logits; squared error, pixels
-  const decoder = conv
-    ? [dense(7 * 7 * 64), { type: 'reshape', shape: [64, 7, 7] },
-      { type: 'conv2dTranspose', filters: 32, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
-      { type: 'conv2dTranspose', filters: 1, kernel: 3, stride: 2, padding: 'same', activation: out }]
-    : [dense(256), dense(512), dense(784, out)];
-  const label = conditional ? (t) => ({ concat: [t, 'y'] }) : (t) => t;
-  return {
-    seed,
-    inputs: { x: image, prior: [L], ...(conditional ? { y: { classes: 10 } } : {}) },
-    networks: { enc: encoder, dec: decoder },
-    outputs: {
-      ...(conditional ? { xy: { concat: ['x', 'y'] }, h: { net: 'enc', from: 'xy' } } : { h: { net: 'enc', from: 'x' } }),
-      ...(ae ? { z: { slice: 'h', start: 0, size: L } } : {
-        mu: { slice: 'h', start: 0, size: L },
-        logvar: { slice: 'h', start: L, size: L },
-        z: { sample: ['mu', 'logvar'] },
-      }),
-      ...(conditional ? { zy: label('z'), py: label('prior') } : {}),
-      recon: { net: 'dec', from: conditional ? 'zy' : 'z' },
-      decoded: { net: 'dec', from: conditional ? 'py' : 'prior' }, // the same decoder on any z
-    },
-  };
-}
-
-export function vaeProgram({ beta, warmup, mse, lr, ae = false }) {
-  return {
-    losses: { vae: [
-      { type: mse ? 'mse' : 'bce_logits', on: 'recon', target: 'x', reduce: 'sum', name: 'recon' },
-      ...(ae ? [] : [{ type: 'kl_gauss', on: ['mu', 'logvar'], weight: beta, warmup, name: 'kl' }]),
-    ] },
-    optimizers: { adam: { type: 'adam', lr } },
-  };
-}
+/** The example's model: the page's dense or convolutional preset (web/js/generative.mjs). */
+export const exampleSpec = (flags) => vaeSpec({ ...VAE_NETS[flags.conv ? 'conv' : 'dense'], ...flags });
 
 const sigmoid = (a) => a.map((v) => 1 / (1 + Math.exp(-v)));
 const lossText = (r) => `${r.loss.toFixed(2)} nats per image (reconstruction ${r.terms.recon.toFixed(2)}${r.terms.kl != null ? `, KL ${r.terms.kl.toFixed(2)}` : ''})`;
@@ -114,7 +72,7 @@ async function main() {
     console.log(`test loss ${lossText(r)}`);
     return model.dispose();
   }
-  const model = dl.model(vaeSpec(flags));
+  const model = dl.model(exampleSpec(flags));
   model.setProgram(vaeProgram(flags));
   const n = flags.samples > 0 ? Math.min(flags.samples, train.n) : train.n, perEpoch = Math.ceil(n / flags.batch);
   const data = { x: train.x.subarray(0, n * 784), ...(flags.conditional ? { y: train.y.subarray(0, n) } : {}) };

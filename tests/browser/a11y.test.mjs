@@ -25,6 +25,9 @@ const PAGES = [
   ['playground, MNIST', '/playground.html#dataset=mnist&preset=lenet', '[data-playground][data-engine="ready"]'],
   ['two playgrounds', '/two-playgrounds.html', '[data-slot="b"][data-engine="ready"]'],
   ['components', '/components-demo.html', 'body'],
+  ['GAN', '/gan.html', '[data-engine="ready"]'],
+  ['2-D GAN', '/gan.html#dataset=ring', '[data-engine="ready"]'],
+  ['VAE', '/vae.html', '[data-engine="ready"]'],
 ];
 
 for (const [name, path, ready] of PAGES)

@@ -11,7 +11,8 @@ import { PNG } from 'pngjs';
 import { engine } from './helpers.mjs';
 import { readDataset } from '../../wasm/datasets.mjs';
 import { mulberry32, gaussian } from '../../wasm/random.mjs';
-import { ganSpec, ganProgram, generate, score } from '../../examples/gan.mjs';
+import { exampleSpec, generate, score } from '../../examples/gan.mjs';
+import { ganProgram } from '../../web/js/generative.mjs';
 import { frechet } from '../../examples/generative-common.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -65,7 +66,7 @@ const realImages = (n) => Float32Array.from(train.x.subarray(0, n * 784), (v) =>
 
 test('a short MLP GAN run (seed 5) moves the class histogram of its samples away from a single class', async () => {
   const flags = { dcgan: false, conditional: false, latent: 64, seed: 5, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0 };
-  const m = dl.model(ganSpec(flags));
+  const m = dl.model(exampleSpec(flags));
   try {
     m.setProgram(ganProgram(flags));
     const z = noise(500, 64, 9), before = score(classifier, generate(m, z), 500);

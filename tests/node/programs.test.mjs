@@ -312,3 +312,16 @@ test('a Wasserstein GAN (seed 12) with weight clipping keeps every critic weight
     m.dispose();
   }
 });
+
+test('a data input\'s low and high say what bytes read as: [-1, 1] for a tanh generator\'s real images; floats pass unchanged', () => {
+  const spec = (x) => ({ seed: 1, inputs: { x }, networks: { N: [{ type: 'dense', units: 1 }] }, outputs: { y: { net: 'N', from: 'x' } } });
+  const m = dl.model(spec({ shape: [4], low: -1, high: 1 }));
+  assert.deepEqual([...m.run('x', { x: Uint8Array.of(0, 255, 51, 204) })].map((v) => +v.toFixed(6)), [-1, 1, -0.6, 0.6]);
+  assert.deepEqual([...m.run('x', { x: Float32Array.of(0, 2, 3, 4) })], [0, 2, 3, 4]);
+  m.dispose();
+  const plain = dl.model(spec([4]));
+  assert.deepEqual([...plain.run('x', { x: Uint8Array.of(0, 255, 51, 204) })].map((v) => +v.toFixed(6)), [0, 1, 0.2, 0.8]);
+  plain.dispose();
+  assert.throws(() => dl.model(spec({ shape: [4], low: 1, high: 1 })), /input 'x': low must be below high/);
+  assert.throws(() => dl.model({ ...spec([4]), inputs: { x: [4], y: { classes: 3, low: -1 } } }), /class inputs take no low or high/);
+});

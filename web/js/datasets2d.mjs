@@ -42,9 +42,24 @@ const GENERATORS = {
       return { x: centres[c][0] + s * r.gauss(), y: centres[c][1] + s * r.gauss(), label: c };
     });
   },
+  // eight tight Gaussians on a circle of radius 4: the classic test of a GAN's mode coverage
+  ring(n, noise, r) {
+    return Array.from({ length: n }, (_, i) => {
+      const c = i % 8, a = (c * Math.PI) / 4, s = 0.15 + noise * 2;
+      return { x: 4 * Math.cos(a) + s * r.gauss(), y: 4 * Math.sin(a) + s * r.gauss(), label: c };
+    });
+  },
+  // two interleaved half circles
+  moons(n, noise, r) {
+    return Array.from({ length: n }, (_, i) => {
+      const c = i % 2, t = Math.PI * r.next();
+      const x = c ? 1 - Math.cos(t) : Math.cos(t), y = c ? 0.5 - Math.sin(t) : Math.sin(t);
+      return { x: 2.5 * (x - 0.5) + noise * 3 * r.gauss() * 0.3, y: 2.5 * (y - 0.25) + noise * 3 * r.gauss() * 0.3, label: c };
+    });
+  },
 };
 
-export const CLASSES_2D = { spiral: 2, xor: 2, circles: 2, gaussians: 3 };
+export const CLASSES_2D = { spiral: 2, xor: 2, circles: 2, gaussians: 3, ring: 8, moons: 2 };
 
 /**
  * Points for a toy set, shuffled, split into train and test by `ratio`, clipped to [-6, 6].

@@ -1,4 +1,4 @@
-// state.mjs: the playground's whole configuration, kept in the URL hash so a copied link
+// state.mjs: the pages' whole configuration, kept in the URL hash so a copied link
 // reopens the same network, data and settings (TensorFlow Playground's approach). One table
 // lists every parameter with its type, default and allowed values; anything invalid in a URL
 // falls back to its default and is reported once, so the page can show a notice. The names the
@@ -45,7 +45,46 @@ export const PARAMS = [
   { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
 ];
-const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
+
+// The generative pages' tables (gan.html, vae.html). A preset sets the values a link leaves out
+// (see PRESETS in studio/gan.mjs and studio/vae.mjs); layers null means the preset's networks.
+const COMMON = [
+  { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },
+  { name: 'batch', type: 'int', min: 1, max: 1024, default: 64 },
+  { name: 'model', type: 'path', default: '' },
+  { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' },
+];
+export const GAN_PARAMS = [
+  { name: 'dataset', type: 'enum', values: ['mnist', 'fashion', 'ring', 'spiral', 'moons', 'custom'], default: 'mnist' },
+  { name: 'points', type: 'points', default: [] },
+  { name: 'preset', type: 'enum', values: ['mlp', 'collapse', 'dcgan', 'lsgan', 'wgan', 'toy'], default: 'mlp' },
+  { name: 'G', type: 'layers', default: null },
+  { name: 'D', type: 'layers', default: null },
+  { name: 'loss', type: 'enum', values: ['bce', 'lsgan', 'wgan'], default: 'bce' },
+  { name: 'k', type: 'int', min: 1, max: 20, default: 1 },
+  { name: 'lrD', type: 'number', min: 1e-6, max: 0.1, default: 0.002 },
+  { name: 'lrG', type: 'number', min: 1e-6, max: 0.1, default: 0.002 },
+  { name: 'latent', type: 'int', min: 1, max: 256, default: 64 },
+  { name: 'smooth', type: 'number', min: 0, max: 0.45, default: 0 },
+  { name: 'noise', type: 'number', min: 0, max: 2, default: 0 },
+  { name: 'speed', type: 'enum', values: ['slow', 'watch', 'fast'], default: 'watch' }, // 2-D: paced, as the playground's
+  ...COMMON,
+];
+export const VAE_PARAMS = [
+  { name: 'dataset', type: 'enum', values: ['mnist', 'fashion'], default: 'mnist' },
+  { name: 'preset', type: 'enum', values: ['small', 'dense', 'conv'], default: 'small' },
+  { name: 'encoder', type: 'layers', default: null },
+  { name: 'decoder', type: 'layers', default: null },
+  { name: 'kind', type: 'enum', values: ['vae', 'ae'], default: 'vae' },
+  { name: 'compare', type: 'enum', values: ['on', 'off'], default: 'on' }, // an autoencoder trained beside the VAE
+  { name: 'latent', type: 'int', min: 1, max: 64, default: 2 },
+  { name: 'beta', type: 'number', min: 0, max: 100, default: 1 },
+  { name: 'warmup', type: 'int', min: 0, max: 100000, default: 0 },
+  { name: 'recon', type: 'enum', values: ['bce', 'mse'], default: 'bce' },
+  { name: 'denoise', type: 'number', min: 0, max: 2, default: 0 },
+  { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.001 },
+  ...COMMON,
+];
 
 // base64url of UTF-8 JSON: a layer list survives copying and pasting a link.
 const encodeJson = (v) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(v)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -124,9 +163,9 @@ function formatValue(p, v) {
   return String(v);
 }
 
-/** The defaults for every parameter. */
-export function defaults() {
-  return Object.fromEntries(PARAMS.map((p) => [p.name, structuredClone(p.default)]));
+/** The defaults for every parameter (of the playground, or of the table given). */
+export function defaults(params = PARAMS) {
+  return Object.fromEntries(params.map((p) => [p.name, structuredClone(p.default)]));
 }
 
 const ignored = (p, raw, why) => `Ignored ${p.name}=${raw.length > 24 ? raw.slice(0, 24) + '…' : raw}: ${why}; using ${formatValue(p, p.default) || 'the default'}.`;
@@ -137,12 +176,11 @@ const ignored = (p, raw, why) => `Ignored ${p.name}=${raw.length > 24 ? raw.slic
  * (the rest follow their defaults, or the data set's). Without the engine's catalog, the names it
  * allows are checked later by checkCatalog.
  */
-export function parseHash(hash, catalog = null) {
-  const state = defaults(), notices = [], given = new Set();
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
+export function parseHash(hash, catalog = null, params = PARAMS) {
+  const state = defaults(params), notices = [], given = new Set(), byName = new Map(params.map((p) => [p.name, p]));
   const seen = new Set();
-  for (const [name, raw] of params) {
-    const p = BY_NAME.get(name);
+  for (const [name, raw] of new URLSearchParams(hash.replace(/^#/, ''))) {
+    const p = byName.get(name);
     if (seen.has(name) && p) notices.push(`"${name}" is given more than once; the last value counts.`);
     seen.add(name);
     if (!p) {
@@ -163,9 +201,9 @@ export function parseHash(hash, catalog = null) {
  * Check the names the engine's catalog allows (optimizer, schedule, initializer) once it has
  * come: a name it does not know falls back to the default. Returns the notices.
  */
-export function checkCatalog(state, catalog) {
+export function checkCatalog(state, catalog, params = PARAMS) {
   const notices = [];
-  for (const p of PARAMS) {
+  for (const p of params) {
     if (!p.catalog) continue;
     const values = p.catalog(catalog);
     if (values.includes(state[p.name])) continue;
@@ -176,12 +214,12 @@ export function checkCatalog(state, catalog) {
 }
 
 /** The hash for a state: only values that differ from their defaults. */
-export function toHash(state) {
-  const params = new URLSearchParams();
-  for (const p of PARAMS) {
+export function toHash(state, params = PARAMS) {
+  const out = new URLSearchParams();
+  for (const p of params) {
     const v = state[p.name];
-    if (JSON.stringify(v) !== JSON.stringify(p.default)) params.set(p.name, formatValue(p, v));
+    if (JSON.stringify(v) !== JSON.stringify(p.default)) out.set(p.name, formatValue(p, v));
   }
-  const s = params.toString();
+  const s = out.toString();
   return s ? `#${s}` : '';
 }

@@ -1,9 +1,8 @@
 // boundary.mjs: the TensorFlow-Playground-style view of a 2-D classifier: the decision surface
 // with the data points over it (its hidden units are drawn by network-graph.mjs).
 import { fitCanvas, frameThrottle, watchWidth } from './hidpi.mjs';
-import { hexToRgb } from './colormap.mjs';
+import { hexToRgb, CLASS_COLORS } from './colormap.mjs';
 
-const CLASS_COLORS = ['#f59322', '#0877bd', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 // The surface never reaches full colour, so points (drawn at full colour) stay visible on it.
 const SURFACE = 0.72;
 

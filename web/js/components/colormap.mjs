@@ -36,3 +36,6 @@ export function hexToRgb(hex) {
   const n = parseInt(h, 16);
   return /^[0-9a-f]{6}$/i.test(h) ? [(n >> 16) & 255, (n >> 8) & 255, n & 255] : [0, 0, 0];
 }
+
+/** One colour per class (orange and blue first, as TensorFlow Playground's two classes), shared by every view that colours classes. */
+export const CLASS_COLORS = ['#f59322', '#0877bd', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];

@@ -5,9 +5,8 @@
 // output for one sample. Pointing at a unit (hover, tap, or the arrow keys) shows its incoming
 // weights; for a dense unit that reads the image itself they show as an image.
 import { fitCanvas, watchWidth } from './hidpi.mjs';
-import { diverging, hexToRgb } from './colormap.mjs';
+import { diverging, hexToRgb, CLASS_COLORS } from './colormap.mjs';
 
-const CLASS_COLORS = ['#f59322', '#0877bd', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 // Layers that keep their input's shape and act unit by unit: drawn in the column of the layer
 // before them, as TensorFlow Playground draws a unit's weighted sum and activation as one node.
 const ELEMENTWISE = new Set(['activation', 'batchNorm', 'layerNorm', 'dropout']);
