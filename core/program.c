@@ -814,10 +814,14 @@ dl_status dl_model_run(dl_model *m, const void *const *data, const int32_t *u8, 
   float *rec = stats;
   for (int32_t it = 0; it < iterations && !st; it++) {
     if (reads && count - pos < reads) break;
+    /* The iteration's reading steps share what it can take: a batch each, or at the end of the
+     * data the rest, spread evenly (a D step of k must not be left with no samples). */
+    int64_t avail = (int64_t)reads * batch < count - pos ? (int64_t)reads * batch : count - pos;
+    int nth = 0;
     for (int k = 0; k < p->nsteps && !st; k++) {
       const step *s = &p->steps[k];
       for (int r = 0; r < s->repeat && !st; r++) {
-        int32_t bs = s->slots ? (count - pos < batch ? count - pos : batch) : batch;
+        int32_t bs = s->slots ? (int32_t)(avail / reads + (nth++ < avail % reads)) : batch;
         if ((st = run_step(m, s, data, u8, s->slots ? order + pos : NULL, bs, epoch, rec))) break;
         if (s->slots) pos += bs;
         rec += 4 + p->losses[s->loss].nterms;

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { start, openPage, screenshot, warmAndCool } from './browser.mjs';
+import { load } from '../../wasm/dlplay.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -17,10 +18,6 @@ const drawn = (page) => page.$eval('[data-engine]', (e) => Number(e.dataset.draw
 const idle = (page) => page.waitForSelector('[data-engine][data-training="idle"]', { state: 'attached', timeout: 30000 });
 // the pixels of the tiles of an image grid, as data URLs
 const tiles = (page, part) => page.$$eval(`[data-part="${part}"] canvas`, (cs) => cs.map((c) => c.toDataURL()));
-const redrawn = async (page) => {
-  const n = await drawn(page);
-  await page.waitForFunction((k) => Number(document.querySelector('[data-engine]').dataset.drawn) > k, n, { timeout: 30000 });
-};
 
 async function trainFor(page, ms, minSteps) {
   await page.click('[data-part="start"]');
@@ -55,14 +52,35 @@ test('the GAN page trains on MNIST: the samples from fixed noise change, the cla
   assert.match(await page.textContent('[data-part="class-note"]'), /of 10 digits drawn/);
   await screenshot(page, 'gan-1440');
 
-  // Step D, then Step G: one iteration each (their programs hold one step), the curves go on
-  for (const part of ['step-d', 'step-g']) {
+  // Step D, then Step G: one iteration each (their programs hold one step); each changes its
+  // own network only, as the model files saved around each step show
+  const dl = await load();
+  const weights = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
+    const m = dl.loadModel(await readFile(await download.path())), w = Object.fromEntries(m.getWeights().map((x) => [x.name, x.values]));
+    m.dispose();
+    return w;
+  };
+  let before = await weights();
+  for (const [part, moves] of [['step-d', 'D/'], ['step-g', 'G/']]) {
     const n = await steps(page);
     await page.click(`[data-part="${part}"]`);
     await page.waitForFunction((k) => Number(document.querySelector('[data-engine]').dataset.steps) === k + 1, n, { timeout: 30000 });
-    await idle(page);
+    await idle(page); // (a run's views are redrawn before the page is idle)
+    const after = await weights();
+    for (const [name, values] of Object.entries(after))
+      if (name.startsWith(moves)) assert.ok(values.some((v, i) => v !== before[name][i]), `${part} changed ${name}`);
+      else assert.deepEqual(values, before[name], `${part} left ${name} as it was`);
+    before = after;
   }
-  await redrawn(page);
+  // a new learning rate is a new program on the same weights: the step count goes on
+  const n = await steps(page);
+  await page.fill('[data-part="lrG"]', '0.001');
+  await page.dispatchEvent('[data-part="lrG"]', 'change');
+  await page.waitForFunction(() => /lrG=0\.001/.test(location.hash));
+  await page.click('[data-part="step"]');
+  await page.waitForFunction((k) => Number(document.querySelector('[data-engine]').dataset.steps) === k + 1, n, { timeout: 30000 });
+  await idle(page);
   const beforeSave = await tiles(page, 'samples');
   await saveAndLoad(page);
   assert.deepEqual(await tiles(page, 'samples'), beforeSave, 'the loaded model draws the same samples from the same noise');
@@ -80,11 +98,18 @@ test('the collapse preset sets D ten times slower than G, and the page keeps it 
   assert.match(await page.textContent('[data-part="preset-about"]'), /histogram/);
   // a bad value is marked where it is and blocks Start; nothing else changes
   await page.fill('[data-part="lrD"]', '5');
-  await page.dispatchEvent('[data-part="lrD"]', 'input');
+  await page.dispatchEvent('[data-part="lrD"]', 'change');
   assert.equal(await page.getAttribute('[data-part="lrD"]', 'aria-invalid'), 'true');
   assert.match(await page.textContent('[data-part="start-why"]'), /D's learning rate: 5 is not allowed/);
   assert.ok(await page.$eval('[data-part="start"]', (b) => b.disabled));
   assert.doesNotMatch(page.url(), /lrD=5/);
+  // a generator whose output does not fit the data is explained under it
+  const units = page.locator('[data-part="editor-G"] .le-card').nth(2).locator('input.le-num').first();
+  await units.fill('10');
+  await units.dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('[data-part="out-G"]').classList.contains('error'), null, { timeout: 30000 });
+  assert.match(await page.textContent('[data-part="out-G"]'), /cannot reshape 10 \(10 values\) to 784 values/);
+  assert.match(await page.textContent('[data-part="start-why"]'), /Fix the networks first/);
   await page.close();
 });
 
@@ -108,16 +133,23 @@ test('the 2-D GAN draws D over the plane, the real and generated points and G\'s
   const { warm, cool } = await warmAndCool(page, '.gp canvas');
   assert.ok(warm > 500 && cool > 500, `D's map shows both verdicts (warm ${warm}, cool ${cool} pixels)`);
   await screenshot(page, 'gan-2d-1440');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
+  const saved = await readFile(await download.path());
   // drawn points: the data set becomes the learner's, Start waits for 16 of them
   await page.selectOption('[data-part="dataset"]', 'custom');
   await page.waitForFunction(() => /at least 16/.test(document.querySelector('[data-part="start-why"]').textContent), null, { timeout: 30000 });
-  const box = await page.$eval('.gp canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width }; });
+  const box = await page.$eval('.gp canvas', (c) => { c.scrollIntoView(); const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width }; });
   await page.mouse.move(box.x + box.w * 0.2, box.y + box.w * 0.3);
   await page.mouse.down();
   for (let i = 0; i <= 30; i++) await page.mouse.move(box.x + box.w * (0.2 + 0.02 * i), box.y + box.w * (0.3 + 0.01 * i));
   await page.mouse.up();
   await page.waitForFunction(() => /points=/.test(location.hash) && document.querySelector('[data-part="start-why"]').textContent === '', null, { timeout: 30000 });
   assert.ok(!(await page.$eval('[data-part="start"]', (b) => b.disabled)));
+  // a 2-D GAN's file on image data is refused, saying why, and the model there stays
+  await page.selectOption('[data-part="dataset"]', 'mnist');
+  await page.waitForSelector('[data-part="samples"] canvas', { timeout: 60000 });
+  await page.setInputFiles('[data-part="load"]', { name: 'points.dlpm', mimeType: 'application/octet-stream', buffer: saved });
+  await page.waitForFunction(() => /Could not load points\.dlpm: this GAN draws 2-D points: choose 2-D data first\. The current model is unchanged\./.test(document.querySelector('[data-part="file-status"]').textContent), null, { timeout: 30000 });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -145,6 +177,26 @@ test('the VAE page trains a VAE and an autoencoder side by side: reconstructions
   const beforeSave = await tiles(page, 'recon-grid');
   await saveAndLoad(page);
   assert.deepEqual((await tiles(page, 'recon-grid')).slice(8), beforeSave.slice(8), 'the loaded VAE reconstructs the same way');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a loaded file sets the page to its own settings: a VAE of latent size 3 opened on a page of latent size 2', async () => {
+  const first = await openPage(env.browser, `${env.base}/vae.html#latent=3&compare=off&beta=2`, { viewport: { width: 1440, height: 900 } });
+  await ready(first);
+  await first.click('[data-part="step"]');
+  await first.waitForFunction(() => document.querySelector('[data-engine]').dataset.steps === '1', null, { timeout: 30000 });
+  const [download] = await Promise.all([first.waitForEvent('download'), first.click('[data-part="save"]')]);
+  const bytes = await readFile(await download.path());
+  await first.close();
+  const page = await openPage(env.browser, `${env.base}/vae.html`, { viewport: { width: 1440, height: 900 } });
+  await ready(page);
+  await page.setInputFiles('[data-part="load"]', { name: 'three.dlpm', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.waitForFunction(() => document.querySelector('[data-engine]').dataset.loaded === 'three.dlpm', null, { timeout: 30000 });
+  assert.equal(await page.inputValue('[data-part="latent"]'), '3');
+  assert.equal(await page.inputValue('[data-part="beta"]'), '2');
+  await page.waitForFunction(() => document.querySelectorAll('[data-part="sliders"] input').length === 3, null, { timeout: 30000 });
+  assert.match(page.url(), /latent=3/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -325,3 +325,17 @@ test('a data input\'s low and high say what bytes read as: [-1, 1] for a tanh ge
   assert.throws(() => dl.model(spec({ shape: [4], low: 1, high: 1 })), /input 'x': low must be below high/);
   assert.throws(() => dl.model({ ...spec([4]), inputs: { x: [4], y: { classes: 3, low: -1 } } }), /class inputs take no low or high/);
 });
+
+test('at the end of the data, the k D steps of an iteration share the samples left, so none gets an empty batch (100 points, batch 64, k 5: 20 each)', async () => {
+  const { ganSpec, ganProgram, GAN_NETS } = await import('../../web/js/generative.mjs');
+  const m = dl.model(ganSpec({ ...GAN_NETS.toy, x: [2], latent: 2, seed: 3 }));
+  m.setProgram(ganProgram({ loss: 'wgan', k: 5, lrD: 5e-4, lrG: 5e-4 }));
+  const x = Float32Array.from({ length: 200 }, (_, i) => Math.sin(i)), seen = [];
+  const h = await m.train({ x }, { epochs: 2, batchSize: 64, onStep: (r) => seen.push(r.steps.map((s) => s.samples)) });
+  assert.equal(h.iterations, 2);
+  assert.deepEqual(seen, [[20, 20, 20, 20, 20, 64], [20, 20, 20, 20, 20, 64]]); // (G's step reads no data: a batch of noise)
+  const seen2 = [];
+  await m.train({ x: x.subarray(0, 2 * 7) }, { epochs: 1, batchSize: 64, onStep: (r) => seen2.push(r.steps.map((s) => s.samples)) });
+  assert.deepEqual(seen2, [[2, 2, 1, 1, 1, 7]]); // (the batch is at most the data: 7)
+  m.dispose();
+});

@@ -34,6 +34,20 @@ export const GAN_NETS = {
   },
 };
 
+/**
+ * GAN recipes: the networks (a GAN_NETS name) and the training settings the GAN page's presets
+ * set. `collapse` is `mlp` with D ten times slower than G: on MNIST G soon draws three or four
+ * digits only (tests/node/generative.test.mjs holds both to it).
+ */
+export const GAN_PRESETS = {
+  mlp: { nets: 'mlp', loss: 'bce', k: 1, lrD: 0.002, lrG: 0.002, latent: 64, smooth: 0, noise: 0, batch: 64 },
+  collapse: { nets: 'mlp', loss: 'bce', k: 1, lrD: 0.0002, lrG: 0.002, latent: 64, smooth: 0, noise: 0, batch: 64 },
+  dcgan: { nets: 'dcgan', loss: 'bce', k: 1, lrD: 0.0002, lrG: 0.0002, latent: 100, smooth: 0, noise: 0, batch: 64 }, // the DCGAN paper's rates
+  lsgan: { nets: 'mlp', loss: 'lsgan', k: 1, lrD: 0.001, lrG: 0.001, latent: 64, smooth: 0, noise: 0, batch: 64 },
+  wgan: { nets: 'mlp', loss: 'wgan', k: 5, lrD: 0.0005, lrG: 0.0005, latent: 64, smooth: 0, noise: 0, batch: 64 },
+  toy: { nets: 'toy', loss: 'bce', k: 1, lrD: 0.002, lrG: 0.002, latent: 2, smooth: 0, noise: 0, batch: 64 },
+};
+
 /** Presets: encoder (without its head) and decoder (ending in 784 values or a 1x28x28 image). */
 export const VAE_NETS = {
   dense: {

@@ -4,7 +4,7 @@
 // them. 2-D: GAN Lab's picture (D over the plane, real and generated points, G's gradient).
 import { createStudio } from './studio.mjs';
 import { GAN_PARAMS } from '../state.mjs';
-import { GAN_NETS, ganSpec, ganProgram, imageShape } from '../generative.mjs';
+import { GAN_NETS, GAN_PRESETS, ganSpec, ganProgram, imageShape } from '../generative.mjs';
 import { makeToySet } from '../datasets2d.mjs';
 import { mulberry32, gaussian } from '../../dlplay/random.mjs';
 import { createImageGrid } from '../components/image-grid.mjs';
@@ -13,20 +13,18 @@ import { createBarChart } from '../components/bar-chart.mjs';
 import { createGanPlane } from '../components/gan-plane.mjs';
 
 const IMAGE_SETS = ['mnist', 'fashion'];
-const mlp = (s) => GAN_NETS.mlp, toy = () => GAN_NETS.toy;
+// The page's presets: a GAN_PRESETS recipe (networks and settings) with its words.
+const preset = (name, title, about) => {
+  const { nets, ...settings } = GAN_PRESETS[name];
+  return { title, about, nets: () => GAN_NETS[nets], settings };
+};
 const PRESETS = {
-  mlp: { title: 'MLP GAN', nets: mlp, about: `${GAN_NETS.mlp.about} Both learn at 0.002: every digit appears within a few epochs.`,
-    settings: { loss: 'bce', k: 1, lrD: 0.002, lrG: 0.002, latent: 64, smooth: 0, noise: 0, batch: 64 } },
-  collapse: { title: 'MLP GAN that collapses', nets: mlp, about: 'The same networks, but D learns ten times slower than G: G finds a few digits that fool D and draws little else. Watch the histogram narrow; the MLP GAN preset is the remedy.',
-    settings: { loss: 'bce', k: 1, lrD: 0.0002, lrG: 0.002, latent: 64, smooth: 0, noise: 0, batch: 64 } },
-  dcgan: { title: 'DCGAN', nets: () => GAN_NETS.dcgan, about: `${GAN_NETS.dcgan.about} Adam at 0.0002 with β1 0.5, as in the DCGAN paper.`,
-    settings: { loss: 'bce', k: 1, lrD: 0.0002, lrG: 0.0002, latent: 100, smooth: 0, noise: 0, batch: 64 } },
-  lsgan: { title: 'Least-squares GAN', nets: mlp, about: 'The MLP GAN with squared errors instead of cross-entropy: D\'s scores are pulled to 1 for real and 0 for generated.',
-    settings: { loss: 'lsgan', k: 1, lrD: 0.001, lrG: 0.001, latent: 64, smooth: 0, noise: 0, batch: 64 } },
-  wgan: { title: 'Wasserstein GAN', nets: mlp, about: 'A critic instead of a judge: D gives scores, not probabilities, its weights are clipped to ±0.01, and it takes 5 steps per G step (RMSprop, as in the WGAN paper).',
-    settings: { loss: 'wgan', k: 5, lrD: 0.0005, lrG: 0.0005, latent: 64, smooth: 0, noise: 0, batch: 64 } },
-  toy: { title: '2-D GAN', nets: toy, about: `${GAN_NETS.toy.about} Each arrow is the way G's loss pushes that point.`,
-    settings: { loss: 'bce', k: 1, lrD: 0.002, lrG: 0.002, latent: 2, smooth: 0, noise: 0, batch: 64 } },
+  mlp: preset('mlp', 'MLP GAN', `${GAN_NETS.mlp.about} Both learn at 0.002: every digit appears within a few epochs.`),
+  collapse: preset('collapse', 'MLP GAN that collapses', 'The same networks, but D learns ten times slower than G: G finds a few digits that fool D and draws little else. Watch the histogram narrow; the MLP GAN preset is the remedy.'),
+  dcgan: preset('dcgan', 'DCGAN', `${GAN_NETS.dcgan.about} Adam at 0.0002 with β1 0.5, as in the DCGAN paper.`),
+  lsgan: preset('lsgan', 'Least-squares GAN', 'The MLP GAN with squared errors instead of cross-entropy: D\'s scores are pulled to 1 for real and 0 for generated.'),
+  wgan: preset('wgan', 'Wasserstein GAN', 'A critic instead of a judge: D gives scores, not probabilities, its weights are clipped to ±0.01, and it takes 5 steps per G step (RMSprop, as in the WGAN paper).'),
+  toy: preset('toy', '2-D GAN', `${GAN_NETS.toy.about} Each arrow is the way G's loss pushes that point.`),
 };
 const isImages = (s) => IMAGE_SETS.includes(s.dataset);
 
@@ -107,7 +105,7 @@ export function createGanPage(root, options) {
 
   const page = {
     title: 'GAN', file: 'gan', params: GAN_PARAMS, presets: PRESETS, dataParams: ['dataset'],
-    programParams: ['loss', 'k', 'lrD', 'lrG', 'smooth', 'speed'], // (speed: a run goes on at the new pace)
+    programParams: ['loss', 'k', 'lrD', 'lrG', 'smooth', 'speed', 'batch'], // (speed, batch: a run goes on with the new one)
     drawMs: (ctx) => (isImages(ctx.state) ? 600 : 150),
     // a 2-D run at full speed is over in a blink: paced (an epoch of 2,000 points is about 16 steps), a person can watch
     trainOptions: (ctx) => (isImages(ctx.state) ? {} : { minEpochMs: { slow: 250, watch: 50, fast: 0 }[ctx.state.speed] }),
@@ -143,7 +141,22 @@ export function createGanPage(root, options) {
     models: (ctx) => [{ key: 'gan', spec: spec(ctx), program: program(ctx) }],
     layerOffset: (ctx, net) => (net === 'D' && ctx.state.noise > 0 ? 1 : 0),
     summary: (r) => `${r.params.toLocaleString()} parameters in G and D`,
-    fits: (ctx, s) => (s.tensors.some((t) => t.name === 'fake') && s.tensors.some((t) => t.name === 'gen_score') ? '' : 'this file is not a GAN (it has no fake and gen_score tensors)'),
+    fits(ctx, s) {
+      const x = s.tensors.find((t) => t.name === 'x');
+      if (!x || !['fake', 'gen_score', 'real_score'].every((n) => s.tensors.some((t) => t.name === n)) || !s.program?.losses?.g) return 'this file is not a GAN of this page (it needs x, fake, real_score and gen_score tensors and a g loss)';
+      if ((x.shape.join() === '2') === isImages(ctx.state)) return `this GAN draws ${x.shape.join() === '2' ? '2-D points: choose 2-D data first' : 'images: choose MNIST or Fashion-MNIST first'}`;
+      return '';
+    },
+    adopt(ctx, s) {
+      const p = s.program, { G, D } = s.spec.networks, noise = D[0]?.type === 'gaussianNoise' ? D[0].stddev : 0;
+      return {
+        latent: s.tensors.find((t) => t.name === 'z').shape[0],
+        loss: { bce_logits: 'bce', mse: 'lsgan', critic_mean: 'wgan' }[p.losses.g[0].type] ?? ctx.state.loss,
+        k: p.steps?.[0]?.repeat ?? 1, lrD: p.optimizers.d?.lr ?? ctx.state.lrD, lrG: p.optimizers.g?.lr ?? ctx.state.lrG,
+        smooth: p.losses.d?.[0]?.type === 'critic_mean' ? 0 : 1 - (p.losses.d?.[0]?.target ?? 1),
+        noise, G: G.at(-1)?.type === 'reshape' ? G.slice(0, -1) : G, D: noise ? D.slice(1) : D, // (the spec builder's own ends)
+      };
+    },
     progress: (ctx, rec) => {
       const d = rec.steps.filter((s) => s.loss === 'd'), g = rec.steps.find((s) => s.loss === 'g');
       return [d.length && `D loss ${d.at(-1).value.toFixed(3)}`, g && `G loss ${g.value.toFixed(3)}`].filter(Boolean).join(' · ');

@@ -76,11 +76,13 @@ function template(page) {
  *   settings, nets(state)}}), networks ([{name, label, input, output}]: one editor each, held
  *   in state[name]), steps ([{part, label, title, key?, run(ctx)}]), configHtml, viewsHtml,
  *   dataParams (the settings that change the data), programParams (that change the training
- *   program only: the models keep their weights), viewParams (that change neither), images(state) (image data, else 2-D points),
+ *   program or the run only: the models keep their weights; the rest build new models), images(state) (image data, else 2-D points),
  *   plane(state) (2-D points: Float32Array x),
  *   models(ctx) -> [{key, spec, program}], views(ctx) -> {draw(), reset(), steps(key, records)},
  *   drawMs(ctx) (how often a run redraws), trainOptions(ctx) (more options for train),
- *   summary(models) (a line for the network card), check(ctx) (a reason Start is blocked, or '')
+ *   summary(models) (a line for the network card), check(ctx) (a reason Start is blocked, or ''),
+ *   fits(ctx, summary) (why a loaded file does not fit the page, or ''), adopt(ctx, summary) (the
+ *   settings a loaded file implies)
  * @param {{worker?: Worker}} [options]  a worker the page started early (prefetch)
  */
 export function createStudio(root, page, options = {}) {
@@ -140,7 +142,7 @@ export function createStudio(root, page, options = {}) {
         show();
       };
       set();
-      input.addEventListener(input.type === 'range' || input.type === 'number' ? 'input' : 'change', () => {
+      input.addEventListener(input.type === 'range' ? 'input' : 'change', () => { // (a number counts once typed: each keystroke would restart a run)
         const raw = input.type === 'checkbox' ? (input.checked ? 'on' : 'off') : input.value, v = p.type === 'enum' ? raw : Number(raw);
         const bad = p.type === 'enum' ? !p.values.includes(v) : !(raw !== '' && Number.isFinite(v) && v >= p.min && v <= p.max && (p.type !== 'int' || Number.isInteger(v)));
         input.setAttribute('aria-invalid', bad ? 'true' : 'false');
@@ -157,6 +159,23 @@ export function createStudio(root, page, options = {}) {
     },
   };
   const progress = createProgress(ctx.q('progress'));
+  // Whatever changes the models (a new program, new models, a file, a run's start) takes its
+  // turn: a field's change on blur and the click that caused the blur must not interleave.
+  let lock = Promise.resolve();
+  function acquire() { // resolves to the function that releases it
+    let release;
+    const held = new Promise((r) => (release = r)), turn = lock.then(() => release);
+    lock = lock.then(() => held);
+    return turn;
+  }
+  async function exclusive(fn) {
+    const release = await acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
   let views = null, live = null;
   const showers = {}; // name -> refresh the field from the state (after a preset)
 
@@ -217,11 +236,11 @@ export function createStudio(root, page, options = {}) {
   // Anything that changes the models: the old ones go (after a running one stops), new ones
   // are built on the next Start or step; the views show the untrained models meanwhile.
   function changed() {
-    ctx.later('rebuild', async () => {
+    ctx.later('rebuild', () => exclusive(async () => {
       await stopRun();
       await disposeModels();
       if (await validate().catch((e) => (ctx.status(e.message, true), false))) await ensureModels().then(() => draw()).catch((e) => ctx.status(e.message, true));
-    }, 150);
+    }), 150);
   }
 
   async function disposeModels() {
@@ -277,9 +296,10 @@ export function createStudio(root, page, options = {}) {
 
   // ---- running -------------------------------------------------------------------------------
 
-  function setRunning(on) {
-    ctx.q('start').textContent = on ? 'Pause' : ctx.steps ? 'Resume' : 'Start';
-    root.dataset.training = on ? 'running' : 'idle';
+  // The run bar while a run lasts: Pause for an open run; a step button's run ends by itself.
+  function setRunning() {
+    ctx.q('start').textContent = ctx.running?.open ? 'Pause' : ctx.steps ? 'Resume' : 'Start';
+    root.dataset.training = ctx.running ? 'running' : 'idle';
     ctx.blockStart('run', null);
   }
 
@@ -291,36 +311,43 @@ export function createStudio(root, page, options = {}) {
     views.steps(key, records);
   }
 
-  // One open-ended train call per model; they take turns in the worker between chunks.
+  // One train call per model (open-ended, or `iterations` long); they take turns in the worker
+  // between chunks. `program`: a program for this run only (a GAN's "step D").
   async function start({ iterations, program } = {}) {
     if (ctx.running) return;
-    const run = (ctx.running = { runs: [] });
-    setRunning(!iterations);
+    const run = (ctx.running = { runs: [], open: !iterations }); // (open: until Pause)
+    setRunning();
     ctx.status('');
+    const t0 = performance.now(), s0 = ctx.steps;
+    const train = async (key, m, seed) => {
+      try {
+        return await m.train({ dataset: ctx.dataName }, {
+          ...(iterations ? { iterations } : { epochs: 1e6, ...page.trainOptions?.(ctx) }), batchSize: ctx.state.batch, seed, chunk: 8,
+          onSteps: (records) => {
+            onSteps(key, records);
+            if (key !== [...ctx.models.keys()][0]) return;
+            const sec = (performance.now() - t0) / 1000;
+            progress.update({ fraction: 0, text: `step ${ctx.steps.toLocaleString()} · ${page.progress(ctx, records.at(-1))} · ${Math.round((ctx.steps - s0) / Math.max(sec, 1e-3))} steps/s` });
+          },
+        });
+      } finally {
+        if (program) await m.setProgram(page.models(ctx).find((x) => x.key === key).program);
+      }
+    };
     try {
       await ctx.ready;
-      await ensureModels();
-      ctx.base = ctx.steps; // (each run's records count from 0; the curves go on from here)
-      const t0 = performance.now(), s0 = ctx.steps, seed = ctx.state.seed * 1000 + ctx.steps; // (a new shuffle for each run, the same for the same clicks)
+      const release = await acquire(); // (held until every train call is posted: the worker keeps their order)
+      try {
+        await ensureModels();
+        if (program) for (const m of ctx.models.values()) await m.setProgram(program);
+        ctx.base = ctx.steps; // (each run's records count from 0; the curves go on from here)
+        const seed = ctx.state.seed * 1000 + ctx.steps; // (a new shuffle for each run, the same for the same clicks)
+        run.runs = [...ctx.models].map(([key, m]) => train(key, m, seed));
+      } finally {
+        release();
+      }
       if (!iterations) live = setInterval(draw, page.drawMs(ctx));
-      run.runs = [...ctx.models].map(async ([key, m]) => {
-        if (program) await m.setProgram(program);
-        try {
-          return await m.train({ dataset: ctx.dataName }, {
-            ...(iterations ? { iterations } : { epochs: 1e6, ...page.trainOptions?.(ctx) }), batchSize: ctx.state.batch, seed, chunk: 8,
-            onSteps: (records) => {
-              onSteps(key, records);
-              if (key !== [...ctx.models.keys()][0]) return;
-              const sec = (performance.now() - t0) / 1000;
-              progress.update({ fraction: 0, text: `step ${ctx.steps.toLocaleString()} · ${page.progress(ctx, records.at(-1))} · ${Math.round((ctx.steps - s0) / Math.max(sec, 1e-3))} steps/s` });
-            },
-          });
-        } finally {
-          if (program) await m.setProgram(page.models(ctx).find((x) => x.key === key).program);
-        }
-      });
-      const results = await Promise.allSettled(run.runs);
-      const failed = results.find((r) => r.status === 'rejected');
+      const failed = (await Promise.allSettled(run.runs)).find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (e) {
       ctx.status(`Training stopped: ${e.message}`, true);
@@ -328,7 +355,7 @@ export function createStudio(root, page, options = {}) {
       clearInterval(live);
       await draw(); // (the views show where the run ended before the page says it is idle)
       ctx.running = null;
-      setRunning(false);
+      setRunning();
     }
   }
 
@@ -371,9 +398,9 @@ export function createStudio(root, page, options = {}) {
     }
   }
 
+  // (callers stop a run first, then take the lock)
   async function load(name, bytes) {
     try {
-      await stopRun();
       const m = await ctx.remote.load(new Uint8Array(await bytes()));
       const why = page.fits?.(ctx, m.summary);
       if (why) {
@@ -381,6 +408,12 @@ export function createStudio(root, page, options = {}) {
         throw new Error(why);
       }
       await disposeModels();
+      // the page's settings and editors follow the file (its latent size, loss, networks), so
+      // the views read it rightly; editing a network afterwards builds a new model, as ever
+      Object.assign(ctx.state, page.adopt(ctx, m.summary));
+      for (const set of Object.values(showers)) set();
+      makeEditors();
+      ctx.writeHash();
       ctx.models.set(page.models(ctx)[0].key, m); // (a file holds one model: the page's first)
       ctx.steps = 1;
       root.dataset.loaded = name;
@@ -396,7 +429,7 @@ export function createStudio(root, page, options = {}) {
   function wire() {
     for (const p of page.params) {
       if (!ctx.q(p.name) || p.name === 'preset') continue;
-      const n = p.name, after = page.dataParams.includes(n) ? dataChanged : page.programParams?.includes(n) ? programChanged : page.viewParams?.includes(n) ? null : changed;
+      const n = p.name, after = page.dataParams.includes(n) ? dataChanged : page.programParams.includes(n) ? programChanged : changed;
       showers[n] = ctx.bind(n, after);
     }
     ctx.bind('preset', () => {
@@ -414,16 +447,18 @@ export function createStudio(root, page, options = {}) {
       });
     ctx.q('reset').addEventListener('click', async () => {
       await stopRun();
-      await disposeModels();
-      ctx.status('');
-      delete root.dataset.loaded;
-      await ensureModels().then(() => draw()).catch((e) => ctx.status(e.message, true));
+      await exclusive(async () => {
+        await disposeModels();
+        ctx.status('');
+        delete root.dataset.loaded;
+        await ensureModels().then(() => draw()).catch((e) => ctx.status(e.message, true));
+      });
     });
     ctx.q('save').addEventListener('click', save);
     ctx.q('load').addEventListener('change', (ev) => {
       const file = ev.target.files[0];
       ev.target.value = '';
-      if (file) load(file.name, () => file.arrayBuffer());
+      if (file) stopRun().then(() => exclusive(() => load(file.name, () => file.arrayBuffer())));
     });
     ctx.q('skip').addEventListener('click', (ev) => {
       ev.preventDefault();
@@ -447,10 +482,12 @@ export function createStudio(root, page, options = {}) {
   // A setting of the training program only (a learning rate, the loss): the models keep their
   // weights and a run goes on with the new program.
   async function programChanged() {
-    const was = Boolean(ctx.running);
+    const was = ctx.running?.open; // (a run of Step's few steps ends on its own)
     await stopRun();
     try {
-      for (const { key, program } of page.models(ctx)) await ctx.models.get(key)?.setProgram(program);
+      await exclusive(async () => {
+        for (const { key, program } of page.models(ctx)) await ctx.models.get(key)?.setProgram(program);
+      });
     } catch (e) {
       return ctx.status(`The training program was refused: ${e.message}`, true);
     }
@@ -501,13 +538,13 @@ export function createStudio(root, page, options = {}) {
     await draw();
     if (ctx.state.model) {
       const path = ctx.state.model;
-      await load(path, async () => {
+      await exclusive(() => load(path, async () => {
         const r = await fetch(new URL(path, document.baseURI));
         if (!r.ok) throw new Error(`the server answered ${r.status}`);
         return r.arrayBuffer();
-      });
+      }));
     }
-    setRunning(false);
+    setRunning();
     root.dataset.engine = 'ready';
   }
 

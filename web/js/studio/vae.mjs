@@ -87,7 +87,7 @@ const VIEWS = `
 export function createVaePage(root, options) {
   const page = {
     title: 'VAE', file: 'vae', params: VAE_PARAMS, presets: PRESETS, dataParams: ['dataset'],
-    programParams: ['beta', 'warmup', 'lr'], drawMs: () => 1000,
+    programParams: ['beta', 'warmup', 'lr', 'batch'], drawMs: () => 1000,
     networks: [
       { name: 'encoder', label: 'Encoder', input: '← an image', output: '→ the head (added): μ and log σ² for each latent dimension (a plain autoencoder: z itself)' },
       { name: 'decoder', label: 'Decoder', input: '← z (latent values)', output: '→ 784 values: logits for cross-entropy, pixels (sigmoid) for squared error' },
@@ -108,7 +108,16 @@ export function createVaePage(root, options) {
       return s.kind === 'vae' && s.compare === 'on' ? [one(false), one(true)] : [one(s.kind === 'ae')];
     },
     summary: (r) => `${r.params.toLocaleString()} parameters`,
-    fits: (ctx, s) => (['recon', 'decoded', 'mu'].every((n) => s.tensors.some((t) => t.name === n)) ? '' : 'this file is not an autoencoder of this page (it needs recon, decoded and mu tensors)'),
+    fits: (ctx, s) => (['recon', 'decoded', 'mu', 'prior'].every((n) => s.tensors.some((t) => t.name === n)) && s.program?.losses?.vae && !s.spec.inputs.y ? '' : 'this file is not an autoencoder of this page (it needs recon, decoded, mu and prior tensors and a vae loss; a conditional one needs the Node example)'),
+    adopt(ctx, s) {
+      const { enc, dec } = s.spec.networks, terms = s.program.losses.vae, kl = terms.find((t) => t.type === 'kl_gauss');
+      const noise = enc[0]?.type === 'gaussianNoise' ? enc[0].stddev : 0;
+      return {
+        latent: s.tensors.find((t) => t.name === 'prior').shape[0], kind: kl ? 'vae' : 'ae', recon: terms[0].type === 'mse' ? 'mse' : 'bce',
+        beta: kl?.weight ?? ctx.state.beta, warmup: kl?.warmup ?? 0, lr: s.program.optimizers.adam?.lr ?? ctx.state.lr, denoise: noise,
+        encoder: enc.slice(noise ? 1 : 0, -1), decoder: dec.at(-1)?.type === 'reshape' ? dec.slice(0, -1) : dec, // (the spec builder's own ends)
+      };
+    },
     progress: (ctx, rec) => Object.entries(rec.steps[0].terms).map(([k, v]) => `${k === 'recon' ? 'reconstruction' : k} ${v.toFixed(1)}`).join(' · ') + ' nats',
     views: (ctx) => views(ctx),
   };
