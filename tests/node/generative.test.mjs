@@ -12,7 +12,7 @@ import { engine } from './helpers.mjs';
 import { readDataset } from '../../wasm/datasets.mjs';
 import { mulberry32, gaussian } from '../../wasm/random.mjs';
 import { exampleSpec, generate, score } from '../../examples/gan.mjs';
-import { ganSpec, ganProgram, GAN_NETS, GAN_PRESETS } from '../../web/js/generative.mjs';
+import { ganSpec, ganProgram, GAN_NETS, GAN_PRESETS, gPush, gLoss } from '../../web/js/generative.mjs';
 import { frechet } from '../../examples/generative-common.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -95,6 +95,32 @@ test('the GAN page\'s presets on 20,000 digits for 2 epochs (seed 1): "MLP GAN" 
   }
   assert.ok(drawn.mlp.classes >= 8, `MLP GAN: ${drawn.mlp.histogram}`);
   assert.ok(drawn.collapse.classes <= 5, `collapse: ${drawn.collapse.histogram}`);
+});
+
+test('the 2-D GAN page\'s arrows: gPush is minus the derivative of G\'s loss in D\'s score, and a point moved a little along its arrow lowers G\'s loss under a trained D', async () => {
+  for (const loss of ['bce', 'lsgan', 'wgan'])
+    for (const s of [-3, -0.5, 0, 0.7, 2.5]) {
+      const d = (gLoss(loss, s + 1e-4) - gLoss(loss, s - 1e-4)) / 2e-4;
+      assert.ok(Math.abs(gPush(loss, s) + d) < 1e-4 * (1 + Math.abs(d)), `${loss} at ${s}: ${gPush(loss, s)} against ${-d}`);
+    }
+  const m = dl.model(ganSpec({ ...GAN_NETS.toy, x: [2], latent: 2, seed: 4 }));
+  try {
+    m.setProgram(ganProgram({ loss: 'bce', lrD: 2e-3, lrG: 2e-3 }));
+    const r = mulberry32(4), x = Float32Array.from({ length: 1024 }, () => 2 * gaussian(r) + 1);
+    await m.train({ x }, { iterations: 300, batchSize: 64, seed: 4 });
+    const h = 0.01, eps = 0.05, pts = Float32Array.from({ length: 40 }, () => 4 * gaussian(r));
+    let lower = 0;
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [pts[2 * i], pts[2 * i + 1]];
+      const s = m.run('real_score', { x: Float32Array.of(a, b, a + h, b, a - h, b, a, b + h, a, b - h) }), push = gPush('bce', s[0]);
+      const arrow = [(push * (s[1] - s[2])) / (2 * h), (push * (s[3] - s[4])) / (2 * h)], len = Math.hypot(...arrow) || 1;
+      const moved = m.run('real_score', { x: Float32Array.of(a + (eps * arrow[0]) / len, b + (eps * arrow[1]) / len) });
+      if (gLoss('bce', moved[0]) < gLoss('bce', s[0])) lower++;
+    }
+    assert.ok(lower >= 19, `${lower} of 20 points lower G's loss along their arrows`);
+  } finally {
+    m.dispose();
+  }
 });
 
 // The conditional mechanism (the class one-hot, joined to G's noise and to D's input) on a ring

@@ -134,6 +134,19 @@ export function ganProgram({ loss, k = 1, lrD, lrG, smooth = 0, only }) {
   };
 }
 
+/**
+ * How hard G's loss pushes a generated point up D's score s: minus the derivative of G's loss
+ * in s (cross-entropy -log σ(s): 1 - σ(s); least squares (s - 1)^2: 2 (1 - s); Wasserstein -s:
+ * 1). G's loss depends on its point x only through s, so minus its gradient in x is this times
+ * the gradient of s: the arrows of the 2-D GAN page.
+ */
+export function gPush(loss, s) {
+  return loss === 'bce' ? 1 / (1 + Math.exp(s)) : loss === 'lsgan' ? 2 * (1 - s) : 1;
+}
+
+/** G's loss for one point, from D's score there (for checks of gPush). */
+export const gLoss = (loss, s) => (loss === 'bce' ? Math.log1p(Math.exp(-s)) : loss === 'lsgan' ? (s - 1) ** 2 : -s);
+
 // The decoder's last layer with an activation gets the one the reconstruction loss reads:
 // logits for cross-entropy, pixels (sigmoid) for squared error.
 function withOutput(decoder, activation) {

@@ -4,7 +4,7 @@
 // them. 2-D: GAN Lab's picture (D over the plane, real and generated points, G's gradient).
 import { createStudio } from './studio.mjs';
 import { GAN_PARAMS } from '../state.mjs';
-import { GAN_NETS, GAN_PRESETS, ganSpec, ganProgram, imageShape } from '../generative.mjs';
+import { GAN_NETS, GAN_PRESETS, ganSpec, ganProgram, imageShape, gPush } from '../generative.mjs';
 import { makeToySet } from '../datasets2d.mjs';
 import { mulberry32, gaussian } from '../../dlplay/random.mjs';
 import { createImageGrid } from '../components/image-grid.mjs';
@@ -157,6 +157,7 @@ export function createGanPage(root, options) {
         noise, G: G.at(-1)?.type === 'reshape' ? G.slice(0, -1) : G, D: noise ? D.slice(1) : D, // (the spec builder's own ends)
       };
     },
+    iterationsPerEpoch: (ctx) => (isImages(ctx.state) ? 60000 : real.length / 2) / (ctx.state.batch * ctx.state.k), // (each D step takes a batch)
     progress: (ctx, rec) => {
       const d = rec.steps.filter((s) => s.loss === 'd'), g = rec.steps.find((s) => s.loss === 'g');
       return [d.length && `D loss ${d.at(-1).value.toFixed(3)}`, g && `G loss ${g.value.toFixed(3)}`].filter(Boolean).join(' · ');
@@ -176,7 +177,7 @@ export function createGanPage(root, options) {
 
   function views(ctx) {
     const { q, state } = ctx;
-    const samples = createImageGrid(q('samples'), { columns: 8, scale: 2 });
+    const samples = createImageGrid(q('samples'), { columns: 8, scale: 3 });
     const lossChart = createLineChart(q('loss-chart'), { title: 'Losses', xLabel: 'step', yLabel: 'loss', series: [{ name: 'D' }, { name: 'G' }] });
     const verdicts = createLineChart(q('verdict-chart'), { title: 'D\'s verdicts', xLabel: 'step', yLabel: 'mean', series: [{ name: 'D(x), real' }, { name: 'D(G(z)), generated', dashed: true }] });
     const classes = createBarChart(q('classes'), { labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], highlightMax: false });
@@ -213,12 +214,11 @@ export function createGanPage(root, options) {
     async function drawImages(m) {
       const Z = state.latent;
       if (!fixed || fixed.length !== VERDICT * Z) fixed = noise(VERDICT, Z, state.seed + 1000);
-      const n = ctx.test.n, x = ctx.test.x.subarray(0, VERDICT * 784);
+      const x = ctx.test.x.subarray(0, VERDICT * 784);
       const out = await m.run(['fake', 'real_score', 'fake_score'], { x, z: fixed });
       samples.update(Array.from({ length: FIXED }, (_, i) => ({ data: out.fake.subarray(784 * i, 784 * (i + 1)), width: 28, height: 28 })));
       verdicts.push(0, ctx.steps, mean(Array.from(out.real_score, verdict)));
       verdicts.push(1, ctx.steps, mean(Array.from(out.fake_score, verdict)));
-      void n;
       await classifierReady;
       if (state.dataset !== 'mnist') {
         q('class-note').textContent = 'The classifier knows digits only: pick MNIST to see which ones G draws.';
@@ -240,8 +240,8 @@ export function createGanPage(root, options) {
       ctx.root.dataset.classes = String(drawn);
     }
 
-    // GAN Lab's picture: D over a grid, G's points, and the gradient of G's loss at each point
-    // (finite differences of D's score: G's loss depends on its point only through D's score)
+    // GAN Lab's picture: D over a grid, G's points, and minus the gradient of G's loss at each
+    // point: gPush times the gradient of D's score, by central differences in the same run call
     async function drawPlane(m) {
       const N = 200, Z = state.latent, n = 48, h = 0.01;
       if (!fixed || fixed.length !== N * Z) fixed = noise(N, Z, state.seed + 1000);
@@ -256,13 +256,10 @@ export function createGanPage(root, options) {
       let lo = Infinity, hi = -Infinity;
       for (let i = 0; i < n * n; i++) (lo = Math.min(lo, s[i])), (hi = Math.max(hi, s[i]));
       for (let i = 0; i < n * n; i++) heat[i] = state.loss === 'bce' ? 2 * sigmoid(s[i]) - 1 : state.loss === 'lsgan' ? 2 * Math.min(1, Math.max(0, s[i])) - 1 : hi > lo ? (2 * (s[i] - lo)) / (hi - lo) - 1 : 0;
-      const arrows = new Float32Array(2 * N), real_ = [], fake_ = [];
+      const arrows = new Float32Array(2 * N);
       for (let p = 0; p < N; p++) {
-        const o = n * n + 5 * p, v = s[o], gx = (s[o + 1] - s[o + 2]) / (2 * h), gy = (s[o + 3] - s[o + 4]) / (2 * h);
-        // -d(G's loss)/d(score): cross-entropy -log σ(s) gives 1 - σ(s); least squares (s - 1)^2 gives 2 (1 - s); Wasserstein -s gives 1
-        const push = state.loss === 'bce' ? 1 - sigmoid(v) : state.loss === 'lsgan' ? 2 * (1 - v) : 1;
-        arrows.set([push * gx, push * gy], 2 * p);
-        (v > 0 ? real_ : fake_).push(v);
+        const o = n * n + 5 * p, push = gPush(state.loss, s[o]);
+        arrows.set([(push * (s[o + 1] - s[o + 2])) / (2 * h), (push * (s[o + 3] - s[o + 4])) / (2 * h)], 2 * p);
       }
       plane.update({ heat, gridSize: n, real, fake, arrows });
       verdicts.push(0, ctx.steps, mean(Array.from(await m.run('real_score', { x: real.subarray(0, 2 * Math.min(real.length / 2, 512)) }), verdict)));

@@ -80,6 +80,7 @@ function template(page) {
  *   plane(state) (2-D points: Float32Array x),
  *   models(ctx) -> [{key, spec, program}], views(ctx) -> {draw(), reset(), steps(key, records)},
  *   drawMs(ctx) (how often a run redraws), trainOptions(ctx) (more options for train),
+ *   iterationsPerEpoch(ctx), progress(ctx, record) (the losses for the run bar),
  *   summary(models) (a line for the network card), check(ctx) (a reason Start is blocked, or ''),
  *   fits(ctx, summary) (why a loaded file does not fit the page, or ''), adopt(ctx, summary) (the
  *   settings a loaded file implies)
@@ -98,7 +99,7 @@ export function createStudio(root, page, options = {}) {
     catalog: null,
     models: new Map(), // key -> RemoteModel
     editors: {},
-    running: null, // {runs: [promises], stopping}
+    running: null, // while a run lasts: {runs: [train promises], open: until Pause (else a step button's few steps)}
     test: null, // the test set in the page: {x, y, n} (images), for the views
     steps: 0, // training iterations done by the current models
     base: 0, // ctx.steps when the current run started
@@ -319,6 +320,7 @@ export function createStudio(root, page, options = {}) {
     setRunning();
     ctx.status('');
     const t0 = performance.now(), s0 = ctx.steps;
+    let where = ''; // the last step's place and losses
     const train = async (key, m, seed) => {
       try {
         return await m.train({ dataset: ctx.dataName }, {
@@ -327,7 +329,10 @@ export function createStudio(root, page, options = {}) {
             onSteps(key, records);
             if (key !== [...ctx.models.keys()][0]) return;
             const sec = (performance.now() - t0) / 1000;
-            progress.update({ fraction: 0, text: `step ${ctx.steps.toLocaleString()} · ${page.progress(ctx, records.at(-1))} · ${Math.round((ctx.steps - s0) / Math.max(sec, 1e-3))} steps/s` });
+            // (an open run has no end: the bar moves without a fraction, the text says how far)
+            const epochs = ctx.steps / page.iterationsPerEpoch(ctx);
+            where = `step ${ctx.steps.toLocaleString()} (epoch ${epochs.toFixed(epochs < 10 ? 2 : 1)}) · ${page.progress(ctx, records.at(-1))}`;
+            progress.update({ fraction: iterations ? 1 : null, text: `${where} · ${Math.round((ctx.steps - s0) / Math.max(sec, 1e-3))} steps/s` });
           },
         });
       } finally {
@@ -353,6 +358,7 @@ export function createStudio(root, page, options = {}) {
       ctx.status(`Training stopped: ${e.message}`, true);
     } finally {
       clearInterval(live);
+      if (where) progress.update({ fraction: 0, text: `${where} · paused` });
       await draw(); // (the views show where the run ended before the page says it is idle)
       ctx.running = null;
       setRunning();
@@ -415,7 +421,6 @@ export function createStudio(root, page, options = {}) {
       makeEditors();
       ctx.writeHash();
       ctx.models.set(page.models(ctx)[0].key, m); // (a file holds one model: the page's first)
-      ctx.steps = 1;
       root.dataset.loaded = name;
       ctx.status(`Loaded ${name}: ${m.summary.params.toLocaleString()} parameters. Start trains it further.`);
       await draw();

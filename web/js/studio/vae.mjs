@@ -118,6 +118,7 @@ export function createVaePage(root, options) {
         encoder: enc.slice(noise ? 1 : 0, -1), decoder: dec.at(-1)?.type === 'reshape' ? dec.slice(0, -1) : dec, // (the spec builder's own ends)
       };
     },
+    iterationsPerEpoch: (ctx) => 60000 / ctx.state.batch,
     progress: (ctx, rec) => Object.entries(rec.steps[0].terms).map(([k, v]) => `${k === 'recon' ? 'reconstruction' : k} ${v.toFixed(1)}`).join(' · ') + ' nats',
     views: (ctx) => views(ctx),
   };
