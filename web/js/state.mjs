@@ -95,6 +95,18 @@ export function allowed(p, catalog) {
   return p.values ?? (catalog ? p.catalog(catalog) : null);
 }
 
+/**
+ * A field's text as its setting's value, or why it is not allowed: {value} or {error} (the
+ * error names the value, and the range of a number). Enum names the catalog allows need it.
+ */
+export function fieldValue(p, raw, catalog) {
+  const v = p.type === 'enum' ? raw : Number(raw);
+  const ok = p.type === 'enum'
+    ? (allowed(p, catalog) ?? []).includes(v)
+    : raw !== '' && Number.isFinite(v) && v >= p.min && v <= p.max && (p.type !== 'int' || Number.isInteger(v));
+  return ok ? { value: v } : { error: `${raw === '' ? 'empty' : raw} is not allowed${p.type === 'enum' ? '' : ` (${p.min} to ${p.max})`}` };
+}
+
 // A layer list from a link holds plain objects with a string type, whose options are numbers,
 // names, booleans or lists of numbers, and only `layers` nests (a residual block's inner layers).
 // Whether the engine knows the type or takes the values is left to the engine: it names the

@@ -4,7 +4,7 @@
 // context object made here, and every element is found inside root, so several playgrounds
 // can share a page (and a worker). No math here.
 import { attach } from '../../dlplay/worker-client.mjs';
-import { parseHash, toHash, checkCatalog, defaults, allowed, PARAMS } from '../state.mjs';
+import { parseHash, toHash, checkCatalog, defaults, fieldValue, PARAMS } from '../state.mjs';
 import { CLASSES_2D } from '../datasets2d.mjs';
 import { template } from './template.mjs';
 import { createDataPart } from './data.mjs';
@@ -124,17 +124,13 @@ export function createPlayground(root, options = {}) {
       input.value = ['lr', 'batch', 'epochs'].includes(name) ? ctx.auto(name) : ctx.state[name];
       show();
       input.addEventListener(input.type === 'range' ? 'input' : 'change', () => {
-        const raw = input.value;
-        const v = p.type === 'enum' ? raw : Number(raw);
-        const bad = p.type === 'enum'
-          ? !(allowed(p, ctx.catalog) ?? []).includes(v)
-          : !(raw !== '' && Number.isFinite(v) && v >= p.min && v <= p.max && (p.type !== 'int' || Number.isInteger(v)));
-        input.setAttribute('aria-invalid', bad ? 'true' : 'false');
+        const { value: v, error } = fieldValue(p, input.value, ctx.catalog);
+        input.setAttribute('aria-invalid', error ? 'true' : 'false');
         // a value that is not allowed is marked where it is, and nothing trains until it is fixed
         // (never the old value in silence)
         const label = input.closest('label')?.firstChild?.textContent?.trim() || name;
-        ctx.blockStart(`field ${name}`, bad ? `${label}: ${raw === '' ? 'empty' : raw} is not allowed${p.type === 'enum' ? '' : ` (${p.min} to ${p.max})`}; fix it to train.` : null);
-        if (bad) return;
+        ctx.blockStart(`field ${name}`, error ? `${label}: ${error}; fix it to train.` : null);
+        if (error) return;
         ctx.state[name] = v;
         ctx.touched.add(name);
         show();

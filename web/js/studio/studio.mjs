@@ -13,7 +13,7 @@
 // drawn (views redrawn), loaded (a model file's name).
 import { attach } from '../../dlplay/worker-client.mjs';
 import { fetchDataset } from '../../dlplay/datasets.mjs';
-import { parseHash, toHash, checkCatalog } from '../state.mjs';
+import { parseHash, toHash, checkCatalog, fieldValue } from '../state.mjs';
 import { createLayerEditor } from '../layer-editor.mjs';
 import { createProgress } from '../components/progress.mjs';
 
@@ -144,12 +144,11 @@ export function createStudio(root, page, options = {}) {
       };
       set();
       input.addEventListener(input.type === 'range' ? 'input' : 'change', () => { // (a number counts once typed: each keystroke would restart a run)
-        const raw = input.type === 'checkbox' ? (input.checked ? 'on' : 'off') : input.value, v = p.type === 'enum' ? raw : Number(raw);
-        const bad = p.type === 'enum' ? !p.values.includes(v) : !(raw !== '' && Number.isFinite(v) && v >= p.min && v <= p.max && (p.type !== 'int' || Number.isInteger(v)));
-        input.setAttribute('aria-invalid', bad ? 'true' : 'false');
+        const { value: v, error } = fieldValue(p, input.type === 'checkbox' ? (input.checked ? 'on' : 'off') : input.value, ctx.catalog);
+        input.setAttribute('aria-invalid', error ? 'true' : 'false');
         const label = input.closest('label')?.firstChild?.textContent?.trim() || name;
-        ctx.blockStart(`field ${name}`, bad ? `${label}: ${raw === '' ? 'empty' : raw} is not allowed (${p.min} to ${p.max}); fix it to train.` : null);
-        if (bad) return;
+        ctx.blockStart(`field ${name}`, error ? `${label}: ${error}; fix it to train.` : null);
+        if (error) return;
         ctx.state[name] = v;
         ctx.touched.add(name);
         show();
