@@ -202,6 +202,11 @@ float dl_optim_penalty(const dl_optim *o) {
 
 static int active(const dl_node *n) { return !(n->flags & DL_PARAM_FROZEN); }
 
+/* Each value into [-c, c]: gradients clipped by value, a critic's weights clipped. */
+static void clamp_all(float *x, size_t n, float c) {
+  for (size_t i = 0; i < n; i++) x[i] = x[i] > c ? c : x[i] < -c ? -c : x[i];
+}
+
 static double sum_squares(const float *x, size_t n) {
   double s = 0.0;
   for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
@@ -231,8 +236,7 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
         for (size_t i = 0; i < k; i++)
           gr[i] += o->l1 * (w[i] > 0.0f ? 1.0f : w[i] < 0.0f ? -1.0f : 0.0f) + (2.0f * o->l2 + wd) * w[i];
     }
-    if (o->clip_value > 0.0f)
-      for (size_t i = 0; i < k; i++) gr[i] = gr[i] > o->clip_value ? o->clip_value : gr[i] < -o->clip_value ? -o->clip_value : gr[i];
+    if (o->clip_value > 0.0f) clamp_all(gr, k, o->clip_value);
     if (o->clip_norm > 0.0f) sq += sum_squares(gr, k);
   }
   float scale = 1.0f;
@@ -272,10 +276,7 @@ dl_status dl_optim_step(dl_optim *o, float lr) {
       dl_vflush(k, w);
       if (s1) dl_vflush(k, s1);
     }
-    if (o->clip_weights > 0.0f) {
-      const float c = o->clip_weights;
-      for (size_t i = 0; i < k; i++) w[i] = w[i] > c ? c : w[i] < -c ? -c : w[i];
-    }
+    if (o->clip_weights > 0.0f) clamp_all(w, k, o->clip_weights);
   }
   return DL_OK;
 }

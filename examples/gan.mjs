@@ -9,7 +9,7 @@
 //     [--seed 1] [--every 1] [--out DIR] [--samples N] [--save FILE] [--load FILE]
 import { parseFlags, setUp, progress, writeGrid, split, frechet, saveModel, loadModel, ROOT, join } from './generative-common.mjs';
 import { mulberry32, gaussian } from '../wasm/random.mjs';
-import { GAN_NETS, ganSpec, ganProgram } from '../web/js/generative.mjs';
+import { GAN_NETS, ganSpec, ganProgram, digitHistogram } from '../web/js/generative.mjs';
 
 const FLAGS = {
   dcgan: false, conditional: false, fashion: false, loss: 'bce', k: 1, lrD: 2e-4, lrG: 2e-4, smooth: 0, noise: 0, latent: 64,
@@ -44,15 +44,12 @@ export function generate(model, z, y) {
 
 /** The classifier's verdict on images in [0, 1]: {histogram, confident (share with p > 0.9), classes (how many have at least 2% of the images)}. */
 export function score(classifier, images, n) {
-  const logits = classifier.predict(images), histogram = new Array(10).fill(0);
-  let confident = 0;
+  const logits = classifier.predict(images), p = new Float64Array(10 * n); // (softmax of each row)
   for (let i = 0; i < n; i++) {
-    const row = logits.subarray(10 * i, 10 * i + 10), m = Math.max(...row), e = row.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
-    const best = e.indexOf(Math.max(...e));
-    histogram[best]++;
-    if (e[best] / s > 0.9) confident++;
+    const row = logits.subarray(10 * i, 10 * i + 10), m = Math.max(...row), e = Array.from(row, (v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+    for (let j = 0; j < 10; j++) p[10 * i + j] = e[j] / s;
   }
-  return { histogram, confident: confident / n, classes: histogram.filter((c) => c >= 0.02 * n).length };
+  return digitHistogram(p, n);
 }
 
 async function main() {

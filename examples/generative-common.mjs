@@ -1,33 +1,13 @@
-// generative-common.mjs: what vae.mjs and gan.mjs share: their flags (each example lists its
-// own), the MNIST or Fashion-MNIST images, a progress bar for a training program, and image
+// generative-common.mjs: what vae.mjs and gan.mjs share beyond mnist-common.mjs (flags, data,
+// loading): the MNIST or Fashion-MNIST images, a progress bar for a training program, and image
 // grids written as PNG files (with pngjs from npm).
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { load } from '../wasm/dlplay.mjs';
-import { ROOT, clock, readData, loadModel } from './mnist-common.mjs';
+import { ROOT, clock, readData, loadModel, parseFlags } from './mnist-common.mjs';
 
-export { ROOT, loadModel, join };
-
-/**
- * Parse argv by a table {name: default}: a boolean default makes a switch (--name), any other a
- * flag with a value of the default's type. Unknown flags and bad numbers are errors.
- */
-export function parseFlags(argv, table) {
-  const flags = { ...table, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') { flags.help = true; continue; }
-    const key = a.startsWith('--') ? a.slice(2) : null;
-    if (!key || !(key in table)) throw new Error(`unknown flag ${a} (see --help)`);
-    if (typeof table[key] === 'boolean') { flags[key] = true; continue; }
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${a} needs a value`);
-    flags[key] = typeof table[key] === 'number' ? Number(value) : value;
-    if (typeof table[key] === 'number' && !Number.isFinite(flags[key])) throw new Error(`${a} must be a number, got ${value}`);
-  }
-  return flags;
-}
+export { ROOT, loadModel, parseFlags, join };
 
 /** The engine and the data: {dl, train, test, set} (the images as the data files hold them, bytes). */
 export async function setUp(flags, { needTrain = true } = {}) {

@@ -9,20 +9,22 @@ import { readDataset, take } from '../wasm/datasets.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function parseFlags(argv, defaults) {
-  const flags = { ...defaults };
-  const numeric = ['epochs', 'batch', 'lr', 'seed', 'samples'];
+/**
+ * Parse argv by a table {name: default}: a boolean default makes a switch (--name), any other a
+ * flag with a value of the default's type. Unknown flags and bad numbers are errors.
+ */
+export function parseFlags(argv, table) {
+  const flags = { ...table, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--help' || a === '-h') flags.help = true;
-    else if (a === '--fashion') flags.fashion = true;
-    else if (a.startsWith('--')) {
-      const key = a.slice(2), value = argv[++i];
-      if (!['epochs', 'batch', 'lr', 'optimizer', 'seed', 'load', 'save', 'samples'].includes(key)) throw new Error(`unknown flag ${a} (see --help)`);
-      if (value === undefined) throw new Error(`${a} needs a value`);
-      flags[key] = numeric.includes(key) ? Number(value) : value;
-      if (numeric.includes(key) && !Number.isFinite(flags[key])) throw new Error(`${a} must be a number, got ${value}`);
-    } else throw new Error(`unexpected argument ${a} (see --help)`);
+    if (a === '--help' || a === '-h') { flags.help = true; continue; }
+    const key = a.startsWith('--') ? a.slice(2) : null;
+    if (!key || !(key in table)) throw new Error(`unknown flag ${a} (see --help)`);
+    if (typeof table[key] === 'boolean') { flags[key] = true; continue; }
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${a} needs a value`);
+    flags[key] = typeof table[key] === 'number' ? Number(value) : value;
+    if (typeof table[key] === 'number' && !Number.isFinite(flags[key])) throw new Error(`${a} must be a number, got ${value}`);
   }
   return flags;
 }
@@ -95,7 +97,7 @@ export async function loadModel(dl, file) {
 export async function runExample(ex) {
   let flags;
   try {
-    flags = parseFlags(process.argv.slice(2), { ...ex.defaults, save: `${ROOT}build/models/${ex.name}.dlpm` });
+    flags = parseFlags(process.argv.slice(2), { ...ex.defaults, samples: 0, fashion: false, load: '', save: `${ROOT}build/models/${ex.name}.dlpm` });
   } catch (e) {
     console.error(e.message);
     process.exit(2);

@@ -27,10 +27,15 @@ async function trainFor(page, ms, minSteps) {
   await idle(page); // (the page draws where the run ended before it says so)
 }
 
+// The bytes of the model file the page's Save button downloads.
+async function saved(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
+  return readFile(await download.path());
+}
+
 // Save through the page's button, then load the file back through its file input.
 async function saveAndLoad(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
-  const bytes = await readFile(await download.path());
+  const bytes = await saved(page);
   assert.ok(bytes.length > 1000, `saved ${bytes.length} bytes`);
   const before = await drawn(page);
   await page.setInputFiles('[data-part="load"]', { name: 'saved.dlpm', mimeType: 'application/octet-stream', buffer: bytes });
@@ -56,8 +61,7 @@ test('the GAN page trains on MNIST: the samples from fixed noise change, the cla
   // own network only, as the model files saved around each step show
   const dl = await load();
   const weights = async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
-    const m = dl.loadModel(await readFile(await download.path())), w = Object.fromEntries(m.getWeights().map((x) => [x.name, x.values]));
+    const m = dl.loadModel(await saved(page)), w = Object.fromEntries(m.getWeights().map((x) => [x.name, x.values]));
     m.dispose();
     return w;
   };
@@ -133,8 +137,7 @@ test('the 2-D GAN draws D over the plane, the real and generated points and G\'s
   const { warm, cool } = await warmAndCool(page, '.gp canvas');
   assert.ok(warm > 500 && cool > 500, `D's map shows both verdicts (warm ${warm}, cool ${cool} pixels)`);
   await screenshot(page, 'gan-2d-1440');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-part="save"]')]);
-  const saved = await readFile(await download.path());
+  const points = await saved(page);
   // drawn points: the data set becomes the learner's, Start waits for 16 of them
   await page.selectOption('[data-part="dataset"]', 'custom');
   await page.waitForFunction(() => /at least 16/.test(document.querySelector('[data-part="start-why"]').textContent), null, { timeout: 30000 });
@@ -148,7 +151,7 @@ test('the 2-D GAN draws D over the plane, the real and generated points and G\'s
   // a 2-D GAN's file on image data is refused, saying why, and the model there stays
   await page.selectOption('[data-part="dataset"]', 'mnist');
   await page.waitForSelector('[data-part="samples"] canvas', { timeout: 60000 });
-  await page.setInputFiles('[data-part="load"]', { name: 'points.dlpm', mimeType: 'application/octet-stream', buffer: saved });
+  await page.setInputFiles('[data-part="load"]', { name: 'points.dlpm', mimeType: 'application/octet-stream', buffer: points });
   await page.waitForFunction(() => /Could not load points\.dlpm: this GAN draws 2-D points: choose 2-D data first\. The current model is unchanged\./.test(document.querySelector('[data-part="file-status"]').textContent), null, { timeout: 30000 });
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -186,8 +189,7 @@ test('a loaded file sets the page to its own settings: a VAE of latent size 3 op
   await ready(first);
   await first.click('[data-part="step"]');
   await first.waitForFunction(() => document.querySelector('[data-engine]').dataset.steps === '1', null, { timeout: 30000 });
-  const [download] = await Promise.all([first.waitForEvent('download'), first.click('[data-part="save"]')]);
-  const bytes = await readFile(await download.path());
+  const bytes = await saved(first);
   await first.close();
   const page = await openPage(env.browser, `${env.base}/vae.html`, { viewport: { width: 1440, height: 900 } });
   await ready(page);

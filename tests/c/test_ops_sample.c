@@ -38,6 +38,13 @@ static void test_sample_gauss_backward_matches_numeric(void) {
   dl_graph_destroy(g);
 }
 
+/* The mean and (population) variance of n draws. */
+static void moments(const float *z, size_t n, double *mean, double *var) {
+  double s = 0, ss = 0;
+  for (size_t i = 0; i < n; i++) s += z[i], ss += z[i] * z[i];
+  *mean = s / n, *var = ss / n - *mean * *mean;
+}
+
 static void test_sample_gauss_has_the_requested_moments(void) {
   dl_graph *g = new_graph();
   int32_t mu = gc_input(g, "mu", 1, SHAPE(1)), lv = gc_input(g, "lv", 1, SHAPE(1));
@@ -48,9 +55,8 @@ static void test_sample_gauss_has_the_requested_moments(void) {
   for (size_t i = 0; i < n; i++) m[i] = 2.0f, v[i] = (float)log(0.25); /* std 0.5 */
   CHECK_OK(dl_graph_forward(g, z));
   float *zs = gc_data(g, z, NULL);
-  double s = 0, ss = 0;
-  for (size_t i = 0; i < n; i++) s += zs[i], ss += zs[i] * zs[i];
-  double mean = s / n, var = ss / n - mean * mean;
+  double mean, var;
+  moments(zs, n, &mean, &var);
   CHECK_NEAR(mean, 2.0, 0.02);  /* standard error 0.0035 */
   CHECK_NEAR(var, 0.25, 0.015); /* standard error 0.0025 */
   CHECK_OK(dl_graph_set_training(g, 0));
@@ -78,9 +84,8 @@ static void test_gauss_noise_has_the_requested_spread_and_is_identity_in_eval(vo
   for (size_t i = 0; i < n; i++) xs[i] = 3.0f;
   CHECK_OK(dl_graph_forward(g, y));
   float *ys = gc_data(g, y, NULL);
-  double s = 0, ss = 0;
-  for (size_t i = 0; i < n; i++) s += ys[i], ss += ys[i] * ys[i];
-  double mean = s / n, var = ss / n - mean * mean;
+  double mean, var;
+  moments(ys, n, &mean, &var);
   CHECK_NEAR(mean, 3.0, 0.02);  /* standard error 0.0035 */
   CHECK_NEAR(var, 0.25, 0.015); /* standard error 0.0025 */
   CHECK_OK(dl_graph_set_training(g, 0));

@@ -144,6 +144,22 @@ export function gPush(loss, s) {
   return loss === 'bce' ? 1 / (1 + Math.exp(s)) : loss === 'lsgan' ? 2 * (1 - s) : 1;
 }
 
+/**
+ * Which digits n generated images are, as a classifier's probabilities (n x 10) say:
+ * {histogram (count per class), confident (the share it gives over 0.9), classes (how many
+ * classes hold at least 2% of the images)}. A G that collapses draws one or two classes.
+ */
+export function digitHistogram(probabilities, n) {
+  const histogram = new Array(10).fill(0);
+  let confident = 0;
+  for (let i = 0; i < n; i++) {
+    const row = probabilities.subarray(10 * i, 10 * i + 10), best = row.indexOf(Math.max(...row));
+    histogram[best]++;
+    if (row[best] > 0.9) confident++;
+  }
+  return { histogram, confident: confident / n, classes: histogram.filter((c) => c >= 0.02 * n).length };
+}
+
 /** G's loss for one point, from D's score there (for checks of gPush). */
 export const gLoss = (loss, s) => (loss === 'bce' ? Math.log1p(Math.exp(-s)) : loss === 'lsgan' ? (s - 1) ** 2 : -s);
 

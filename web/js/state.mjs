@@ -107,6 +107,25 @@ export function fieldValue(p, raw, catalog) {
   return ok ? { value: v } : { error: `${raw === '' ? 'empty' : raw} is not allowed${p.type === 'enum' ? '' : ` (${p.min} to ${p.max})`}` };
 }
 
+/**
+ * Watch a settings field (a playground's or a studio's): each change is checked against its
+ * table entry. A value not allowed is marked in the field and goes to block(reason), so nothing
+ * trains until it is fixed (never the old value in silence); an allowed one clears the reason
+ * and goes to commit(value). A range counts as it moves; other fields once typed (on change).
+ * @param {HTMLInputElement|HTMLSelectElement} input
+ * @param {object} p  the parameter's table entry
+ * @param {{catalog: () => object|null, block: (reason: string|null) => void, commit: (value) => void}} how
+ */
+export function watchField(input, p, { catalog, block, commit }) {
+  input.addEventListener(input.type === 'range' ? 'input' : 'change', () => {
+    const { value, error } = fieldValue(p, input.type === 'checkbox' ? (input.checked ? 'on' : 'off') : input.value, catalog());
+    input.setAttribute('aria-invalid', error ? 'true' : 'false');
+    const label = input.closest('label')?.firstChild?.textContent?.trim() || p.name;
+    block(error ? `${label}: ${error}; fix it to train.` : null);
+    if (!error) commit(value);
+  });
+}
+
 // A layer list from a link holds plain objects with a string type, whose options are numbers,
 // names, booleans or lists of numbers, and only `layers` nests (a residual block's inner layers).
 // Whether the engine knows the type or takes the values is left to the engine: it names the

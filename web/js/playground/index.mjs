@@ -4,7 +4,7 @@
 // context object made here, and every element is found inside root, so several playgrounds
 // can share a page (and a worker). No math here.
 import { attach } from '../../dlplay/worker-client.mjs';
-import { parseHash, toHash, checkCatalog, defaults, fieldValue, PARAMS } from '../state.mjs';
+import { parseHash, toHash, checkCatalog, defaults, watchField, PARAMS } from '../state.mjs';
 import { CLASSES_2D } from '../datasets2d.mjs';
 import { template } from './template.mjs';
 import { createDataPart } from './data.mjs';
@@ -123,19 +123,16 @@ export function createPlayground(root, options = {}) {
       };
       input.value = ['lr', 'batch', 'epochs'].includes(name) ? ctx.auto(name) : ctx.state[name];
       show();
-      input.addEventListener(input.type === 'range' ? 'input' : 'change', () => {
-        const { value: v, error } = fieldValue(p, input.value, ctx.catalog);
-        input.setAttribute('aria-invalid', error ? 'true' : 'false');
-        // a value that is not allowed is marked where it is, and nothing trains until it is fixed
-        // (never the old value in silence)
-        const label = input.closest('label')?.firstChild?.textContent?.trim() || name;
-        ctx.blockStart(`field ${name}`, error ? `${label}: ${error}; fix it to train.` : null);
-        if (error) return;
-        ctx.state[name] = v;
-        ctx.touched.add(name);
-        show();
-        ctx.writeHash();
-        after?.();
+      watchField(input, p, {
+        catalog: () => ctx.catalog,
+        block: (why) => ctx.blockStart(`field ${name}`, why),
+        commit(v) {
+          ctx.state[name] = v;
+          ctx.touched.add(name);
+          show();
+          ctx.writeHash();
+          after?.();
+        },
       });
     },
   };

@@ -4,7 +4,7 @@
 // them. 2-D: GAN Lab's picture (D over the plane, real and generated points, G's gradient).
 import { createStudio } from './studio.mjs';
 import { GAN_PARAMS } from '../state.mjs';
-import { GAN_NETS, GAN_PRESETS, ganSpec, ganProgram, imageShape, gPush } from '../generative.mjs';
+import { GAN_NETS, GAN_PRESETS, ganSpec, ganProgram, imageShape, gPush, digitHistogram } from '../generative.mjs';
 import { makeToySet } from '../datasets2d.mjs';
 import { mulberry32, gaussian } from '../../dlplay/random.mjs';
 import { createImageGrid } from '../components/image-grid.mjs';
@@ -94,7 +94,7 @@ const VIEWS = `
 
 /** The GAN page in root. */
 export function createGanPage(root, options) {
-  const FIXED = 64, VERDICT = 256, SCORED = 500;
+  const FIXED = 64, SCORED = 500; // samples shown; samples D and the classifier judge (the shown ones among them)
   let fixed = null; // noise for the sample grid, the verdicts and the histogram (latent size may change)
   let real = null; // 2-D: the real points
 
@@ -213,9 +213,9 @@ export function createGanPage(root, options) {
 
     async function drawImages(m) {
       const Z = state.latent;
-      if (!fixed || fixed.length !== VERDICT * Z) fixed = noise(VERDICT, Z, state.seed + 1000);
-      const x = ctx.test.x.subarray(0, VERDICT * 784);
-      const out = await m.run(['fake', 'real_score', 'fake_score'], { x, z: fixed });
+      if (!fixed || fixed.length !== SCORED * Z) fixed = noise(SCORED, Z, state.seed + 1000);
+      // one pass: G on the fixed noise, D on as many test images and on G's samples
+      const out = await m.run(['fake', 'real_score', 'fake_score'], { x: ctx.test.x.subarray(0, SCORED * 784), z: fixed });
       samples.update(Array.from({ length: FIXED }, (_, i) => ({ data: out.fake.subarray(784 * i, 784 * (i + 1)), width: 28, height: 28 })));
       verdicts.push(0, ctx.steps, mean(Array.from(out.real_score, verdict)));
       verdicts.push(1, ctx.steps, mean(Array.from(out.fake_score, verdict)));
@@ -225,33 +225,27 @@ export function createGanPage(root, options) {
         return classes.reset();
       }
       if (!classifier) return;
-      const z = noise(SCORED, Z, state.seed + 2000), images = (await m.run('fake', { z })).map((v) => (v + 1) / 2);
-      const { probabilities: p } = await classifier.predict(images);
-      const hist = new Array(10).fill(0);
-      let sure = 0;
-      for (let i = 0; i < SCORED; i++) {
-        const row = p.subarray(10 * i, 10 * i + 10), best = row.indexOf(Math.max(...row));
-        hist[best]++;
-        if (row[best] > 0.9) sure++;
-      }
-      classes.update(hist.map((c) => c / SCORED));
-      const drawn = hist.filter((c) => c >= 0.02 * SCORED).length;
-      q('class-note').textContent = `${SCORED} samples as the playground's MNIST classifier reads them: ${drawn} of 10 digits drawn (2% or more), the classifier sure (p > 0.9) of ${Math.round((100 * sure) / SCORED)}%. A GAN that collapses draws one or two.`;
+      const images = out.fake.map((v) => (v + 1) / 2);
+      const { probabilities } = await classifier.predict(images), { histogram, confident, classes: drawn } = digitHistogram(probabilities, SCORED);
+      classes.update(histogram.map((c) => c / SCORED));
+      q('class-note').textContent = `${SCORED} samples as the playground's MNIST classifier reads them: ${drawn} of 10 digits drawn (2% or more), the classifier sure (p > 0.9) of ${Math.round(100 * confident)}%. A GAN that collapses draws one or two.`;
       ctx.root.dataset.classes = String(drawn);
     }
 
     // GAN Lab's picture: D over a grid, G's points, and minus the gradient of G's loss at each
-    // point: gPush times the gradient of D's score, by central differences in the same run call
+    // point: gPush times the gradient of D's score, by central differences; D's scores for the
+    // grid, the differences and the verdict on real points come from one run call
     async function drawPlane(m) {
       const N = 200, Z = state.latent, n = 48, h = 0.01;
       if (!fixed || fixed.length !== N * Z) fixed = noise(N, Z, state.seed + 1000);
-      const fake = await m.run('fake', { z: fixed });
-      const x = new Float32Array(2 * (n * n + 5 * N));
+      const fake = await m.run('fake', { z: fixed }), R = Math.min(real.length / 2, 512); // (D's verdict on real points: the first R)
+      const x = new Float32Array(2 * (n * n + 5 * N + R));
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) x.set([-6 + (12 * (j + 0.5)) / n, 6 - (12 * (i + 0.5)) / n], 2 * (i * n + j));
       for (let p = 0; p < N; p++) {
         const [a, b] = [fake[2 * p], fake[2 * p + 1]], at = 2 * (n * n + 5 * p);
         x.set([a, b, a + h, b, a - h, b, a, b + h, a, b - h], at);
       }
+      x.set(real.subarray(0, 2 * R), 2 * (n * n + 5 * N));
       const s = await m.run('real_score', { x }), heat = new Float32Array(n * n);
       let lo = Infinity, hi = -Infinity;
       for (let i = 0; i < n * n; i++) (lo = Math.min(lo, s[i])), (hi = Math.max(hi, s[i]));
@@ -262,8 +256,8 @@ export function createGanPage(root, options) {
         arrows.set([(push * (s[o + 1] - s[o + 2])) / (2 * h), (push * (s[o + 3] - s[o + 4])) / (2 * h)], 2 * p);
       }
       plane.update({ heat, gridSize: n, real, fake, arrows });
-      verdicts.push(0, ctx.steps, mean(Array.from(await m.run('real_score', { x: real.subarray(0, 2 * Math.min(real.length / 2, 512)) }), verdict)));
-      verdicts.push(1, ctx.steps, mean(Array.from(s.subarray(n * n).filter((_, i) => i % 5 === 0), verdict)));
+      verdicts.push(0, ctx.steps, mean(Array.from(s.subarray(n * n + 5 * N), verdict)));
+      verdicts.push(1, ctx.steps, mean(Array.from(s.subarray(n * n, n * n + 5 * N).filter((_, i) => i % 5 === 0), verdict)));
     }
 
     return {

@@ -13,7 +13,7 @@
 // drawn (views redrawn), loaded (a model file's name).
 import { attach } from '../../dlplay/worker-client.mjs';
 import { fetchDataset } from '../../dlplay/datasets.mjs';
-import { parseHash, toHash, checkCatalog, fieldValue } from '../state.mjs';
+import { parseHash, toHash, checkCatalog, watchField } from '../state.mjs';
 import { createLayerEditor } from '../layer-editor.mjs';
 import { createProgress } from '../components/progress.mjs';
 
@@ -133,27 +133,17 @@ export function createStudio(root, page, options = {}) {
     /** Bind a setting's element to the state (checked against the table), then call after(). */
     bind(name, after) {
       const input = ctx.q(name), p = page.params.find((x) => x.name === name);
-      const show = () => {
-        const out = ctx.q(`${name}-out`);
-        if (out) out.textContent = String(ctx.state[name]);
-      };
-      const set = () => {
-        if (input.type === 'checkbox') input.checked = ctx.state[name] === 'on';
-        else input.value = ctx.state[name];
-        show();
-      };
+      const set = () => (input.type === 'checkbox' ? (input.checked = ctx.state[name] === 'on') : (input.value = ctx.state[name]));
       set();
-      input.addEventListener(input.type === 'range' ? 'input' : 'change', () => { // (a number counts once typed: each keystroke would restart a run)
-        const { value: v, error } = fieldValue(p, input.type === 'checkbox' ? (input.checked ? 'on' : 'off') : input.value, ctx.catalog);
-        input.setAttribute('aria-invalid', error ? 'true' : 'false');
-        const label = input.closest('label')?.firstChild?.textContent?.trim() || name;
-        ctx.blockStart(`field ${name}`, error ? `${label}: ${error}; fix it to train.` : null);
-        if (error) return;
-        ctx.state[name] = v;
-        ctx.touched.add(name);
-        show();
-        ctx.writeHash();
-        after?.();
+      watchField(input, p, {
+        catalog: () => ctx.catalog,
+        block: (why) => ctx.blockStart(`field ${name}`, why),
+        commit(v) {
+          ctx.state[name] = v;
+          ctx.touched.add(name);
+          ctx.writeHash();
+          after?.();
+        },
       });
       return set;
     },
