@@ -41,13 +41,24 @@ build/.deps:
 	@$(MAKE) --no-print-directory deps
 
 # ---- builds --------------------------------------------------------------------------------
-build/dlplay.wasm: $(CORE_SRC) $(CORE_HDR) wasm/flags.mk wasm/exports.txt | build/.deps
-	@echo "emcc (SIMD128) -> $@"
-	@$(EMCC) $(WASM_FLAGS) $(WASM_SIMD_FLAGS) $(CORE_SRC) -o $@
+# One object per source file and build (SIMD128 or not); hot files for speed (wasm/flags.mk).
+WASM_SIMD_OBJ := $(patsubst %.c,build/wasm/simd/%.o,$(CORE_SRC))
+WASM_PLAIN_OBJ := $(patsubst %.c,build/wasm/plain/%.o,$(CORE_SRC))
+wasm_opt = $(if $(filter $(1),$(WASM_HOT)),-O3,-Os)
+build/wasm/simd/%.o: %.c $(CORE_HDR) wasm/flags.mk | build/.deps
+	@mkdir -p $(dir $@)
+	@$(EMCC) $(WASM_CFLAGS) $(call wasm_opt,$<) $(WASM_SIMD_FLAGS) -c $< -o $@
+build/wasm/plain/%.o: %.c $(CORE_HDR) wasm/flags.mk | build/.deps
+	@mkdir -p $(dir $@)
+	@$(EMCC) $(WASM_CFLAGS) $(call wasm_opt,$<) -c $< -o $@
 
-build/dlplay-nosimd.wasm: $(CORE_SRC) $(CORE_HDR) wasm/flags.mk wasm/exports.txt | build/.deps
+build/dlplay.wasm: $(WASM_SIMD_OBJ) wasm/exports.txt
+	@echo "emcc (SIMD128) -> $@"
+	@$(EMCC) $(WASM_FLAGS) $(WASM_SIMD_FLAGS) $(WASM_SIMD_OBJ) -o $@
+
+build/dlplay-nosimd.wasm: $(WASM_PLAIN_OBJ) wasm/exports.txt
 	@echo "emcc (fallback) -> $@"
-	@$(EMCC) $(WASM_FLAGS) $(CORE_SRC) -o $@
+	@$(EMCC) $(WASM_FLAGS) $(WASM_PLAIN_OBJ) -o $@
 
 NATIVE_OBJ := $(patsubst %.c,build/native/%.o,$(CORE_SRC))
 build/native/%.o: %.c $(CORE_HDR)

@@ -157,6 +157,17 @@ dl_status dl_model_evaluate(dl_model *m, int32_t loss, const void *const *data, 
 dl_status dl_model_infer(dl_model *m, int32_t node, const void *const *data, const int32_t *u8, int32_t n, float *out);
 /* Report a metric to an optimizer's schedule (reduce-on-plateau). */
 dl_status dl_model_report(dl_model *m, const char *optimizer, float metric);
+/* Generation one token at a time (core/generate.c), for a model whose one input is token ids
+ * and whose last output is scores per position. begin: `streams` sequences side by side, every
+ * state cleared, position 0. step: tokens[streams] in, next-token scores [streams, vocabulary]
+ * out. reorder: stream i continues what stream from[i] had (beam search). info: tokens fed,
+ * the window (0: none, as for recurrent models), vocabulary. read: a step-graph node's value
+ * (which = 0) or scratch (1) after the last step, for views; valid until the next call. */
+dl_status dl_model_generate_begin(dl_model *m, int32_t streams);
+dl_status dl_model_generate_step(dl_model *m, const float *tokens, float *logits);
+dl_status dl_model_generate_reorder(dl_model *m, const int32_t *from);
+dl_status dl_model_generate_info(dl_model *m, int32_t *pos, int32_t *window, int32_t *vocab);
+dl_status dl_model_generate_read(dl_model *m, const char *node, int32_t which, const float **data, size_t *count);
 /* Serialize (see core/model_io.c); *bytes is freed with dl_free. */
 dl_status dl_model_save(dl_model *m, int32_t with_optimizer, uint8_t **bytes, size_t *len);
 dl_status dl_model_load(dl_model **out, const uint8_t *bytes, size_t len);

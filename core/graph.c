@@ -77,6 +77,13 @@ dl_status dl_graph_create(dl_graph **out, uint64_t seed) {
   return DL_OK;
 }
 
+void dl_graph_borrow_param(dl_graph *g, int32_t id, float *value) {
+  dl_node *n = &g->nodes[id];
+  if (!n->borrowed) free(n->value);
+  n->value = value;
+  n->borrowed = 1;
+}
+
 static void free_arena(dl_graph *g) {
   free(g->arena);
   g->arena = NULL;
@@ -94,7 +101,7 @@ void dl_graph_destroy(dl_graph *g) {
   if (!g) return;
   for (int32_t i = 0; i < g->n; i++)
     if (g->nodes[i].kind == DL_KIND_PARAM) {
-      free(g->nodes[i].value);
+      if (!g->nodes[i].borrowed) free(g->nodes[i].value);
       free(g->nodes[i].grad);
     }
   free(g->arena);
@@ -243,7 +250,8 @@ dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t nin
   if ((st = dl_op_table[k]->infer(g, &n))) return st;
   for (int i = 0; i < n.ndim; i++)
     if (n.shape[i] <= 0) return dl_op_fail(g, &n, DL_ERR_SHAPE, "output dim %d is %d", i, n.shape[i]);
-  if (dl_size_dims(n.ndim, n.shape) > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL || n.scratch_per_sample > DL_MAX_NUMEL)
+  if (dl_size_dims(n.ndim, n.shape) > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL || n.scratch_per_sample > DL_MAX_NUMEL ||
+      n.work_floats > DL_MAX_NUMEL)
     return dl_op_fail(g, &n, DL_ERR_OOM, "output or workspace too large");
   return append_node(g, &n, id);
 }
@@ -420,11 +428,11 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     if (n->kind == DL_KIND_OP && n->view) continue;
     if (is_whole(n)) fixed = dl_size_add(fixed, numel[i]);
     else bufs[nb++] = (lifetime){numel[i], 0, i, vend[i], i, 0};
-    if (!scratch[i]) continue;
-    if (training && n->kind == DL_KIND_OP && !n->workspace)
+    uint64_t w = round4(n->work_floats); /* the region holds this op's workspace, after its scratch when that is one too */
+    if (scratch[i] && training && n->kind == DL_KIND_OP && !n->workspace)
       bufs[nb++] = (lifetime){scratch[i], 0, i, dl_op_table[n->op]->commit ? 2 * N : 2 * N - 1 - i, i, 2};
-    else if (scratch[i] > work)
-      work = scratch[i];
+    else w = dl_size_add(w, scratch[i]);
+    if (w > work) work = w;
   }
   uint64_t pool = pack(bufs, nb, tmp), total = dl_size_add(dl_size_add(fixed, work), pool);
   if (total > DL_MAX_NUMEL) {
@@ -446,6 +454,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     if (n->kind == DL_KIND_PARAM) continue;
     n->grad = NULL;
     n->scratch = wk;
+    n->work = wk + ((training && n->kind == DL_KIND_OP && !n->workspace) ? 0 : scratch[i]);
     if (training && n->kind == DL_KIND_INPUT) n->grad = p, p += numel[i];
     if (!(n->kind == DL_KIND_OP && n->view) && is_whole(n)) n->value = p, p += numel[i];
   }
@@ -611,7 +620,7 @@ void dl_graph_truncate(dl_graph *g, int32_t n) {
   if (g->arena) free_arena(g);
   for (int32_t i = n; i < g->n; i++)
     if (g->nodes[i].kind == DL_KIND_PARAM) {
-      free(g->nodes[i].value);
+      if (!g->nodes[i].borrowed) free(g->nodes[i].value);
       free(g->nodes[i].grad);
     }
   g->n = n;

@@ -26,13 +26,15 @@ typedef struct dl_node {
   int32_t flags, group;
   uint64_t scratch_fixed, scratch_per_sample; /* floats, set by the op's infer (with size.h) */
   int32_t workspace;        /* set by infer: scratch is used only inside one forward or backward call */
+  uint64_t work_floats;     /* set by infer: a workspace besides a scratch kept to backward (GEMM packing) */
   int32_t view;             /* set by infer: the value is input 0's value seen in another shape */
   int32_t keep;             /* inference plans keep its value to the end of forward (named tensors) */
-  float *value, *grad, *scratch;
+  float *value, *grad, *scratch, *work;
   int32_t needs_grad, mark; /* set per forward/backward walk */
   int32_t zeroed;           /* backward: this walk has started the gradient */
   int32_t fresh;            /* backward: the next contribution assigns instead of adding (see ops.h) */
   int32_t pending;          /* forward left state to commit (batch-norm running statistics) */
+  int32_t borrowed;         /* a parameter whose value is another graph's (generate.c): not freed here */
   char name[DL_NAME_MAX];
 } dl_node;
 
@@ -58,6 +60,8 @@ void dl_graph_mark(dl_graph *g, int32_t target, int through_detach);
 /* Apply, or drop, what forward passes left pending since the last commit. */
 void dl_graph_commit(dl_graph *g);
 void dl_graph_discard(dl_graph *g);
+/* Parameter id of g uses `value` (another graph's parameter of the same shape) from now on. */
+void dl_graph_borrow_param(dl_graph *g, int32_t id, float *value);
 /* Drop nodes [n, end): what a training program added is removed before the next one is built. */
 void dl_graph_truncate(dl_graph *g, int32_t n);
 

@@ -16,6 +16,8 @@
  * parameters are created by its first application and shared by the others.
  * Noise: "normal" (mean 0, std 1), "uniform" (low 0, high 1), "bernoulli" (p 0.5).
  *
+ * "meta" holds anything the caller wants kept with the model (a text model's vocabulary); the
+ * builder ignores it and the saved file keeps it, as it keeps the whole spec.
  * The single-stack form {"input": [shape], "layers": [...]} is a model with one input named
  * "input", one network whose parameters keep their unprefixed names ("dense_1/kernel"), and one
  * output named "output". */
@@ -81,14 +83,20 @@ static dl_status read_input(dl_model *m, const char *name, const dl_json *v) {
   snprintf(what, sizeof what, "input '%s'", name);
   const dl_json *sv = v;
   if (v->type == DL_JSON_OBJECT) {
-    static const char *const keys[] = {"shape", "classes", "noise", "mean", "std", "low", "high", "p"};
+    static const char *const keys[] = {"shape", "classes", "noise", "mean", "std", "low", "high", "p", "tokens"};
     for (const dl_json *kv = v->child; kv; kv = kv->next) {
       size_t k = 0;
-      while (k < 8 && strcmp(kv->key, keys[k])) k++;
-      if (k == 8) return dl_fail(DL_ERR_ARG, "spec: %s: unknown option %s (inputs take shape, classes, noise, mean, std, low, high, p)", what, kv->key);
+      while (k < 9 && strcmp(kv->key, keys[k])) k++;
+      if (k == 9) return dl_fail(DL_ERR_ARG, "spec: %s: unknown option %s (inputs take shape, classes, tokens, noise, mean, std, low, high, p)", what, kv->key);
     }
     sv = dl_json_get(v, "shape");
-    const dl_json *c = dl_json_get(v, "classes"), *n = dl_json_get(v, "noise");
+    const dl_json *c = dl_json_get(v, "classes"), *n = dl_json_get(v, "noise"), *tk = dl_json_get(v, "tokens");
+    if (tk) { /* token ids: whole numbers an embedding looks up; bytes are the ids themselves */
+      if (c || n || dl_json_get(v, "low") || dl_json_get(v, "high")) return dl_fail(DL_ERR_ARG, "spec: %s: token inputs take only shape and tokens", what);
+      if (tk->type != DL_JSON_NUMBER || tk->number != floor(tk->number) || tk->number < 2 || tk->number > 1 << 24)
+        return dl_fail(DL_ERR_ARG, "spec: %s: tokens (the vocabulary size) must be a whole number in [2, 16777216]", what);
+      t->tokens = (int32_t)tk->number;
+    }
     if (c) {
       if (c->type != DL_JSON_NUMBER || c->number != floor(c->number) || c->number < 2 || c->number > 1 << 16)
         return dl_fail(DL_ERR_ARG, "spec: %s: classes must be a whole number in [2, 65536]", what);
@@ -122,6 +130,11 @@ static dl_status read_input(dl_model *m, const char *name, const dl_json *v) {
     memcpy(shape, given, sizeof given), nd = gn;
   }
   if (!nd) return dl_fail(DL_ERR_ARG, "spec: %s must be a shape, or an object with shape or classes", what);
+  if (m->step_mode && t->tokens) { /* one token at a time; caches and positions span the window */
+    if (nd != 1) return dl_fail(DL_ERR_SHAPE, "spec: %s: generation needs token ids of shape [steps]", what);
+    m->step_ctx = shape[0], shape[0] = 1;
+    if ((st = dl_graph_input(m->g, "pos", 1, shape, 1, &m->pos_node))) return st;
+  }
   return dl_graph_input(m->g, name, nd, shape, 1, &t->node);
 }
 
@@ -264,11 +277,11 @@ static dl_status build_single(dl_model *m, const dl_json *root) {
 }
 
 static dl_status build_spec(dl_model *m, const dl_json *root) {
-  static const char *const keys[] = {"seed", "input", "layers", "inputs", "networks", "outputs"};
-  for (const dl_json *kv = root->child; kv; kv = kv->next) {
+  static const char *const keys[] = {"seed", "input", "layers", "inputs", "networks", "outputs", "meta"};
+  for (const dl_json *kv = root->child; kv; kv = kv->next) { /* meta: anything the caller keeps with the model (a vocabulary) */
     size_t k = 0;
-    while (k < 6 && strcmp(kv->key, keys[k])) k++;
-    if (k == 6) return dl_fail(DL_ERR_ARG, "spec: unknown key %.30s (a spec has seed and inputs, networks, outputs; or input and layers)", kv->key);
+    while (k < 7 && strcmp(kv->key, keys[k])) k++;
+    if (k == 7) return dl_fail(DL_ERR_ARG, "spec: unknown key %.30s (a spec has seed and inputs, networks, outputs; or input and layers; and meta)", kv->key);
   }
   if (dl_json_get(root, "layers") || dl_json_get(root, "input")) {
     if (dl_json_get(root, "inputs") || dl_json_get(root, "networks") || dl_json_get(root, "outputs"))
@@ -294,6 +307,7 @@ static dl_status build_spec(dl_model *m, const dl_json *root) {
 
 void dl_model_destroy(dl_model *m) {
   if (!m) return;
+  dl_generate_free(m);
   dl_program_free(m->prog);
   dl_model_optims_free(m);
   dl_graph_destroy(m->g);
@@ -307,7 +321,9 @@ void dl_model_destroy(dl_model *m) {
 dl_graph *dl_model_graph(dl_model *m) { return m ? m->g : NULL; }
 const char *dl_model_spec(const dl_model *m) { return m ? m->spec : ""; }
 
-dl_status dl_model_create(dl_model **out, const char *spec, size_t len) {
+dl_status dl_model_create(dl_model **out, const char *spec, size_t len) { return dl_model_build(out, spec, len, 0); }
+
+dl_status dl_model_build(dl_model **out, const char *spec, size_t len, int32_t step_mode) {
   if (!out || !spec) return dl_fail(DL_ERR_ARG, "model_create: null argument");
   dl_json_doc *doc;
   const dl_json *root;
@@ -336,6 +352,8 @@ dl_status dl_model_create(dl_model **out, const char *spec, size_t len) {
   memcpy(m->spec, spec, len);
   m->spec[len] = 0;
   m->spec_len = len;
+  m->step_mode = step_mode;
+  m->pos_node = -1;
   if ((st = dl_graph_create(&m->g, seed ? (uint64_t)seed->number : 1))) goto fail;
   if ((st = build_spec(m, root))) goto fail;
   for (int32_t i = 0; i < m->nnets; i++) m->nets[i].layers = NULL; /* the document goes away */
@@ -350,7 +368,7 @@ dl_status dl_model_create(dl_model **out, const char *spec, size_t len) {
     st = dl_fail(DL_ERR_OOM, "model has %zu parameters, more than the %zu allowed", params, DL_MAX_MODEL_PARAMS);
     goto fail;
   }
-  if ((st = dl_model_plan(m, DEFAULT_MAX_BATCH))) goto fail;
+  if (!step_mode && (st = dl_model_plan(m, DEFAULT_MAX_BATCH))) goto fail; /* generate.c plans a step graph for its streams */
   dl_json_free(doc);
   *out = m;
   return DL_OK;
@@ -418,6 +436,7 @@ dl_status dl_model_summary(dl_model *m, const char **json) {
     dl_put(&t, "%s{\"name\":\"%s\",\"kind\":\"%s\",\"node\":%d,\"shape\":", i ? "," : "", x->name, kinds[x->kind], x->node);
     put_shape(&t, &g->nodes[x->node]);
     if (x->classes) dl_put(&t, ",\"classes\":%d", x->classes);
+    if (x->tokens) dl_put(&t, ",\"tokens\":%d", x->tokens);
     if (x->kind == DL_TENSOR_NOISE) dl_put(&t, ",\"noise\":\"%s\"", noises[x->noise]);
     dl_put(&t, "}");
   }

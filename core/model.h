@@ -13,7 +13,7 @@
 #define DL_MAX_LAYERS 256
 #define DL_MAX_NETS 16
 #define DL_MAX_TENSORS 64
-#define DL_LAYER_MAX_PARAMS 8       /* parameters one layer may create (batch norm has 4, + prelu) */
+#define DL_LAYER_MAX_PARAMS 16      /* parameters one layer may create (a transformer block has 16) */
 #define DL_MAX_MODEL_PARAMS ((size_t)1 << 26) /* 64M values: far past any playground model */
 #define DL_SHORT_NAME 24            /* networks, layers, tensors, losses, optimizers */
 
@@ -45,6 +45,7 @@ typedef struct dl_tensor {
   int32_t node;
   int32_t kind;     /* DL_TENSOR_* */
   int32_t classes;  /* data given as class indices, held one-hot (0: as given) */
+  int32_t tokens;   /* data given as token ids in [0, tokens) (0: not tokens): bytes read as the ids */
   int32_t noise;    /* DL_NOISE_* */
   float a, b;       /* normal: mean, std; uniform: low, high; bernoulli: p; data: what bytes 0 and 255 read as */
 } dl_tensor;
@@ -73,10 +74,23 @@ struct dl_model {
   uint64_t param_values;      /* parameter values made so far: capped before each is allocated */
   int32_t nopts;
   dl_model_optim opts[DL_MAX_NETS];
+  /* Generation (generate.c): a model built from the same spec for one token at a time, whose
+   * parameters are this model's (shared, not copied). In it, step_mode is set: token inputs are
+   * [1], recurrent layers read and carry their state in inputs, attention keeps a cache of
+   * step_ctx keys and values, and positions come from the input pos_node. */
+  int32_t step_mode, step_ctx, pos_node, step_limited; /* limited: positions or caches end at step_ctx */
+  int32_t nstate, state_nodes[DL_MAX_LAYERS];  /* state inputs (h, c, key and value caches) */
+  struct dl_model *stepper;
+  int32_t step_pos, step_streams;
+  float *step_tmp;                              /* one state tensor's rows, for reordering */
   float aug_shift, aug_rotate, aug_noise;
   float *aug_tmp;             /* one image, for augmentation without allocating per step */
   char *summary;              /* the last dl_model_summary text */
 };
+
+/* model.c: build a model; step_mode builds the one-token graph of generate.c */
+dl_status dl_model_build(dl_model **out, const char *spec, size_t len, int32_t step_mode);
+void dl_generate_free(dl_model *m);
 
 /* program.c */
 void dl_program_free(dl_program *p);

@@ -75,6 +75,7 @@ typedef struct {
   int type;
   int32_t on;          /* the prediction (first input of the loss op) */
   int32_t target;      /* target node, or -1 */
+  int32_t mask;        /* per-position weights (softmax_ce), or -1 */
   int has_constant;
   float constant;
   int32_t node;        /* the term's loss op */
@@ -178,14 +179,18 @@ static dl_status tensor_node(pbuild *pb, const char *what, const dl_json *v, int
 }
 
 /* A data slot of the program: a batched input fed with each call. */
-static dl_status data_target(pbuild *pb, const char *what, const char *name, int labels, const dl_node *like, int32_t *node) {
+/* kind: DATA_LIKE (like's shape), DATA_LABELS (class indices, one per position of like's scores)
+ * or DATA_WEIGHTS (a number per position). */
+enum { DATA_LIKE, DATA_LABELS, DATA_WEIGHTS };
+static dl_status data_target(pbuild *pb, const char *what, const char *name, int kind, const dl_node *like, int32_t *node) {
+  int labels = kind == DATA_LABELS;
   dl_program *p = pb->p;
   dl_model *m = pb->m;
   if (!valid_name(name)) return pfail(DL_ERR_ARG, "%s: data name '%.30s' must be 1 to %d letters, digits, '_' or '-'", what, name, DL_SHORT_NAME - 1);
   if (dl_model_tensor(m, name) >= 0) return pfail(DL_ERR_ARG, "%s: data '%s' has the name of one of the model's tensors", what, name);
-  int32_t one = 1, shape[DL_MAX_DIMS], nd = like->ndim - 1;
+  int32_t shape[DL_MAX_DIMS], nd = like->ndim - 1;
   for (int i = 1; i < like->ndim; i++) shape[i - 1] = like->shape[i];
-  if (labels) nd = 1, shape[0] = 1;
+  if (kind != DATA_LIKE && --nd == 0) nd = 1, shape[0] = 1; /* one per position: the scores' shape without the classes */
   for (int i = 0; i < p->ndata; i++) {
     if (strcmp(p->data[i].name, name)) continue;
     dl_node *n = &m->g->nodes[p->data[i].node];
@@ -199,7 +204,7 @@ static dl_status data_target(pbuild *pb, const char *what, const char *name, int
   data_slot *s = &p->data[p->ndata];
   snprintf(s->name, sizeof s->name, "%s", name);
   s->labels = labels;
-  dl_status st = dl_graph_input(m->g, name, nd, labels ? &one : shape, 1, &s->node);
+  dl_status st = dl_graph_input(m->g, name, nd, shape, 1, &s->node);
   if (st) return pfail(st, "%s: %s", what, dl_last_error());
   p->ndata++;
   *node = s->node;
@@ -211,15 +216,15 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   char what[96];
   snprintf(what, sizeof what, "loss '%s' term %d", L->name, index + 1);
   if (v->type != DL_JSON_OBJECT) return pfail(DL_ERR_ARG, "%s must be an object {type, on, target, weight}", what);
-  static const char *const keys[] = {"type", "on", "target", "weight", "reduce", "smoothing", "warmup", "name"};
+  static const char *const keys[] = {"type", "on", "target", "weight", "reduce", "smoothing", "warmup", "name", "mask"};
   for (const dl_json *kv = v->child; kv; kv = kv->next) {
     size_t k = 0;
-    while (k < 8 && strcmp(kv->key, keys[k])) k++;
-    if (k == 8) return pfail(DL_ERR_ARG, "%s: unknown key %.30s (terms take type, on, target, weight, reduce, smoothing, warmup, name)", what, kv->key);
+    while (k < 9 && strcmp(kv->key, keys[k])) k++;
+    if (k == 9) return pfail(DL_ERR_ARG, "%s: unknown key %.30s (terms take type, on, target, weight, reduce, smoothing, warmup, mask, name)", what, kv->key);
   }
   term *t = &L->terms[index];
   memset(t, 0, sizeof *t);
-  t->target = t->scaled = -1;
+  t->target = t->scaled = t->mask = -1;
   const dl_json *type = dl_json_get(v, "type");
   t->type = -1;
   for (int i = 0; type && type->type == DL_JSON_STRING && i < NLOSS; i++)
@@ -239,7 +244,7 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
       snprintf(t->name, sizeof t->name, "%.16s_%d", d->name, index + 1);
     }
   snprintf(what, sizeof what, "loss '%s' term '%s'", L->name, t->name);
-  int32_t in[2];
+  int32_t in[3];
   const dl_json *on = dl_json_get(v, "on");
   dl_status st;
   if (d->ninputs == 2) {
@@ -255,8 +260,9 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   t->on = in[0];
   dl_node *pred = &g->nodes[in[0]];
   if (!pred->batched) return pfail(DL_ERR_SHAPE, "%s: on must be a batched tensor", what);
-  if (d->target == TARGET_LABELS && (pred->ndim != 2 || pred->shape[1] < 2))
-    return pfail(DL_ERR_SHAPE, "%s: %s needs [classes] scores with at least 2 classes", what, d->name);
+  int32_t K = pred->shape[pred->ndim - 1];
+  if (d->target == TARGET_LABELS && (pred->ndim < 2 || K < 2))
+    return pfail(DL_ERR_SHAPE, "%s: %s needs [..., classes] scores with at least 2 classes", what, d->name);
   const dl_json *tv = dl_json_get(v, "target");
   if (d->target == TARGET_NONE && tv) return pfail(DL_ERR_ARG, "%s: %s takes no target", what, d->name);
   if (d->target != TARGET_NONE) {
@@ -266,20 +272,37 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
     if (tv->type == DL_JSON_NUMBER) {
       t->has_constant = 1, t->constant = (float)tv->number;
       if (!isfinite(t->constant)) return pfail(DL_ERR_ARG, "%s: target must be finite", what);
-      if (d->target == TARGET_LABELS && (t->constant != floorf(t->constant) || t->constant < 0 || t->constant >= pred->shape[1]))
-        return pfail(DL_ERR_ARG, "%s: target %g is not a class in [0, %d)", what, tv->number, pred->shape[1]);
-      int32_t one = 1, shape[DL_MAX_DIMS], nd = pred->ndim - 1;
+      if (d->target == TARGET_LABELS && (t->constant != floorf(t->constant) || t->constant < 0 || t->constant >= K))
+        return pfail(DL_ERR_ARG, "%s: target %g is not a class in [0, %d)", what, tv->number, K);
+      int32_t shape[DL_MAX_DIMS], nd = pred->ndim - 1;
       for (int i = 1; i < pred->ndim; i++) shape[i - 1] = pred->shape[i];
-      if ((st = dl_graph_input(g, tname, d->target == TARGET_LABELS ? 1 : nd, d->target == TARGET_LABELS ? &one : shape, 1, &t->target)))
+      if (d->target == TARGET_LABELS && --nd == 0) nd = 1, shape[0] = 1;
+      if ((st = dl_graph_input(g, tname, nd, shape, 1, &t->target)))
         return pfail(st, "%s: %s", what, dl_last_error());
     } else if (tv->type == DL_JSON_STRING) {
       if ((st = tensor_node(pb, what, tv, &t->target))) return st;
     } else if (tv->type == DL_JSON_OBJECT && tv->count == 1 && dl_json_get(tv, "data") && dl_json_get(tv, "data")->type == DL_JSON_STRING) {
-      if ((st = data_target(pb, what, dl_json_get(tv, "data")->string, d->target == TARGET_LABELS, &g->nodes[in[0]], &t->target))) return st;
+      if ((st = data_target(pb, what, dl_json_get(tv, "data")->string, d->target == TARGET_LABELS ? DATA_LABELS : DATA_LIKE, &g->nodes[in[0]], &t->target))) return st;
     } else {
       return pfail(DL_ERR_ARG, "%s: target must be a number, a tensor's name or {\"data\": name}", what);
     }
     in[1] = t->target;
+  }
+  /* a weight per position (0 for padding): a tensor, or data given with each call */
+  const dl_json *mv = dl_json_get(v, "mask");
+  int nin = d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2;
+  if (mv) {
+    if (d->target != TARGET_LABELS) return pfail(DL_ERR_ARG, "%s: mask applies to softmax_ce terms only", what);
+    if (mv->type == DL_JSON_STRING) {
+      if ((st = tensor_node(pb, what, mv, &in[2]))) return st;
+    } else if (mv->type == DL_JSON_OBJECT && mv->count == 1 && dl_json_get(mv, "data") && dl_json_get(mv, "data")->type == DL_JSON_STRING) {
+      if ((st = data_target(pb, what, dl_json_get(mv, "data")->string, DATA_WEIGHTS, pred, &in[2]))) return st;
+    } else {
+      return pfail(DL_ERR_ARG, "%s: mask must be a tensor's name or {\"data\": name}", what);
+    }
+    g->nodes[in[2]].keep = 1;
+    t->mask = in[2];
+    nin = 3;
   }
   float smoothing = 0;
   const dl_json *sv = dl_json_get(v, "smoothing");
@@ -302,7 +325,7 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   char name[DL_NAME_MAX];
   snprintf(name, sizeof name, "%s:%s", L->name, t->name);
   float f0 = d->smoothing ? smoothing : d->f0; /* the op's one float: smoothing, or the critic's sign */
-  if ((st = op(pb, what, d->name, name, d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2, in, 1, &f0, &t->node)))
+  if ((st = op(pb, what, d->name, name, nin, in, 1, &f0, &t->node)))
     return st;
   /* the run loop reads predictions and targets after the step (accuracy): keep them */
   g->nodes[t->on].keep = 1;
@@ -646,6 +669,7 @@ static void augment_image(dl_model *m, const dl_node *x, float *img) {
 static int32_t slot_node(const dl_model *m, int s) { return s < m->ninputs ? m->tensors[s].node : m->prog->data[s - m->ninputs].node; }
 static int32_t slot_classes(const dl_model *m, int s) { return s < m->ninputs ? m->tensors[s].classes : 0; }
 static int32_t slot_count(const dl_model *m) { return m->ninputs + (m->prog ? m->prog->ndata : 0); }
+static int slot_integers(const dl_model *m, int s) { return s < m->ninputs ? m->tensors[s].tokens > 0 : m->prog->data[s - m->ninputs].labels; }
 
 /* Copy samples idx[0..bs) of one data slot into its node (bytes are scaled to the input's range; class
  * indices become one-hot rows). */
@@ -662,7 +686,10 @@ static void feed_slot(dl_model *m, int s, const void *src, int u8, const int32_t
       dst[(int32_t)c] = 1.0f;
       continue;
     }
-    if (u8) { /* an input's bytes span [low, high] (default [0, 1]); a program's data, [0, 1] */
+    if (u8 && slot_integers(m, s)) { /* token ids and class labels: bytes are the numbers */
+      const uint8_t *p = (const uint8_t *)src + at;
+      for (size_t j = 0; j < D; j++) dst[j] = p[j];
+    } else if (u8) { /* an input's bytes span [low, high] (default [0, 1]); a program's data, [0, 1] */
       const uint8_t *p = (const uint8_t *)src + at;
       float lo = s < m->ninputs ? m->tensors[s].a : 0.0f, step = (s < m->ninputs ? m->tensors[s].b - lo : 1.0f) * (1.0f / 255.0f);
       for (size_t j = 0; j < D; j++) dst[j] = lo + p[j] * step;
@@ -699,7 +726,10 @@ static int32_t slot_label_classes(const dl_model *m, int s) {
   if (!m->prog->data[s - m->ninputs].labels) return 0;
   for (int l = 0; l < m->prog->nlosses; l++)
     for (int t = 0; t < m->prog->losses[l].nterms; t++)
-      if (m->prog->losses[l].terms[t].target == slot_node(m, s)) return m->g->nodes[m->prog->losses[l].terms[t].on].shape[1];
+      if (m->prog->losses[l].terms[t].target == slot_node(m, s)) {
+        const dl_node *z = &m->g->nodes[m->prog->losses[l].terms[t].on];
+        return z->shape[z->ndim - 1];
+      }
   return 0;
 }
 
@@ -711,26 +741,41 @@ static dl_status check_slots(dl_model *m, uint64_t slots, const void *const *dat
     const char *name = s < m->ninputs ? m->tensors[s].name : m->prog->data[s - m->ninputs].name;
     if (!data || !data[s]) return dl_fail(DL_ERR_ARG, "no data given for '%s'", name);
     int32_t K = slot_label_classes(m, s);
+    size_t per = s < m->ninputs ? 1 : dl_node_sample_numel(&m->g->nodes[slot_node(m, s)]);
     for (int32_t i = 0; K && i < count; i++) {
       int32_t at = order ? order[i] : i;
-      float c = u8 && u8[s] ? (float)((const uint8_t *)data[s])[at] : ((const float *)data[s])[at];
-      if (!(c >= 0 && c < K && c == floorf(c))) return dl_fail(DL_ERR_ARG, "'%s' of sample %d is %g, not a class in [0, %d)", name, at, c, K);
+      for (size_t j = 0; j < per; j++) {
+        size_t k = (size_t)at * per + j;
+        float c = u8 && u8[s] ? (float)((const uint8_t *)data[s])[k] : ((const float *)data[s])[k];
+        if (c >= 0 && c < K && c == floorf(c)) continue;
+        if (per == 1) return dl_fail(DL_ERR_ARG, "'%s' of sample %d is %g, not a class in [0, %d)", name, at, c, K);
+        return dl_fail(DL_ERR_ARG, "'%s' at position %zu of sample %d is %g, not a class in [0, %d)", name, j, at, c, K);
+      }
     }
   }
   return DL_OK;
 }
 
-/* Samples of the batch whose largest score (a softmax_ce term's input) is their label. */
-static int32_t count_correct(const dl_graph *g, const term *t, int32_t bs) {
+/* Samples of the batch whose largest score (a softmax_ce term's input) is their label; for
+ * sequences, the share of each sample's positions that are right (those its mask weighs), summed. */
+static double count_correct(const dl_graph *g, const term *t, int32_t bs) {
   const dl_node *z = &g->nodes[t->on];
-  const float *lab = g->nodes[t->target].value, *row = z->value;
-  int32_t K = z->shape[1], right = 0;
-  for (int32_t r = 0; r < bs; r++, row += K) {
-    int32_t best = 0;
-    for (int32_t c = 1; c < K; c++) best = row[c] > row[best] ? c : best;
-    right += best == (int32_t)lab[r];
+  const float *lab = g->nodes[t->target].value, *row = z->value, *w = t->mask >= 0 ? g->nodes[t->mask].value : NULL;
+  int32_t K = z->shape[z->ndim - 1];
+  size_t per = dl_node_sample_numel(z) / (size_t)K;
+  double total = 0;
+  for (int32_t i = 0; i < bs; i++) {
+    size_t right = 0, counted = 0;
+    for (size_t j = 0; j < per; j++, row += K) {
+      size_t r = (size_t)i * per + j;
+      if (w && w[r] == 0.0f) continue;
+      int32_t best = 0;
+      for (int32_t c = 1; c < K; c++) best = row[c] > row[best] ? c : best;
+      right += best == (int32_t)lab[r], counted++;
+    }
+    if (counted) total += (double)right / (double)counted;
   }
-  return right;
+  return total;
 }
 
 /* One step: forward, check, backward, update; nothing changes when it is refused. */
@@ -910,7 +955,7 @@ dl_status dl_model_infer(dl_model *m, int32_t node, const void *const *data, con
 typedef struct {
   loss *L;
   double *sums;
-  int32_t correct;
+  double correct;
   float *out;
   int32_t out_node;
 } eval_ctx;
@@ -940,7 +985,7 @@ dl_status dl_model_evaluate(dl_model *m, int32_t loss_index, const void *const *
   eval_ctx c = {L, sums, 0, out, m->output};
   memset(sums, 0, sizeof(double) * (size_t)(1 + L->nterms));
   dl_status st = over_batches(m, L->node, out ? m->output : -1, data, u8, n, eval_batch, &c);
-  if (correct) *correct = c.correct;
+  if (correct) *correct = (int32_t)(c.correct + 0.5);
   return st;
 }
 

@@ -42,7 +42,7 @@ export interface LayerCommon {
 }
 
 export type LayerSpec = LayerCommon & (
-  | { type: 'dense'; units: number; useBias?: boolean; kernelInitializer?: Initializer; biasInitializer?: Initializer }
+  | { type: 'dense'; units: number; useBias?: boolean; kernelInitializer?: Initializer; biasInitializer?: Initializer; tiedTo?: string; perPosition?: boolean }
   | { type: 'conv2d'; filters: number; kernel: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number | [number, number] }
   | { type: 'conv2dTranspose'; filters: number; kernel: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number | [number, number]; outputPadding?: number | [number, number] }
   | { type: 'maxPool2d' | 'avgPool2d'; size?: number | [number, number]; stride?: number | [number, number]; padding?: 'valid' | 'same' | number }
@@ -53,7 +53,14 @@ export type LayerSpec = LayerCommon & (
   | { type: 'batchNorm'; momentum?: number; eps?: number }
   | { type: 'layerNorm'; dims?: number; eps?: number }
   | { type: 'activation'; activation: string }
-  | { type: 'residual'; layers: LayerSpec[] });
+  | { type: 'residual'; layers: LayerSpec[] }
+  | { type: 'gaussianNoise'; stddev?: number }
+  | { type: 'embedding'; vocab: number; units: number; embeddingsInitializer?: Initializer }
+  | { type: 'oneHot'; depth: number }
+  | { type: 'simpleRnn' | 'lstm' | 'gru'; units: number; returnSequences?: boolean; bidirectional?: boolean; reverse?: boolean; kernelInitializer?: Initializer; recurrentInitializer?: Initializer }
+  | { type: 'positionalEncoding'; learned?: boolean }
+  | { type: 'multiHeadAttention'; heads: number; causal?: boolean; kernelInitializer?: Initializer }
+  | { type: 'transformerBlock'; heads: number; mlp?: number; preNorm?: boolean; causal?: boolean; dropout?: number; kernelInitializer?: Initializer });
 
 export interface SingleStackSpec {
   /** The per-sample input shape: [features] or [channels, height, width]. */
@@ -64,7 +71,7 @@ export interface SingleStackSpec {
 }
 
 /** An input: a per-sample shape, class indices held one-hot, or noise drawn by the engine each step. */
-export type InputSpec = number[] | { shape?: number[]; classes?: number; noise?: 'normal' | 'uniform' | 'bernoulli'; mean?: number; std?: number; low?: number; high?: number; p?: number };
+export type InputSpec = number[] | { shape?: number[]; classes?: number; tokens?: number; noise?: 'normal' | 'uniform' | 'bernoulli'; mean?: number; std?: number; low?: number; high?: number; p?: number };
 /** A computed tensor: a network applied to a tensor, part of one, several side by side, a detached one, a sample. */
 export type OutputSpec =
   | { net: string; from: string }
@@ -90,6 +97,8 @@ export interface LossTerm {
   smoothing?: number;
   /** Raise the weight linearly from 0 over this many updates. */
   warmup?: number;
+  /** softmax_ce: a weight per position (0 for padding), a tensor or data given with each call. */
+  mask?: string | { data: string };
   name?: string;
 }
 export interface ProgramOptimizer {
@@ -214,6 +223,8 @@ export class Model {
   run(name: string, inputs: NamedData): Float32Array;
   /** A loss of the program and its terms in evaluation mode (means per sample). */
   evaluateLoss(loss: string, data: NamedData): { loss: number; terms: Record<string, number> };
+  /** One token at a time for a model whose one input is token ids (see Generator). */
+  generator(streams?: number): Generator;
   /** Keras-like table of layers, output shapes and parameter counts. */
   summary(): string;
   /** Train; rejects with a DlError ('numeric') if the loss becomes NaN, keeping the last good weights. */
@@ -242,4 +253,22 @@ export class Model {
   /** Bytes in the versioned model format; optimizer: true adds the training state for resuming. */
   save(options?: { optimizer?: boolean }): Uint8Array;
   dispose(): void;
+}
+
+/** Streams of tokens fed one at a time through a model's one-token graph (core/generate.c). */
+export declare class Generator {
+  readonly model: Model;
+  readonly streams: number;
+  /** Tokens fed since the last reset. */
+  readonly position: number;
+  /** Longest context (a GPT's positions); 0 for recurrent models. */
+  readonly window: number;
+  readonly vocab: number;
+  reset(): this;
+  /** One token id per stream; returns the next-token scores, streams x vocab. */
+  step(tokens: ArrayLike<number>): Float32Array;
+  /** Stream i continues what stream from[i] had. */
+  reorder(from: ArrayLike<number>): void;
+  /** A step-graph node after the last step: its value, or an op's scratch. */
+  read(node: string, options?: { scratch?: boolean }): Float32Array;
 }

@@ -209,7 +209,7 @@ export class Model {
   // The data slots (the order the core reads them in): model inputs, then program data.
   #slots(program = this.info.program) {
     const slots = this.info.tensors.filter((t) => t.kind !== 'computed').map((t) => ({ name: t.name, per: t.classes ? 1 : product(t.shape), labels: t.classes ?? 0, noise: t.kind === 'noise', shape: t.shape }));
-    for (const d of program?.data ?? []) slots.push({ name: d.name, per: d.labels ? 1 : product(d.shape), labels: d.labels, noise: false, shape: d.shape });
+    for (const d of program?.data ?? []) slots.push({ name: d.name, per: product(d.shape), labels: d.labels, noise: false, shape: d.shape });
     return slots;
   }
 
@@ -231,13 +231,14 @@ export class Model {
       if (!(a instanceof Float32Array) && !isBytes(a) && !Array.isArray(a) && !ArrayBuffer.isView(a))
         throw new DlError(`${what}: '${s.name}' must be a Float32Array or Uint8Array`, 'arg');
       if (a.length === 0 || a.length % s.per !== 0)
-        throw new DlError(`${what}: '${s.name}' has ${a.length} values, not a multiple of ${s.per} (${s.labels ? 'one class index' : `[${s.shape.join(', ')}]`} per sample)`, 'shape');
+        throw new DlError(`${what}: '${s.name}' has ${a.length} values, not a multiple of ${s.per} (${s.labels ? (s.per > 1 ? `${s.per} class indices` : 'one class index') : `[${s.shape.join(', ')}]`} per sample)`, 'shape');
       const count = a.length / s.per;
       if (n !== null && count !== n) throw new DlError(`${what}: '${s.name}' has ${count} samples, the other data ${n}`, 'shape');
       n = count;
       if (s.labels) {
         for (let i = 0; i < a.length; i++)
-          if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < s.labels)) throw new DlError(`${what}: label ${a[i]} of sample ${i} is not a class in [0, ${s.labels})`, 'arg');
+          if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < s.labels))
+            throw new DlError(`${what}: label ${a[i]} of sample ${Math.floor(i / s.per)}${s.per > 1 ? ` at position ${i % s.per}` : ''} is not a class in [0, ${s.labels})`, 'arg');
       } else if (!isBytes(a)) {
         for (let i = 0; i < a.length; i++) if (!finite32(a[i])) throw new DlError(`${what}: '${s.name}' value ${i} is ${a[i]}, not a finite 32-bit float`, 'arg');
       }
@@ -657,6 +658,18 @@ export class Model {
     }
   }
 
+  /**
+   * Generation one token at a time, for a model whose one input is token ids and whose last
+   * output is scores per position. Returns a Generator of `streams` sequences side by side (a
+   * model has one: asking again starts it afresh). It shares the model's weights, so it follows
+   * training as it goes. See core/generate.c.
+   */
+  generator(streams = 1) {
+    this.#live();
+    if (!Number.isInteger(streams)) throw new DlError(`generator: streams must be a whole number, is ${streams}`, 'arg');
+    return new Generator(this, streams);
+  }
+
   /** Outputs for the samples in x (Float32Array or Uint8Array scaled by 1/255), in evaluation mode. */
   predict(x) {
     if (!(x instanceof Float32Array) && !isBytes(x)) x = Float32Array.from(x);
@@ -812,5 +825,63 @@ export class Model {
     const paused = this.paused; // a paused run wakes up and stops with a 'state' error
     this.paused = null;
     paused?.fire();
+  }
+}
+
+/**
+ * Streams of tokens fed one at a time: step(tokens) takes one token id per stream and gives the
+ * next-token scores (streams x vocabulary logits); reorder(from) makes stream i continue stream
+ * from[i] (beam search); reset() starts every stream again at position 0.
+ */
+export class Generator {
+  constructor(model, streams) {
+    this.model = model;
+    this.streams = streams;
+    this.reset();
+  }
+
+  get #b() {
+    if (!this.model.ptr) throw new DlError('generator: the model was disposed', 'state');
+    return this.model.b;
+  }
+
+  reset() {
+    const b = this.#b;
+    b.check(b.exports.dl_model_generate_begin(this.model.ptr, this.streams));
+    b.check(b.exports.dl_model_generate_info(this.model.ptr, b.out, b.out + 4, b.out + 8));
+    [, this.window, this.vocab] = b.i32(b.out, 3);
+    this.position = 0;
+    return this;
+  }
+
+  /** tokens: one id per stream (an array or typed array); returns Float32Array [streams x vocab]. */
+  step(tokens) {
+    const b = this.#b;
+    if (tokens == null || tokens.length !== this.streams) throw new DlError(`generator.step: expected ${this.streams} token ids, one per stream, got ${tokens?.length ?? 'none'}`, 'arg');
+    const out = b.alloc(this.streams * this.vocab * 4);
+    try {
+      b.withFloats(Float32Array.from(tokens), (p) => b.check(b.exports.dl_model_generate_step(this.model.ptr, p, out)));
+      this.position++;
+      return b.f32(out, this.streams * this.vocab).slice();
+    } finally {
+      b.exports.dl_free(out);
+    }
+  }
+
+  /** Stream i continues what stream from[i] had. */
+  reorder(from) {
+    const b = this.#b;
+    if (from == null || from.length !== this.streams) throw new DlError(`generator.reorder: expected ${this.streams} stream indices`, 'arg');
+    b.withInts(Int32Array.from(from), (p) => b.check(b.exports.dl_model_generate_reorder(this.model.ptr, p)));
+  }
+
+  /** A step-graph node after the last step: its value, or (scratch: true) an op's scratch. */
+  read(node, { scratch = false } = {}) {
+    const b = this.#b;
+    return b.withString(node, (p) => {
+      b.check(b.exports.dl_model_generate_read(this.model.ptr, p, scratch ? 1 : 0, b.out, b.out + 4));
+      const [ptr, n] = b.u32(b.out, 2);
+      return b.f32(ptr, n).slice();
+    });
   }
 }

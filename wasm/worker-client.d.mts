@@ -118,6 +118,14 @@ export class RemoteModel {
   run(tensor: string[], inputs: RemoteData, options?: { transfer?: boolean }): Promise<Record<string, Float32Array>>;
   evaluate(data: RemoteXY, misclassified?: number): Promise<Omit<Evaluation, 'predictions'> & { misclassified: { index: number; label: number; predicted: number; image: Float32Array | Uint8Array }[] }>;
   evaluateLoss(loss: string, data: RemoteData): Promise<{ loss: number; terms: Record<string, number> }>;
+  /** A language model's sample from a prompt of token ids, and each token's distribution (length x vocabulary). */
+  generate(prompt: ArrayLike<number>, length: number, options?: { temperature?: number; topK?: number; topP?: number; seed?: number }): Promise<{ tokens: number[]; probabilities: Float32Array }>;
+  /** Beam search: the best continuation, its log-probability and every step's kept beams. */
+  beam(prompt: ArrayLike<number>, length: number, width: number): Promise<{ tokens: number[]; logp: number; tree: { token: number; parent: number; logp: number }[][] }>;
+  /** The next token's scores after the prompt. */
+  nextScores(prompt: ArrayLike<number>): Promise<Float32Array>;
+  /** What each position of the prompt left in step-graph nodes (a layer's gates, an attention's weights). */
+  inspect(prompt: ArrayLike<number>, nodes: { name: string; scratch?: boolean }[]): Promise<Record<string, Float32Array>>;
   getWeights(): Promise<Weight[]>;
   setWeights(weights: { name: string; values: ArrayLike<number> }[]): Promise<boolean>;
   save(options?: { optimizer?: boolean }): Promise<{ bytes: Uint8Array }>;

@@ -251,6 +251,19 @@ export class RemoteModel {
   evaluateLoss(loss, data) {
     return this.#call('evaluateLoss', { loss, data });
   }
+  /** A language model's sample: {tokens, probabilities} (see decode.mjs sample). */
+  generate(prompt, length, options = {}) {
+    return this.#call('generate', { prompt: [...prompt], length, ...options });
+  }
+  beam(prompt, length, width) {
+    return this.#call('beam', { prompt: [...prompt], length, width });
+  }
+  nextScores(prompt) {
+    return this.#call('nextScores', { prompt: [...prompt] });
+  }
+  inspect(prompt, nodes) {
+    return this.#call('inspect', { prompt: [...prompt], nodes });
+  }
   getWeights() {
     return this.#call('getWeights');
   }

@@ -36,6 +36,13 @@
 //            evaluateLoss {model, loss, data} -> {loss, terms}
 //            getWeights {model} -> [{name, shape, values}];  setWeights {model, weights}
 //            save {model, optimizer} -> {bytes}
+//            for language models (one input of token ids; see decode.mjs), each in one message however long:
+//            generate {model, prompt, length, temperature, topK, topP, seed} -> {tokens, probabilities}:
+//              a sample, and the distribution each token was drawn from (length x vocabulary)
+//            beam {model, prompt, length, width} -> {tokens, logp, tree}
+//            nextScores {model, prompt} -> Float32Array: the next token's scores after the prompt
+//            inspect {model, prompt, nodes: [{name, scratch}]} -> {name: Float32Array [prompt length x size]}:
+//              what each position left in those step-graph nodes (gates, states, attention weights)
 //            for classifiers: predict {model, x} -> {probabilities}; featureMaps {model, x};
 //            filters {model} (first conv kernels, or a first dense layer's units as images); explain {model, x, label, eps}; boundary {model, gridSize, extent};
 //            network {model, x?}: the layers as a drawing of the network needs them (see layerList)
@@ -57,6 +64,7 @@ import { load } from './dlplay.mjs';
 import './model.mjs';
 import './bindings.mjs';
 import './random.mjs';
+import { sample as sampleTokens, beamSearch } from './decode.mjs';
 
 let dl = null;
 let starting = null; // the engine's load, shared by every request that arrives meanwhile
@@ -109,7 +117,7 @@ function slice({ dataset: name, from = 0, count }) {
 function reads(m) {
   const names = new Set(m.tensors.filter((t) => t.kind !== 'computed').map((t) => t.name));
   for (const terms of Object.values(m.program?.losses ?? {}))
-    for (const t of [terms].flat()) if (t.target?.data) names.add(t.target.data);
+    for (const t of [terms].flat()) for (const d of [t.target?.data, t.mask?.data]) if (d) names.add(d);
   return names;
 }
 
@@ -470,6 +478,40 @@ const handlers = {
     const m = entry(id).model, named = namedData(inputs, m);
     if (Array.isArray(tensor)) return Object.fromEntries(tensor.map((t) => [t, m.run(t, named)]));
     return m.run(tensor, named);
+  },
+
+  generate({ model: id, prompt, length, temperature, topK, topP, seed }) {
+    const m = entry(id).model, rows = [];
+    const tokens = sampleTokens(m, prompt, length, { temperature, topK, topP, seed, onToken: (_, p) => rows.push(p) });
+    const V = rows[0]?.length ?? 0, probabilities = new Float32Array(rows.length * V);
+    rows.forEach((p, i) => probabilities.set(p, i * V));
+    return { tokens, probabilities };
+  },
+  beam({ model: id, prompt, length, width }) {
+    return beamSearch(entry(id).model, prompt, length, width);
+  },
+  nextScores({ model: id, prompt }) {
+    const gen = entry(id).model.generator(1);
+    if (!prompt?.length) throw fail('nextScores: the prompt needs at least one token');
+    if (gen.window && prompt.length > gen.window) prompt = prompt.slice(-gen.window);
+    let logits;
+    for (const t of prompt) logits = gen.step([t]);
+    return logits;
+  },
+  inspect({ model: id, prompt, nodes }) {
+    const gen = entry(id).model.generator(1), out = {};
+    if (gen.window && prompt.length > gen.window) throw fail(`inspect: ${prompt.length} tokens exceed the model's window of ${gen.window}`);
+    const rows = Object.fromEntries(nodes.map((n) => [n.name, []]));
+    for (const t of prompt) {
+      gen.step([t]);
+      for (const n of nodes) rows[n.name].push(gen.read(n.name, { scratch: n.scratch }));
+    }
+    for (const [name, list] of Object.entries(rows)) {
+      const size = list[0]?.length ?? 0, a = new Float32Array(list.length * size);
+      list.forEach((r, i) => a.set(r, i * size));
+      out[name] = a;
+    }
+    return out;
   },
 
   evaluateLoss({ model: id, loss, data }) {

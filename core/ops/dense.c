@@ -12,13 +12,19 @@ static size_t dl_dense_workspace(int D, int M) {
 }
 
 /* i0 = 1: W is stored [M, D] and used transposed (a weight tied to another layer's, as a
- * decoder shares its encoder's or an output projection its embedding's). */
+ * decoder shares its encoder's or an output projection its embedding's).
+ * i1 = 1: per position: x[..., D] -> [..., M] over the last dim only (a sequence's steps). */
+static size_t dense_in(const dl_node *x, int per_position) {
+  if (per_position) return (size_t)x->shape[x->ndim - 1];
+  return x->batched ? dl_node_sample_numel(x) : dl_node_sample_numel(x) / (size_t)x->shape[0];
+}
 static dl_status dense_infer(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
   int tw = n->iattr[0];
   if (n->ninputs < 2 || n->ninputs > 3) return OP_FAIL(g, n, DL_ERR_ARG, "%d inputs given, expected x, W and optional b", n->ninputs);
   if (tw != 0 && tw != 1) return OP_FAIL(g, n, DL_ERR_ARG, "transpose flag %d, expected 0 or 1", tw);
-  size_t D = x->batched ? dl_node_sample_numel(x) : dl_node_sample_numel(x) / (size_t)x->shape[0];
+  if (n->iattr[1] != 0 && n->iattr[1] != 1) return OP_FAIL(g, n, DL_ERR_ARG, "per-position flag %d, expected 0 or 1", n->iattr[1]);
+  size_t D = dense_in(x, n->iattr[1]);
   if (w->ndim != 2) return OP_FAIL(g, n, DL_ERR_SHAPE, "weight must be 2-D [in, out], has %d dims", w->ndim);
   int M = w->shape[tw ? 0 : 1];
   if ((size_t)w->shape[tw ? 1 : 0] != D)
@@ -27,25 +33,33 @@ static dl_status dense_infer(dl_graph *g, dl_node *n) {
     dl_node *b = dl_input(g, n, 2);
     if (b->ndim != 1 || b->shape[0] != M) return OP_FAIL(g, n, DL_ERR_SHAPE, "bias must be [%d]", M);
   }
-  n->ndim = 2;
-  n->shape[0] = x->batched ? 1 : x->shape[0];
-  n->shape[1] = M;
-  n->batched = x->batched;
+  if (n->iattr[1]) {
+    dl_shape_like(n, x);
+    n->shape[n->ndim - 1] = M;
+  } else {
+    n->ndim = 2;
+    n->shape[0] = x->batched ? 1 : x->shape[0];
+    n->shape[1] = M;
+    n->batched = x->batched;
+  }
   n->scratch_fixed = dl_dense_workspace((int)D, M);
   n->workspace = 1; /* GEMM's packing */
   return DL_OK;
 }
 
+/* Rows of the product: samples, or samples times positions. */
+static int dense_rows(dl_graph *g, dl_node *n) { return (int)(dl_node_numel(g, n) / (size_t)n->shape[n->ndim - 1]); }
+
 static void dense_forward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
-  int tw = n->iattr[0], rows = dl_node_rows(g, n), M = n->shape[1], D = w->shape[tw ? 1 : 0];
+  int tw = n->iattr[0], rows = dense_rows(g, n), M = n->shape[n->ndim - 1], D = w->shape[tw ? 1 : 0];
   dl_gemm(0, tw, rows, M, D, x->value, D, w->value, tw ? D : M, 0.0f, n->value, M, n->scratch);
   if (n->ninputs == 3) dl_bias_rows(rows, M, dl_input(g, n, 2)->value, n->value);
 }
 
 static void dense_backward(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
-  int tw = n->iattr[0], rows = dl_node_rows(g, n), M = n->shape[1], D = w->shape[tw ? 1 : 0];
+  int tw = n->iattr[0], rows = dense_rows(g, n), M = n->shape[n->ndim - 1], D = w->shape[tw ? 1 : 0];
   if (x->needs_grad) /* dx (+)= dy W^T, or dy W when W is stored transposed */
     dl_gemm(0, !tw, rows, D, M, n->grad, M, w->value, tw ? D : M, dl_grad_beta(x), x->grad, D, n->scratch);
   if (w->needs_grad) { /* dW (+)= x^T dy, or its transpose dy^T x */

@@ -55,18 +55,24 @@ static dl_status ce_infer_common(dl_graph *g, dl_node *n, int soft) {
   int K = z->shape[z->ndim - 1];
   float e = n->fattr[0];
   if (!(e >= 0.0f && e < 1.0f)) return OP_FAIL(g, n, DL_ERR_ARG, "label smoothing %g outside [0, 1)", e);
-  if (!z->batched || z->ndim != 2) return OP_FAIL(g, n, DL_ERR_SHAPE, "logits must be batched [N, classes]");
+  if (!z->batched || z->ndim < 2) return OP_FAIL(g, n, DL_ERR_SHAPE, "logits must be batched [..., classes]");
+  size_t positions = dl_node_sample_numel(z) / (size_t)K;
   if (soft) {
     if (!dl_same_shape(z, t)) {
       char a[64], b[64];
       return OP_FAIL(g, n, DL_ERR_SHAPE, "logits are %s but target distribution is %s", dl_shape_str(z, a, sizeof a),
                      dl_shape_str(t, b, sizeof b));
     }
-  } else if (!t->batched || dl_node_sample_numel(t) != 1) {
-    return OP_FAIL(g, n, DL_ERR_SHAPE, "labels must be one class index per sample");
+  } else {
+    if (n->ninputs != 2 && n->ninputs != 3) return OP_FAIL(g, n, DL_ERR_ARG, "%d inputs given, expected logits, labels and optional weights", n->ninputs);
+    if (!t->batched || dl_node_sample_numel(t) != positions)
+      return OP_FAIL(g, n, DL_ERR_SHAPE, "labels must be one class index per position: %zu per sample, have %zu", positions, t->batched ? dl_node_sample_numel(t) : 0);
+    dl_node *w = n->ninputs == 3 ? dl_input(g, n, 2) : NULL;
+    if (w && (!w->batched || dl_node_sample_numel(w) != positions))
+      return OP_FAIL(g, n, DL_ERR_SHAPE, "weights must be one per position: %zu per sample", positions);
   }
   if (K < 2) return OP_FAIL(g, n, DL_ERR_SHAPE, "needs at least 2 classes, logits have %d", K);
-  n->scratch_per_sample = (size_t)K;
+  n->scratch_per_sample = dl_node_sample_numel(z) + 1; /* p, and room for the weight total */
   return scalar_out(n);
 }
 static dl_status softmax_ce_infer(dl_graph *g, dl_node *n) { return ce_infer_common(g, n, 0); }
@@ -78,47 +84,72 @@ static float target_q(const dl_node *t, int soft, size_t r, int k, int K, float 
   return (1.0f - e) * base + e / (float)K;
 }
 
+/* Rows are positions (samples times steps); with weights w the loss is sum w_r L_r / sum w_r
+ * (padding weighs 0), without them the mean over rows. Returns the divisor. */
+static double ce_divisor(dl_graph *g, dl_node *n, size_t rows) {
+  if (n->ninputs < 3) return (double)rows;
+  const float *w = dl_input(g, n, 2)->value;
+  double s = 0.0;
+  for (size_t r = 0; r < rows; r++) s += w[r];
+  return s;
+}
+
 static void ce_forward_common(dl_graph *g, dl_node *n, int soft) {
   dl_node *z = dl_input(g, n, 0), *t = dl_input(g, n, 1);
-  int K = z->shape[1];
-  size_t rows = (size_t)g->batch;
+  int K = z->shape[z->ndim - 1];
+  size_t rows = dl_node_numel(g, z) / (size_t)K;
   float e = n->fattr[0];
+  const float *w = n->ninputs == 3 ? dl_input(g, n, 2)->value : NULL;
   if (!soft)
     for (size_t r = 0; r < rows; r++) {
       float c = t->value[r];
       if (!(c >= 0.0f && c < (float)K && c == (float)(int)c)) {
-        g->run_status = OP_FAIL(g, n, DL_ERR_ARG, "label %g of sample %zu is not a class in [0, %d)", c, r, K);
+        size_t per = rows / (size_t)g->batch;
+        if (per == 1) g->run_status = OP_FAIL(g, n, DL_ERR_ARG, "label %g of sample %zu is not a class in [0, %d)", c, r, K);
+        else g->run_status = OP_FAIL(g, n, DL_ERR_ARG, "label %g at position %zu of sample %zu is not a class in [0, %d)", c, r % per, r / per, K);
+        return;
+      }
+      if (w && !(w[r] >= 0.0f && w[r] < 1e30f)) {
+        g->run_status = OP_FAIL(g, n, DL_ERR_ARG, "weight %g of row %zu is not a finite number >= 0", w[r], r);
         return;
       }
     }
-  double loss = 0.0;
-  for (size_t r = 0; r < rows; r++) {
+  double loss = 0.0, div = ce_divisor(g, n, rows);
+  float *p = n->scratch;
+  for (size_t r = 0; r < rows; r++, p += K) {
     const float *zr = z->value + r * K;
-    float *p = n->scratch + r * K;
     float m = zr[0];
     for (int k = 1; k < K; k++) m = zr[k] > m ? zr[k] : m;
+    for (int k = 0; k < K; k++) p[k] = zr[k] - m;
+    dl_vexp((size_t)K, p, p);
     double s = 0.0;
-    for (int k = 0; k < K; k++) s += exp((double)zr[k] - m);
-    double ls = log(s);
+    for (int k = 0; k < K; k++) s += p[k];
+    float ls = (float)log(s), inv = (float)(1.0 / s);
+    double lr = 0.0;
     for (int k = 0; k < K; k++) {
-      double logp = (double)zr[k] - m - ls, pk = exp(logp);
+      float q = target_q(t, soft, r, k, K, e);
+      if (q != 0.0f) lr -= q * (double)(zr[k] - m - ls);
       /* A probability below 2^-64 is stored as 0. Its share of the gradient (p / batch) is far
        * below float precision of any other term; kept, a confident model's tiny probabilities
        * would make gradients and their products subnormal, and every step behind them crawl. */
-      p[k] = pk < 0x1p-64 ? 0.0f : (float)pk;
-      float q = target_q(t, soft, r, k, K, e);
-      if (q != 0.0f) loss -= q * logp;
+      float pk = p[k] * inv;
+      p[k] = pk < 0x1p-64f ? 0.0f : pk;
     }
+    loss += w ? w[r] * lr : lr;
   }
-  n->value[0] = (float)(loss / rows);
+  n->scratch[dl_node_numel(g, z)] = (float)div;
+  n->value[0] = div > 0.0 ? (float)(loss / div) : 0.0f;
 }
 static void ce_backward_common(dl_graph *g, dl_node *n, int soft) {
   dl_node *z = dl_input(g, n, 0), *t = dl_input(g, n, 1);
-  int K = z->shape[1];
-  size_t rows = (size_t)g->batch;
-  float e = n->fattr[0], c = n->grad[0] / (float)rows;
+  int K = z->shape[z->ndim - 1];
+  size_t rows = dl_node_numel(g, z) / (size_t)K;
+  double div = n->scratch[dl_node_numel(g, z)];
+  if (!(div > 0.0)) return; /* every row weighs 0 */
+  const float *w = n->ninputs == 3 ? dl_input(g, n, 2)->value : NULL;
+  float e = n->fattr[0], c0 = (float)(n->grad[0] / div);
   for (size_t r = 0; r < rows; r++) {
-    float qsum = 1.0f;
+    float qsum = 1.0f, c = w ? c0 * w[r] : c0;
     if (soft) {
       qsum = 0.0f;
       for (int k = 0; k < K; k++) qsum += target_q(t, soft, r, k, K, e);

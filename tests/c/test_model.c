@@ -1,3 +1,4 @@
+#include <math.h>
 /* test_model.c: the JSON reader, models built from specs, the training loop and the model file
  * format, natively under the sanitizers (the same code the fuzzer attacks). */
 #include <stdlib.h>
@@ -479,13 +480,151 @@ static void test_lenet_plans_share_memory_and_agree(void) {
   dl_model_destroy(m);
 }
 
+
+/* ---- sequences ---- */
+
+/* Echo: y_t = x_{t-1}, which needs memory of one step; position 0 has nothing to echo and its
+ * mask weighs it 0. An LSTM over token embeddings with a tied output projection learns it. */
+static void test_sequence_model_learns_to_echo_with_a_mask(void) {
+  const char *spec = "{\"seed\":2,\"inputs\":{\"x\":{\"shape\":[8],\"tokens\":5}},\"networks\":{\"lm\":["
+                     "{\"type\":\"embedding\",\"vocab\":5,\"units\":8,\"name\":\"emb\"},{\"type\":\"lstm\",\"units\":16},"
+                     "{\"type\":\"dense\",\"units\":8,\"perPosition\":true},{\"type\":\"dense\",\"units\":5,\"perPosition\":true,\"tiedTo\":\"emb\"}]},"
+                     "\"outputs\":{\"logits\":{\"net\":\"lm\",\"from\":\"x\"}}}";
+  const char *prog = "{\"losses\":{\"lm\":[{\"type\":\"softmax_ce\",\"on\":\"logits\",\"target\":{\"data\":\"y\"},\"mask\":{\"data\":\"w\"}}]},"
+                     "\"optimizers\":{\"main\":{\"type\":\"adam\",\"lr\":0.02,\"clipNorm\":1}}}";
+  dl_model *m = make(spec);
+  CHECK(m != NULL);
+  CHECK_OK(program(m, prog));
+  enum { N = 128, T = 8 };
+  uint8_t x[N * T], y[N * T];
+  float w[N * T], stats[5 * 100];
+  int32_t order[N], done, used, correct;
+  for (int i = 0; i < N; i++) {
+    order[i] = i;
+    for (int t = 0; t < T; t++) {
+      x[i * T + t] = (uint8_t)(rnd() * 5);
+      y[i * T + t] = t ? x[i * T + t - 1] : 4, w[i * T + t] = t > 0;
+    }
+  }
+  const void *data[3] = {x, y, w};
+  const int32_t u8[3] = {1, 1, 0};
+  double sums[2];
+  CHECK_OK(dl_model_evaluate(m, 0, data, u8, N, sums, &correct, NULL));
+  CHECK(sums[0] > 1.4); /* about ln 5 = 1.61 untrained */
+  for (int epoch = 0; epoch < 40; epoch++) CHECK_OK(dl_model_run(m, data, u8, N, order, N, 32, 100, epoch, stats, &done, &used));
+  CHECK_OK(dl_model_evaluate(m, 0, data, u8, N, sums, &correct, NULL));
+  CHECK(sums[0] < 0.1);
+  CHECK(correct >= N * 98 / 100); /* samples' worth of right positions, position 0 not counted */
+  y[3 * T + 5] = 5; /* a label past the vocabulary: refused before anything runs, naming the position */
+  CHECK_ERR(dl_model_run(m, data, u8, N, order, N, 32, 1, 0, stats, &done, &used), DL_ERR_ARG, "'y' at position 5 of sample 3 is 5, not a class in [0, 5)");
+  y[3 * T + 5] = 1, x[7 * T + 2] = 9; /* a token past the vocabulary: the step is refused */
+  CHECK_ERR(dl_model_run(m, data, u8, N, order, N, 32, 1, 0, stats, &done, &used), DL_ERR_ARG, "token 9 at position 2 of sample");
+  dl_model_destroy(m);
+}
+
+static void test_sequence_layers_shape_and_refuse_what_does_not_fit(void) {
+  dl_model *m;
+  const char *spec = "{\"inputs\":{\"x\":[6,3]},\"networks\":{\"r\":[{\"type\":\"gru\",\"units\":4,\"bidirectional\":true,\"returnSequences\":false}]},"
+                     "\"outputs\":{\"h\":{\"net\":\"r\",\"from\":\"x\"}}}";
+  CHECK_OK(dl_model_create(&m, spec, strlen(spec)));
+  int32_t nd, shape[4], batched;
+  CHECK_OK(dl_graph_shape(m->g, m->output, &nd, shape, &batched));
+  CHECK(nd == 2 && shape[1] == 8); /* both directions' last states */
+  dl_model_destroy(m);
+  spec = "{\"inputs\":{\"x\":{\"shape\":[16],\"tokens\":50}},\"networks\":{\"g\":[{\"type\":\"embedding\",\"vocab\":50,\"units\":12},"
+         "{\"type\":\"positionalEncoding\",\"learned\":false},{\"type\":\"transformerBlock\",\"heads\":3},{\"type\":\"transformerBlock\",\"heads\":3,\"preNorm\":false}]},"
+         "\"outputs\":{\"h\":{\"net\":\"g\",\"from\":\"x\"}}}";
+  CHECK_OK(dl_model_create(&m, spec, strlen(spec)));
+  CHECK_OK(dl_graph_shape(m->g, m->output, &nd, shape, &batched));
+  CHECK(nd == 3 && shape[1] == 16 && shape[2] == 12);
+  dl_model_destroy(m);
+  spec = "{\"input\":[4],\"layers\":[{\"type\":\"lstm\",\"units\":4}]}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_SHAPE, "layer 1 (lstm 'lstm_1'): input must be a sequence [steps, features] per sample, is [4] (token ids need an embedding or oneHot layer first)");
+  spec = "{\"input\":[5,8],\"layers\":[{\"type\":\"multiHeadAttention\",\"heads\":3}]}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "3 heads do not divide the width 8");
+  spec = "{\"inputs\":{\"x\":{\"shape\":[4],\"tokens\":1}},\"networks\":{\"g\":[{\"type\":\"embedding\",\"vocab\":5,\"units\":2}]},\"outputs\":{\"h\":{\"net\":\"g\",\"from\":\"x\"}}}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_ARG, "tokens (the vocabulary size) must be a whole number in [2, 16777216]");
+  spec = "{\"input\":[4],\"layers\":[{\"type\":\"embedding\",\"vocab\":5,\"units\":2,\"name\":\"e\"},{\"type\":\"dense\",\"units\":4,\"perPosition\":true,\"tiedTo\":\"e\"}]}";
+  CHECK_ERR(dl_model_create(&m, spec, strlen(spec)), DL_ERR_SHAPE, "tiedTo 'e': its kernel is [5, 2], so this layer needs 2 inputs and 5 units, not 2 and 4");
+}
+
+/* The one-token graph gives the logits of the full window, position by position, for recurrent
+ * and attention models; the causal mask hides later tokens; beams reorder. */
+static const char *const lm_specs[] = {
+    "{\"seed\":4,\"inputs\":{\"x\":{\"shape\":[12],\"tokens\":7}},\"networks\":{\"lm\":[{\"type\":\"embedding\",\"vocab\":7,\"units\":6},"
+    "{\"type\":\"lstm\",\"units\":8},{\"type\":\"gru\",\"units\":5},{\"type\":\"simpleRnn\",\"units\":4},{\"type\":\"dense\",\"units\":7,\"perPosition\":true}]},"
+    "\"outputs\":{\"logits\":{\"net\":\"lm\",\"from\":\"x\"}}}",
+    "{\"seed\":5,\"inputs\":{\"x\":{\"shape\":[12],\"tokens\":7}},\"networks\":{\"lm\":[{\"type\":\"embedding\",\"vocab\":7,\"units\":8,\"name\":\"emb\"},"
+    "{\"type\":\"positionalEncoding\"},{\"type\":\"transformerBlock\",\"heads\":2},{\"type\":\"transformerBlock\",\"heads\":4,\"preNorm\":false},"
+    "{\"type\":\"layerNorm\"},{\"type\":\"dense\",\"units\":7,\"perPosition\":true,\"tiedTo\":\"emb\"}]},"
+    "\"outputs\":{\"logits\":{\"net\":\"lm\",\"from\":\"x\"}}}",
+};
+
+static void test_generation_steps_match_the_full_window(void) {
+  for (int k = 0; k < 2; k++) {
+    dl_model *m = make(lm_specs[k]);
+    enum { T = 12, V = 7 };
+    float x[2 * T], full[2 * T * V], step[2 * V];
+    for (int i = 0; i < 2 * T; i++) x[i] = (float)((i * 5 + 3) % V);
+    const void *data[1] = {x};
+    CHECK_OK(dl_model_infer(m, m->output, data, NULL, 2, full));
+    /* the causal mask: changing the last token leaves every earlier position's logits as they were */
+    float x2[T], full2[T * V];
+    memcpy(x2, x, sizeof x2);
+    x2[T - 1] = (float)(((int)x2[T - 1] + 1) % V);
+    const void *data2[1] = {x2};
+    CHECK_OK(dl_model_infer(m, m->output, data2, NULL, 1, full2));
+    CHECK(memcmp(full, full2, (T - 1) * V * sizeof(float)) == 0);
+    CHECK(memcmp(full + (T - 1) * V, full2 + (T - 1) * V, V * sizeof(float)) != 0);
+    /* two streams, one token at a time */
+    CHECK_OK(dl_model_generate_begin(m, 2));
+    float worst = 0;
+    for (int t = 0; t < T; t++) {
+      float tok[2] = {x[t], x[T + t]};
+      CHECK_OK(dl_model_generate_step(m, tok, step));
+      for (int b = 0; b < 2; b++)
+        for (int v = 0; v < V; v++) {
+          float d = fabsf(step[b * V + v] - full[(b * T + t) * V + v]);
+          worst = d > worst ? d : worst;
+        }
+    }
+    if (worst > 1e-5f) printf("  model %d: step logits differ from the window's by %g\n", k, worst);
+    CHECK(worst <= 1e-5f);
+    int32_t pos, window, vocab;
+    CHECK_OK(dl_model_generate_info(m, &pos, &window, &vocab));
+    CHECK(pos == T && vocab == V && window == (k ? T : 0));
+    float tok[2] = {1, 2};
+    if (k) CHECK_ERR(dl_model_generate_step(m, tok, step), DL_ERR_STATE, "the window of 12 tokens is full");
+    /* beams: both streams continue stream 1, so the same token gives the same scores */
+    CHECK_OK(dl_model_generate_begin(m, 2));
+    float a[2] = {1, 4}, same[2] = {3, 3};
+    CHECK_OK(dl_model_generate_step(m, a, step));
+    CHECK_OK(dl_model_generate_reorder(m, (const int32_t[]){1, 1}));
+    CHECK_OK(dl_model_generate_step(m, same, step));
+    CHECK(memcmp(step, step + V, V * sizeof(float)) == 0);
+    CHECK_ERR(dl_model_generate_reorder(m, (const int32_t[]){0, 2}), DL_ERR_ARG, "stream 1 would continue stream 2, outside [0, 2)");
+    float bad[2] = {1, 7};
+    CHECK_ERR(dl_model_generate_step(m, bad, step), DL_ERR_ARG, "token 7 of stream 1 is not in the vocabulary [0, 7)");
+    dl_model_destroy(m);
+  }
+  dl_model *m;
+  const char *spec = "{\"inputs\":{\"x\":{\"shape\":[6],\"tokens\":5}},\"networks\":{\"r\":[{\"type\":\"embedding\",\"vocab\":5,\"units\":3},"
+                     "{\"type\":\"lstm\",\"units\":4,\"bidirectional\":true},{\"type\":\"dense\",\"units\":5,\"perPosition\":true}]},"
+                     "\"outputs\":{\"h\":{\"net\":\"r\",\"from\":\"x\"}}}";
+  CHECK_OK(dl_model_create(&m, spec, strlen(spec)));
+  CHECK_ERR(dl_model_generate_begin(m, 1), DL_ERR_ARG, "generation: network 'r' layer 2 (lstm 'lstm_2'): a bidirectional layer reads the whole sequence");
+  float tok = 0, out[5];
+  CHECK_ERR(dl_model_generate_step(m, &tok, out), DL_ERR_STATE, "call generate_begin first");
+  dl_model_destroy(m);
+}
+
 static void test_catalog_lists_every_layer_loss_and_optimizer(void) {
   const char *json;
   CHECK_OK(dl_catalog(&json));
   dl_json_doc *doc;
   const dl_json *r;
   CHECK_OK(dl_json_parse(json, strlen(json), &doc, &r));
-  CHECK(dl_json_get(r, "layers")->count == 15);
+  CHECK(dl_json_get(r, "layers")->count == 23);
   CHECK(dl_json_get(r, "losses")->count == 8);
   CHECK(dl_json_get(r, "optimizers")->count == 7);
   CHECK(strstr(json, "{\"name\":\"units\",\"type\":\"int\",\"doc\":\"outputs\",\"min\":1,\"max\":1048576,\"required\":true}"));
@@ -493,6 +632,9 @@ static void test_catalog_lists_every_layer_loss_and_optimizer(void) {
 }
 
 int main(void) {
+  RUN(test_sequence_model_learns_to_echo_with_a_mask);
+  RUN(test_sequence_layers_shape_and_refuse_what_does_not_fit);
+  RUN(test_generation_steps_match_the_full_window);
   RUN(test_json_reads_every_kind_of_value);
   RUN(test_json_rejects_malformed_input_with_an_offset);
   RUN(test_model_summary_counts_parameters_like_keras);

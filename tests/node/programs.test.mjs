@@ -197,7 +197,9 @@ test('the catalog lists every layer, loss and optimizer with their options', () 
   for (const l of c.layers) {
     const need = Object.fromEntries(l.options.filter((o) => o.required && o.type !== 'layers' && o.type !== 'shape').map((o) => [o.name, o.name === 'kernel' ? 3 : 4]));
     const extra = l.name === 'residual' ? { layers: [{ type: 'activation', activation: 'relu' }] } : l.name === 'reshape' ? { shape: [16, 16] } : l.name === 'activation' ? { activation: 'relu' } : {};
-    const m = dl.model({ input: [4, 8, 8], layers: [{ type: l.name, ...need, ...extra }] });
+    // token ids for the token layers, a sequence [steps, features] for the sequence layers, an image for the rest
+    const input = ['embedding', 'oneHot'].includes(l.name) ? [6] : ['simpleRnn', 'lstm', 'gru', 'positionalEncoding', 'multiHeadAttention', 'transformerBlock'].includes(l.name) ? [6, 8] : [4, 8, 8];
+    const m = dl.model({ input, layers: [{ type: l.name, ...need, ...extra }] });
     m.dispose();
   }
 });

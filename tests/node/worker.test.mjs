@@ -356,3 +356,30 @@ test('onBusy says when a quick request has waited over 200 ms, and when none wai
   assert.deepEqual(seen.map(([b]) => b), [true, false], JSON.stringify(seen));
   assert.ok(seen[0][1] >= 800 && seen[0][1] < 1000 && seen[1][1] >= 1000, JSON.stringify(seen));
 });
+
+test('a language model in the worker samples, searches beams and shows its insides, each in one request, the same as in this thread', async () => {
+  const spec = { seed: 3, inputs: { x: { shape: [8], tokens: 6 } }, networks: { lm: [{ type: 'embedding', vocab: 6, units: 8 }, { type: 'positionalEncoding' },
+    { type: 'transformerBlock', heads: 2 }, { type: 'dense', units: 6, perPosition: true }] }, outputs: { logits: { net: 'lm', from: 'x' } } };
+  const here = dl.model(spec), there = await remote.create(spec), prompt = [1, 2, 3];
+  const { sample, beamSearch } = await import('../../wasm/decode.mjs');
+  const s = await there.generate(prompt, 4, { temperature: 0.7, seed: 4 });
+  assert.deepEqual(s.tokens, sample(here, prompt, 4, { temperature: 0.7, seed: 4 }));
+  assert.equal(s.probabilities.length, 4 * 6);
+  assert.deepEqual((await there.beam(prompt, 4, 3)).tokens, beamSearch(here, prompt, 4, 3).tokens);
+  const g = here.generator(1);
+  let last;
+  for (const t of prompt) last = g.step([t]);
+  assert.deepEqual(await there.nextScores(prompt), last);
+  // the attention weights of each position: 2 heads over the 8-step cache, rows summing to 1 over the tokens so far
+  const maps = await there.inspect(prompt, [{ name: 'lm/transformerBlock_3/attention', scratch: true }]);
+  const a = maps['lm/transformerBlock_3/attention'];
+  assert.equal(a.length, 3 * 2 * 8);
+  for (let t = 0; t < 3; t++)
+    for (let h = 0; h < 2; h++) {
+      const row = a.subarray((t * 2 + h) * 8, (t * 2 + h + 1) * 8);
+      assert.ok(Math.abs(row.reduce((x, v) => x + v, 0) - 1) < 1e-5 && row.subarray(t + 1).every((v) => v === 0));
+    }
+  await assert.rejects(there.generate([9], 2), /token 9 of stream 0 is not in the vocabulary/);
+  here.dispose();
+  await there.dispose();
+});

@@ -86,6 +86,27 @@ export const VAE_PARAMS = [
   ...COMMON,
 ];
 
+// The text page's table (text.html): a preset (studio/text.mjs) sets what a link leaves out.
+export const TEXT_PARAMS = [
+  { name: 'corpus', type: 'enum', values: ['shakespeare', 'custom'], default: 'shakespeare' },
+  { name: 'vocab', type: 'enum', values: ['chars', 'bpe'], default: 'chars' },
+  { name: 'merges', type: 'int', min: 1, max: 2000, default: 200 },
+  { name: 'preset', type: 'enum', values: ['rnn', 'lstm', 'gru', 'gpt'], default: 'lstm' },
+  { name: 'body', type: 'layers', default: null },
+  { name: 'embed', type: 'int', min: 2, max: 1024, default: 64 },
+  { name: 'steps', type: 'int', min: 2, max: 512, default: 100 },
+  { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.002 },
+  { name: 'clip', type: 'number', min: 0, max: 100, default: 1 },
+  { name: 'every', type: 'int', min: 10, max: 100000, default: 200 },
+  { name: 'prompt', type: 'text', max: 200, default: 'ROMEO:' },
+  { name: 'temperature', type: 'number', min: 0, max: 3, default: 0.8 },
+  { name: 'topk', type: 'int', min: 0, max: 100000, default: 0 },
+  { name: 'topp', type: 'number', min: 0.01, max: 1, default: 1 },
+  { name: 'beam', type: 'int', min: 1, max: 16, default: 4 },
+  { name: 'length', type: 'int', min: 1, max: 2000, default: 300 },
+  ...COMMON.map((p) => (p.name === 'batch' ? { ...p, default: 32 } : p)),
+];
+
 // base64url of UTF-8 JSON: a layer list survives copying and pasting a link.
 const encodeJson = (v) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(v)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const decodeJson = (s) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
@@ -100,6 +121,7 @@ export function allowed(p, catalog) {
  * error names the value, and the range of a number). Enum names the catalog allows need it.
  */
 export function fieldValue(p, raw, catalog) {
+  if (p.type === 'text') return raw.length <= p.max ? { value: raw } : { error: `longer than ${p.max} characters` };
   const v = p.type === 'enum' ? raw : Number(raw);
   const ok = p.type === 'enum'
     ? (allowed(p, catalog) ?? []).includes(v)
@@ -178,6 +200,9 @@ function parseValue(p, raw, catalog) {
           throw new Error(`bad point '${t}'`);
         return { x, y, label };
       });
+    case 'text':
+      if (raw.length > p.max) throw new Error(`longer than ${p.max} characters`);
+      return raw;
     case 'list': {
       const v = raw.split(',').filter(Boolean), bad = v.find((x) => !p.values.includes(x));
       if (bad !== undefined) throw new Error(`no panel named '${bad.slice(0, 40)}' (panels: ${p.values.join(', ')})`);

@@ -76,10 +76,14 @@ function template(page) {
  *   settings, nets(state)}}), networks ([{name, label, input, output}]: one editor each, held
  *   in state[name]), steps ([{part, label, title, key?, run(ctx)}]), configHtml, viewsHtml,
  *   dataParams (the settings that change the data), programParams (that change the training
- *   program or the run only: the models keep their weights; the rest build new models), images(state) (image data, else 2-D points),
+ *   program or the run only: the models keep their weights), viewParams (that change only what
+ *   the views show: viewChanged(ctx), or a redraw; the rest build new models), images(state)
+ *   (image data, else 2-D points), loadData(ctx, status) (other data: sends it to the worker,
+ *   resolves to the held set's name),
  *   plane(state) (2-D points: Float32Array x),
  *   models(ctx) -> [{key, spec, program}], views(ctx) -> {draw(), reset(), steps(key, records)},
- *   drawMs(ctx) (how often a run redraws), trainOptions(ctx) (more options for train),
+ *   drawMs(ctx) (how often a run redraws), trainOptions(ctx) (more options for train), chunk(ctx)
+ *   (iterations per call into the engine: requests wait for a chunk to end; 8),
  *   iterationsPerEpoch(ctx), progress(ctx, record) (the losses for the run bar),
  *   summary(models) (a line for the network card), check(ctx) (a reason Start is blocked, or ''),
  *   fits(ctx, summary) (why a loaded file does not fit the page, or ''), adopt(ctx, summary) (the
@@ -258,7 +262,9 @@ export function createStudio(root, page, options = {}) {
     const s = ctx.state, status = ctx.q('data-status');
     ctx.blockStart('data', 'Loading the data…');
     try {
-      if (ctx.images()) {
+      if (page.loadData) {
+        ctx.dataName = await page.loadData(ctx, status);
+      } else if (ctx.images()) {
         const train = `${s.dataset}-train`;
         ctx.dataName = train;
         const testing = fetchDataset(new URL(`data/${s.dataset}-test.dlds.gz`, document.baseURI).href);
@@ -313,7 +319,7 @@ export function createStudio(root, page, options = {}) {
     const train = async (key, m, seed) => {
       try {
         return await m.train({ dataset: ctx.dataName }, {
-          ...(iterations ? { iterations } : { epochs: 1e6, ...page.trainOptions?.(ctx) }), batchSize: ctx.state.batch, seed, chunk: 8,
+          ...(iterations ? { iterations } : { epochs: 1e6, ...page.trainOptions?.(ctx) }), batchSize: ctx.state.batch, seed, chunk: page.chunk?.(ctx) ?? 8,
           onSteps: (records) => {
             onSteps(key, records);
             if (key !== [...ctx.models.keys()][0]) return;
@@ -423,7 +429,8 @@ export function createStudio(root, page, options = {}) {
   function wire() {
     for (const p of page.params) {
       if (!ctx.q(p.name) || p.name === 'preset') continue;
-      const n = p.name, after = page.dataParams.includes(n) ? dataChanged : page.programParams.includes(n) ? programChanged : changed;
+      const n = p.name, view = () => (page.viewChanged ? page.viewChanged(ctx, n) : draw());
+      const after = page.dataParams.includes(n) ? dataChanged : page.programParams.includes(n) ? programChanged : page.viewParams?.includes(n) ? view : changed;
       showers[n] = ctx.bind(n, after);
     }
     ctx.bind('preset', () => {
