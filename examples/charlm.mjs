@@ -89,10 +89,17 @@ async function main() {
   let total = flags.epochs > 0 ? flags.epochs * perEpoch : 0, done = 0, epoch = 0, seen = 0, last = 0;
   const rand = mulberry32(flags.seed), deadline = flags.epochs > 0 ? Infinity : t0 + flags.minutes * 60000;
   const validLoss = (n) => model.evaluateLoss('lm', { x: val.x.subarray(0, Math.min(val.n, n) * o.steps), y: val.y.subarray(0, Math.min(val.n, n) * o.steps) }).loss;
-  model.setProgram(lmProgram({ lr, total: total || 1e9 }));
-  while (total === 0 || done < total) {
+  if (!total) { // the schedule's length from the speed of the first updates (a constant rate meanwhile)
+    model.setProgram(lmProgram({ lr }));
+    const first = windows(train, o.steps);
+    await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 10, seed: flags.seed });
+    (done = 10), (seen = 10 * flags.batch * o.steps);
+    total = Math.max(11, Math.floor((10 * (deadline - t0)) / (performance.now() - t0)));
+  }
+  model.setProgram(lmProgram({ lr, total }));
+  while (done < total) {
     const cut = windows(train, o.steps, Math.floor(rand() * o.steps)); // a new cut each epoch
-    const left = total ? Math.min(total - done, perEpoch) : perEpoch;
+    const left = Math.min(total - done, perEpoch);
     let stop = false;
     const halt = new AbortController();
     await model.train({ x: cut.x, y: cut.y }, {
@@ -100,19 +107,15 @@ async function main() {
       onStep(r) {
         done++, (seen += flags.batch * o.steps);
         const now = performance.now();
-        if (!total && done === 20) { // the schedule's length from the speed so far
-          total = Math.max(done + 1, Math.floor((done * (deadline - t0)) / (now - t0)));
-          model.setProgram(lmProgram({ lr, total }));
-        }
-        if ((total && done >= total) || now > deadline) (stop = true), halt.abort();
+        if (done >= total || now > deadline) (stop = true), halt.abort();
         if (flags.every > 0 && done % flags.every === 0) {
           const s = vocab.decode(sample(model, [...vocab.encode('\n')], 200, { temperature: 0.8, seed: done }));
           process.stdout.write(`${' '.repeat(80)}\r--- update ${done}, validation ${validLoss(100).toFixed(3)} ---\n${s}\n---\n`);
         }
         if (process.stdout.isTTY && now - last > 200) {
           last = now;
-          const share = total ? done / total : 0, width = 24;
-          process.stdout.write(`\r[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] update ${done}${total ? `/${total}` : ''}, loss ${r.steps[0].value.toFixed(3)}, ` +
+          const width = 24;
+          process.stdout.write(`\r[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] update ${done}/${total}, loss ${r.steps[0].value.toFixed(3)}, ` +
             `${Math.round(seen / ((now - t0) / 1000)).toLocaleString('en')} tokens/s, ${clock((now - t0) / 1000)} `);
         }
       },

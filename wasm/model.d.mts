@@ -209,7 +209,7 @@ export class Model {
   /** The model's graph (for op-level access: values, gradients). */
   readonly graph: Graph;
   /** The model's tensors, inputs first. */
-  readonly tensors: { name: string; kind: 'data' | 'noise' | 'computed'; shape: number[]; classes?: number; noise?: string }[];
+  readonly tensors: { name: string; kind: 'data' | 'noise' | 'computed'; shape: number[]; classes?: number; tokens?: number; noise?: string }[];
   readonly networks: { name: string; params: number; layers: string[] }[];
   /** The program's optimizers with their update counts. */
   readonly optimizers: { name: string; type: string; step: number; networks: string[] }[];

@@ -132,9 +132,9 @@ export class Model {
   get outputSize() {
     return product(this.info.output);
   }
-  /** The model's tensors: [{name, kind: 'data'|'noise'|'computed', shape, classes?, noise?}] */
+  /** The model's tensors: [{name, kind: 'data'|'noise'|'computed', shape, classes?, tokens?, noise?}] */
   get tensors() {
-    return this.info.tensors.map(({ name, kind, shape, classes, noise }) => ({ name, kind, shape, ...(classes ? { classes } : {}), ...(noise ? { noise } : {}) }));
+    return this.info.tensors.map(({ name, kind, shape, classes, tokens, noise }) => ({ name, kind, shape, ...(classes ? { classes } : {}), ...(tokens ? { tokens } : {}), ...(noise ? { noise } : {}) }));
   }
   /** [{name, params, layers}] */
   get networks() {

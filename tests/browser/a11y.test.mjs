@@ -28,6 +28,7 @@ const PAGES = [
   ['GAN', '/gan.html', '[data-engine="ready"]'],
   ['2-D GAN', '/gan.html#dataset=ring', '[data-engine="ready"]'],
   ['VAE', '/vae.html', '[data-engine="ready"]'],
+  ['Text', '/text.html', '[data-engine="ready"]'],
 ];
 
 for (const [name, path, ready] of PAGES)

@@ -28,3 +28,21 @@ test('the examples explain their flags and reject unknown ones', async () => {
   await assert.rejects(node('examples/mnist-cnn.mjs', '--epoch', '3'), (e) => e.code === 2 && /unknown flag --epoch/.test(e.stderr));
   await assert.rejects(node('examples/mnist-cnn.mjs', '--load', 'no-such-file.dlpm'), (e) => e.code === 1 && /cannot load no-such-file.dlpm/.test(e.stderr));
 });
+
+test('examples/charlm.mjs trains a small GRU, reports the validation loss and perplexity, saves it with its vocabulary, and --load samples from it', async () => {
+  const file = 'build/models/charlm-smoke.dlpm';
+  const { stdout } = await node('examples/charlm.mjs', '--model', 'gru', '--layers', '1', '--units', '64', '--embed', '16', '--steps', '32',
+    '--epochs', '1', '--chars', '60000', '--every', '30', '--save', file, '--prompt', 'KING:', '--length', '50');
+  const loss = Number(stdout.match(/validation loss ([\d.]+) nats per character, perplexity ([\d.]+)/)[1]);
+  assert.ok(loss < Math.log(65), `validation loss ${loss}`);
+  assert.match(stdout, /--- update 30, validation [\d.]+ ---/);
+  assert.match(stdout, /sample \(temperature 0.8, top-k 0, top-p 1, seed 1\):\nKING:/);
+  const a = await node('examples/charlm.mjs', '--load', file, '--prompt', 'KING:', '--length', '40', '--top-k', '5', '--seed', '4');
+  const b = await node('examples/charlm.mjs', '--load', file, '--prompt', 'KING:', '--length', '40', '--top-k', '5', '--seed', '4');
+  assert.equal(a.stdout, b.stdout, 'the same seed gives the same sample');
+  assert.equal(a.stdout.slice(0, a.stdout.lastIndexOf('\n-- ')).length, 'KING:'.length + 40);
+  const beam = await node('examples/charlm.mjs', '--load', file, '--prompt', 'KING:', '--length', '20', '--beam', '3');
+  assert.match(beam.stdout, /-- beam 3, log-probability -[\d.]+/);
+  await assert.rejects(node('examples/charlm.mjs', '--load', file, '--prompt', 'Ж'), (e) => e.code === 1 && /characters the model never saw: "Ж"/.test(e.stderr));
+  await assert.rejects(node('examples/charlm.mjs', '--model', 'lstmm'), (e) => e.code === 1 && /--model must be one of rnn, lstm, gru, gpt/.test(e.stderr));
+});

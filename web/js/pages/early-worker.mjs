@@ -1,4 +1,4 @@
-// early-worker.mjs: the generative pages' first module (in their head): start the engine's worker
+// early-worker.mjs: the studio pages' first module (in their head): start the engine's worker
 // and stream the training images a link asks for (MNIST unless it says otherwise) before the
 // page's own modules have loaded. The page finds the worker in window.dlplayWorker. (The
 // playground inlines the same few lines: there they save the round trip its readiness bench counts.)
@@ -8,5 +8,6 @@ import { prefetch } from '../../dlplay/worker-client.mjs';
 const params = new URLSearchParams(location.hash.slice(1)), last = (k) => params.getAll(k).at(-1), set = last('dataset') ?? 'mnist';
 window.dlplayWorker = prefetch(new Worker(new URL('../../dlplay/worker.mjs', import.meta.url), { type: 'module' }), {
   simd: last('simd') === 'off' ? false : undefined,
-  datasets: set === 'mnist' || set === 'fashion' ? { [`${set}-train`]: new URL(`data/${set}-train.dlds.gz`, location.href).href } : {},
+  // (the text page reads no images)
+  datasets: !location.pathname.endsWith('/text.html') && (set === 'mnist' || set === 'fashion') ? { [`${set}-train`]: new URL(`data/${set}-train.dlds.gz`, location.href).href } : {},
 });

@@ -170,6 +170,8 @@ export function createStudio(root, page, options = {}) {
       release();
     }
   }
+  /** Resolves once whatever changes the models now (a reset, a rebuild, a load) is done. */
+  ctx.settled = () => exclusive(async () => {});
   let views = null, live = null;
   const showers = {}; // name -> refresh the field from the state (after a preset)
 
@@ -229,12 +231,14 @@ export function createStudio(root, page, options = {}) {
 
   // Anything that changes the models: the old ones go (after a running one stops), new ones
   // are built on the next Start or step; the views show the untrained models meanwhile.
+  // (Start waits meanwhile: a run begun on the old models would be stopped by the rebuild)
   function changed() {
+    ctx.blockStart('rebuild', 'Building the model…');
     ctx.later('rebuild', () => exclusive(async () => {
       await stopRun();
       await disposeModels();
       if (await validate().catch((e) => (ctx.status(e.message, true), false))) await ensureModels().then(() => draw()).catch((e) => ctx.status(e.message, true));
-    }), 150);
+    }).finally(() => ctx.blockStart('rebuild', null)), 150);
   }
 
   async function disposeModels() {
@@ -502,6 +506,7 @@ export function createStudio(root, page, options = {}) {
     root.classList.toggle('is-custom', ctx.state.dataset === 'custom');
   }
 
+  ctx.reloadData = () => dataChanged();
   async function dataChanged() {
     await stopRun();
     page.dataChanged?.(ctx);
