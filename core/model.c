@@ -11,7 +11,9 @@
  *                 "mu": {"slice": "h", "start": 0, "size": 16}, part of a tensor (axis 1)
  *                 "zy": {"concat": ["z", "y"]},                 tensors side by side (axis 1)
  *                 "fake_d": {"detach": "fake"},                 no gradient flows back through it
- *                 "z2": {"sample": ["mu", "logvar"]}}}          mu + e^(logvar/2) eps
+ *                 "z2": {"sample": ["mu", "logvar"]},          mu + e^(logvar/2) eps
+ *                 "ctx": {"attend": "dec", "to": "enc",         each step of dec attends over the steps of
+ *                         "heads": 1, "mask": "src_mask"}}}      enc (keys and values), padding masked out
  * Outputs are built in order, so each may use the inputs and the outputs before it. A network's
  * parameters are created by its first application and shared by the others.
  * Noise: "normal" (mean 0, std 1), "uniform" (low 0, high 1), "bernoulli" (p 0.5).
@@ -166,15 +168,15 @@ static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
   char what[64];
   snprintf(what, sizeof what, "output '%s'", name);
   if (v->type != DL_JSON_OBJECT) return dl_fail(DL_ERR_ARG, "spec: %s must be an object such as {\"net\": ..., \"from\": ...}", what);
-  static const char *const forms[] = {"net", "slice", "concat", "detach", "sample"};
+  static const char *const forms[] = {"net", "slice", "concat", "detach", "sample", "attend"};
   int form = -1;
-  for (int k = 0; k < 5; k++)
+  for (int k = 0; k < 6; k++)
     if (dl_json_get(v, forms[k])) {
       if (form >= 0) return dl_fail(DL_ERR_ARG, "spec: %s has both %s and %s", what, forms[form], forms[k]);
       form = k;
     }
-  if (form < 0) return dl_fail(DL_ERR_ARG, "spec: %s needs one of net (with from), slice, concat, detach or sample", what);
-  static const char *const allowed[][4] = {{"net", "from"}, {"slice", "start", "size", "axis"}, {"concat", "axis"}, {"detach"}, {"sample"}};
+  if (form < 0) return dl_fail(DL_ERR_ARG, "spec: %s needs one of net (with from), slice, concat, detach, sample or attend (with to)", what);
+  static const char *const allowed[][4] = {{"net", "from"}, {"slice", "start", "size", "axis"}, {"concat", "axis"}, {"detach"}, {"sample"}, {"attend", "to", "heads", "mask"}};
   for (const dl_json *kv = v->child; kv; kv = kv->next) {
     int ok = 0;
     for (int k = 0; k < 4 && allowed[form][k]; k++) ok |= !strcmp(kv->key, allowed[form][k]);
@@ -220,6 +222,18 @@ static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
     if (!(st = find_tensor(m, what, dl_json_get(v, "detach"), &in[0], NULL)))
       st = dl_graph_op(m->g, "detach", name, 1, in, 0, NULL, 0, NULL, &t->node);
     break;
+  case 5: { /* cross-attention: each step of one sequence reads the steps of another (seq2seq) */
+    int32_t heads, n = 3;
+    if ((st = find_tensor(m, what, dl_json_get(v, "attend"), &in[0], NULL)) || (st = find_tensor(m, what, dl_json_get(v, "to"), &in[1], NULL)) ||
+        (st = whole(v, "heads", 1, 256, 1, what, &heads)))
+      break;
+    in[2] = in[1];
+    if (dl_json_get(v, "mask") && !(st = find_tensor(m, what, dl_json_get(v, "mask"), &in[3], NULL))) n = 4;
+    if (st) break;
+    int32_t a[3] = {heads, 0, 0};
+    st = dl_graph_op(m->g, "attention", name, n, in, 3, a, 0, NULL, &t->node);
+    break;
+  }
   default: {
     const dl_json *list = dl_json_get(v, "sample");
     if (list->type != DL_JSON_ARRAY || list->count != 2) {

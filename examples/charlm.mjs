@@ -13,7 +13,7 @@ import { charVocab, bpeVocab, vocabFrom, windows, splitIds, LM_NETS, lmSpec, lmP
 
 const FLAGS = {
   model: 'lstm', layers: 0, units: 0, embed: 0, heads: 0, steps: 0, dropout: 0, bpe: 0,
-  minutes: 15, epochs: 0, batch: 32, lr: 0, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
+  minutes: 15, epochs: 0, batch: 16, lr: 0, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
   save: '', load: '', prompt: '\n', length: 400, temperature: 0.8, 'top-k': 0, 'top-p': 1, beam: 0,
 };
 const HELP = `node examples/charlm.mjs [flags]: train a character-level language model, or sample from one.
@@ -22,7 +22,7 @@ const HELP = `node examples/charlm.mjs [flags]: train a character-level language
   --bpe N          a byte-pair vocabulary of N merges learned on the text instead of characters (0)
   --minutes M      train for M minutes (15), the learning rate following a cosine to 0 over them; or
   --epochs N       passes over the text instead (0: use --minutes)
-  --batch N, --lr X, --seed N   training (32; 0.002 for recurrent models and 0.001 for the GPT; 1)
+  --batch N, --lr X, --seed N   training (16; the preset's rate: 0.004 recurrent, 0.002 GPT; 1)
   --every N        print a sample every N updates (500; 0: never)
   --text FILE      the corpus (web/text/tinyshakespeare.txt); --chars N uses its first N characters
   --save FILE      where the trained model goes (build/models/charlm-MODEL.dlpm)
@@ -80,7 +80,7 @@ async function main() {
   const val = windows(valid, o.steps);
   if (val.n < 1 || train.length < o.steps * flags.batch) fail(`the text is too short for windows of ${o.steps} in batches of ${flags.batch}`);
   const model = dl.model({ ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } });
-  const lr = flags.lr || (o.cell === 'gpt' ? 1e-3 : 2e-3);
+  const lr = flags.lr || net.lr;
   console.log(`${flags.model}: ${model.paramCount.toLocaleString('en')} parameters, vocabulary ${vocab.size} (${vocab.kind}), windows of ${o.steps}, ` +
     `${train.length.toLocaleString('en')} training and ${valid.length.toLocaleString('en')} validation tokens; chance is ${Math.log(vocab.size).toFixed(2)} nats`);
 
@@ -92,9 +92,12 @@ async function main() {
   if (!total) { // the schedule's length from the speed of the first updates (a constant rate meanwhile)
     model.setProgram(lmProgram({ lr }));
     const first = windows(train, o.steps);
+    // (the first call's warm-up is not the rate: time 40 updates after 10)
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 10, seed: flags.seed });
-    (done = 10), (seen = 10 * flags.batch * o.steps);
-    total = Math.max(11, Math.floor((10 * (deadline - t0)) / (performance.now() - t0)));
+    const t1 = performance.now();
+    await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 40, seed: flags.seed + 1 });
+    (done = 50), (seen = 50 * flags.batch * o.steps);
+    total = Math.max(51, done + Math.floor((40 * (deadline - performance.now())) / (performance.now() - t1)));
   }
   model.setProgram(lmProgram({ lr, total }));
   while (done < total) {

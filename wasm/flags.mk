@@ -9,7 +9,7 @@ WASM_EXPORT_FLAG := -sEXPORTED_FUNCTIONS=$(subst $(space),$(comma),$(foreach f,$
 # attention's softmax, cross-entropy, normalization); everything else for size (-Os). Measured on
 # this machine: MLP, LeNet, char-LSTM and mini-GPT training run as fast as with -O3 throughout
 # (within run-to-run noise), and the SIMD module is 118 KB gzipped instead of 140 KB.
-WASM_HOT := $(wildcard core/kernels/*.c) core/ops/rnn.c core/ops/attn.c core/ops/loss.c core/ops/norm.c
+WASM_HOT := $(wildcard core/kernels/*.c) core/ops/rnn.c core/ops/attn.c core/ops/loss.c core/ops/norm.c core/ops/act.c
 WASM_CFLAGS := -std=c11 -DNDEBUG -ffp-contract=off -Wall -Wextra
 WASM_FLAGS := -O3 --no-entry -sSTANDALONE_WASM \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=2GB -sTOTAL_STACK=1MB -sFILESYSTEM=0 $(WASM_EXPORT_FLAG)

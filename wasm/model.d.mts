@@ -78,7 +78,9 @@ export type OutputSpec =
   | { slice: string; start?: number; size: number; axis?: number }
   | { concat: string[]; axis?: number }
   | { detach: string }
-  | { sample: [string, string] };
+  | { sample: [string, string] }
+  /** cross-attention: each step of `attend` reads the steps of `to` (keys and values), padding masked by `mask` ([steps of to], 1 keep, 0 pad) */
+  | { attend: string; to: string; heads?: number; mask?: string };
 /** A model with named inputs, networks (applied any number of times, sharing their parameters) and outputs. */
 export interface NetworksSpec {
   seed?: number;

@@ -61,6 +61,9 @@ DL_KERNEL_PAIR(void, adam_update, (size_t n, float lr_t, float b1, float b2, flo
 DL_KERNEL_PAIR(void, vexp, (size_t n, const float *x, float *y))
 DL_KERNEL_PAIR(void, vtanh, (size_t n, const float *x, float *y))
 DL_KERNEL_PAIR(void, vsigmoid, (size_t n, const float *x, float *y))
+/* erf: below |x| = 0.84 its odd Taylor series to x^19; above, Abramowitz & Stegun 7.1.26,
+ * 1 - (a1 t + ... + a5 t^5) e^(-x^2) with t = 1/(1 + p|x|); 1 from |x| = 4 (GELU's Phi). */
+DL_KERNEL_PAIR(void, verf, (size_t n, const float *x, float *y))
 /* y = x > 0 ? x : a x;  dx += dy (x > 0 ? 1 : a) */
 DL_KERNEL_PAIR(void, vleaky_relu, (size_t n, float a, const float *x, float *y))
 DL_KERNEL_PAIR(void, vleaky_relu_backward, (size_t n, float a, const float *x, const float *dy, float *dx))
@@ -95,6 +98,7 @@ DL_KERNEL_PAIR(float, vmaxabs, (size_t n, const float *x))
 #define dl_vexp DL_KERNEL_USE(vexp)
 #define dl_vtanh DL_KERNEL_USE(vtanh)
 #define dl_vsigmoid DL_KERNEL_USE(vsigmoid)
+#define dl_verf DL_KERNEL_USE(verf)
 #define dl_vleaky_relu DL_KERNEL_USE(vleaky_relu)
 #define dl_vleaky_relu_backward DL_KERNEL_USE(vleaky_relu_backward)
 #define dl_vmaxabs DL_KERNEL_USE(vmaxabs)

@@ -58,6 +58,35 @@ float dl_sigmoid_scalar(float x) {
   return x >= 0.0f ? 1.0f / (1.0f + s) : s / (1.0f + s);
 }
 
+/* erf: 2/sqrt(pi) sum (-1)^k x^(2k+1) / (k! (2k+1)) for k <= 9 below 0.84; A&S 7.1.26 above. */
+#define ERF_SMALL 0.84f
+#define ERF_ONE 4.0f
+static const float erf_taylor[10] = {1.12837917f, -0.376126389f, 0.112837917f, -0.0268661706f, 0.00522397763f,
+                                     -0.000854832702f, 0.00012055333f, -1.49256504e-05f, 1.64621144e-06f, -1.63658447e-07f};
+#define ERF_P 0.3275911f
+#define ERF_A1 0.254829592f
+#define ERF_A2 -0.284496736f
+#define ERF_A3 1.421413741f
+#define ERF_A4 -1.453152027f
+#define ERF_A5 1.061405429f
+
+float dl_erf_scalar(float x) {
+  float a = fabsf(x);
+  if (a < ERF_SMALL) {
+    float z = x * x, p = erf_taylor[9];
+    for (int k = 8; k >= 0; k--) p = p * z + erf_taylor[k];
+    return x * p;
+  }
+  if (a >= ERF_ONE) return x < 0.0f ? -1.0f : 1.0f;
+  float t = 1.0f / (1.0f + ERF_P * a), q = ERF_A5;
+  q = q * t + ERF_A4;
+  q = q * t + ERF_A3;
+  q = q * t + ERF_A2;
+  q = q * t + ERF_A1;
+  float y = 1.0f - q * t * dl_exp_scalar(-(a * a));
+  return x < 0.0f ? -y : y;
+}
+
 /* NaN in gives NaN out, as libm does (the clamps above would hide it). */
 void dl_vexp_ref(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : dl_exp_scalar(x[i]);
@@ -67,6 +96,10 @@ void dl_vtanh_ref(size_t n, const float *x, float *y) {
 }
 void dl_vsigmoid_ref(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : dl_sigmoid_scalar(x[i]);
+}
+
+void dl_verf_ref(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : dl_erf_scalar(x[i]);
 }
 
 void dl_vleaky_relu_ref(size_t n, float a, const float *x, float *y) {

@@ -59,6 +59,28 @@ void dl_vtanh_simd(size_t n, const float *x, float *y) {
   dl_vtanh_ref(n - i, x + i, y + i);
 }
 
+void dl_verf_simd(size_t n, const float *x, float *y) {
+  static const float c[10] = {1.12837917f, -0.376126389f, 0.112837917f, -0.0268661706f, 0.00522397763f,
+                              -0.000854832702f, 0.00012055333f, -1.49256504e-05f, 1.64621144e-06f, -1.63658447e-07f};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i), a = wasm_f32x4_abs(v), z = wasm_f32x4_mul(v, v), p = SPLAT(c[9]);
+    for (int k = 8; k >= 0; k--) p = wasm_f32x4_add(wasm_f32x4_mul(p, z), SPLAT(c[k]));
+    v128_t small = wasm_f32x4_mul(v, p);
+    v128_t t = wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), wasm_f32x4_mul(SPLAT(0.3275911f), a))), q = SPLAT(1.061405429f);
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), SPLAT(-1.453152027f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), SPLAT(1.421413741f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), SPLAT(-0.284496736f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), SPLAT(0.254829592f));
+    v128_t big = wasm_f32x4_sub(SPLAT(1.0f), wasm_f32x4_mul(wasm_f32x4_mul(q, t), exp4(wasm_f32x4_neg(wasm_f32x4_mul(a, a)))));
+    big = wasm_v128_bitselect(big, SPLAT(1.0f), wasm_f32x4_lt(a, SPLAT(4.0f)));
+    big = wasm_v128_or(big, wasm_v128_and(v, SPLAT(-0.0f))); /* the sign of x (big >= 0) */
+    v128_t r = wasm_v128_bitselect(small, big, wasm_f32x4_lt(a, SPLAT(0.84f)));
+    wasm_v128_store(y + i, keep_nan(v, r));
+  }
+  dl_verf_ref(n - i, x + i, y + i);
+}
+
 void dl_vsigmoid_simd(size_t n, const float *x, float *y) {
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -116,6 +138,7 @@ float dl_vmaxabs_simd(size_t n, const float *x) {
 void dl_vexp_simd(size_t n, const float *x, float *y) { dl_vexp_ref(n, x, y); }
 void dl_vtanh_simd(size_t n, const float *x, float *y) { dl_vtanh_ref(n, x, y); }
 void dl_vsigmoid_simd(size_t n, const float *x, float *y) { dl_vsigmoid_ref(n, x, y); }
+void dl_verf_simd(size_t n, const float *x, float *y) { dl_verf_ref(n, x, y); }
 void dl_vleaky_relu_simd(size_t n, float a, const float *x, float *y) { dl_vleaky_relu_ref(n, a, x, y); }
 void dl_vleaky_relu_backward_simd(size_t n, float a, const float *x, const float *dy, float *dx) {
   dl_vleaky_relu_backward_ref(n, a, x, dy, dx);

@@ -91,9 +91,35 @@ DL_DEFINE_OP_READS(leaky_relu, 1);
 ELEMENTWISE(elu, y = x > 0.0f ? x : f[0] * expm1f(x), d = x > 0.0f ? 1.0f : y + f[0])
 ELEMENTWISE(silu, y = x * sigmoidf(f[0] * x), float s = sigmoidf(f[0] * x); d = s + f[0] * x * s * (1.0f - s))
 ELEMENTWISE(softplus, y = (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))), d = sigmoidf(x))
-/* GELU(x) = x Phi(x), Phi the standard normal CDF; d = Phi(x) + x phi(x). */
-ELEMENTWISE(gelu, y = 0.5f * x * (1.0f + erff(x * 0.70710678f)),
-            d = 0.5f * (1.0f + erff(x * 0.70710678f)) + x * 0.39894228f * expf(-0.5f * x * x))
+/* GELU(x) = x Phi(x), Phi the standard normal CDF, Phi(x) = (1 + erf(x / sqrt 2)) / 2;
+ * d = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi). erf and exp run on the SIMD kernels
+ * over a sample's row at a time in scratch (a workspace: nothing is kept for backward). */
+static dl_status gelu_infer(dl_graph *g, dl_node *n) {
+  dl_status st = unary_infer(g, n);
+  n->scratch_per_sample = 2 * dl_node_sample_numel(n);
+  n->workspace = 1;
+  return st;
+}
+static void gelu_forward(dl_graph *g, dl_node *n) {
+  const float *x = dl_input(g, n, 0)->value;
+  float *y = n->value, *e = n->scratch;
+  size_t k = dl_node_numel(g, n);
+  for (size_t i = 0; i < k; i++) e[i] = x[i] * 0.70710678f;
+  dl_verf(k, e, e);
+  for (size_t i = 0; i < k; i++) y[i] = 0.5f * x[i] * (1.0f + e[i]);
+}
+static void gelu_backward(dl_graph *g, dl_node *n) {
+  dl_node *X = dl_input(g, n, 0);
+  if (!X->needs_grad) return;
+  const float *x = X->value;
+  size_t k = dl_node_numel(g, n);
+  float *e = n->scratch, *q = n->scratch + k;
+  for (size_t i = 0; i < k; i++) e[i] = x[i] * 0.70710678f, q[i] = -0.5f * x[i] * x[i];
+  dl_verf(k, e, e);
+  dl_vexp(k, q, q);
+  for (size_t i = 0; i < k; i++) X->grad[i] += n->grad[i] * (0.5f * (1.0f + e[i]) + x[i] * 0.39894228f * q[i]);
+}
+DL_DEFINE_OP(gelu);
 
 /* PReLU: y = x for x > 0, a_c x otherwise; a has 1 value (shared) or one per channel (dim 1). */
 static dl_status prelu_infer(dl_graph *g, dl_node *n) {

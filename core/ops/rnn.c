@@ -151,6 +151,35 @@ static void seq_forward(dl_graph *g, dl_node *n, int kind) {
 }
 
 /* ---- backward ---- */
+
+/* dWh += A^T dG over K rows; the GRU's dG rows hold [dr dz dn d(hn)] and Wh's blocks are r z n,
+ * so its n block takes the d(hn) columns. */
+static void wh_grad(const seq *s, const float *A, int lda, const float *dg, int ldb, int K, float *ws) {
+  int H = s->H, GH = s->G * H;
+  if (s->kind == CELL_GRU) {
+    dl_gemm(1, 0, H, 2 * H, K, A, lda, dg, ldb, 1.0f, s->wh->grad, GH, ws);
+    dl_gemm(1, 0, H, H, K, A, lda, dg + 3 * H, ldb, 1.0f, s->wh->grad + 2 * H, GH, ws);
+  } else {
+    dl_gemm(1, 0, H, GH, K, A, lda, dg, ldb, 1.0f, s->wh->grad, GH, ws);
+  }
+}
+
+/* dWh = sum over every step of h_{prev}^T dG, as one product over all N*T rows rather than one
+ * per step (a product of K = batch rows runs far below GEMM's peak). Rows are (sample, time), so
+ * h_prev of row r is the output row before it (after it, backwards): one GEMM of the rows shifted
+ * by one, minus the pairs that straddle two samples, plus the initial state's share. (GEMM has no
+ * alpha: the straddling rows of dG are negated for the subtraction, then restored.) */
+static void recurrent_weight_grad(const seq *s, const float *y, float *dg, int W, float *ws) {
+  int N = s->N, T = s->T, H = s->H, rev = s->rev, first = rev ? T - 1 : 0;
+  wh_grad(s, y + (rev ? H : 0), H, dg + (rev ? 0 : W), W, N * T - 1, ws);
+  if (N > 1) {
+    float *wrong = dg + (size_t)(rev ? T - 1 : T) * W; /* rows (n, first) whose neighbour is another sample's */
+    for (int i = 0; i < N - 1; i++) dl_vscale((size_t)W, -1.0f, wrong + (size_t)i * T * W, wrong + (size_t)i * T * W);
+    wh_grad(s, y + (size_t)(rev ? T : T - 1) * H, T * H, wrong, T * W, N - 1, ws);
+    for (int i = 0; i < N - 1; i++) dl_vscale((size_t)W, -1.0f, wrong + (size_t)i * T * W, wrong + (size_t)i * T * W);
+  }
+  if (s->h0) wh_grad(s, s->h0->value, H, dg + (size_t)first * W, T * W, N, ws);
+}
 static void seq_backward(dl_graph *g, dl_node *n, int kind) {
   seq s = seq_of(g, n, kind);
   int N = s.N, T = s.T, H = s.H, GH = s.G * H, W = (int)gate_width(&s), D = s.D;
@@ -202,10 +231,6 @@ static void seq_backward(dl_graph *g, dl_node *n, int kind) {
         dl_gemm(0, 1, N, H, 2 * H, gt, T * W, s.wh->value, GH, 1.0f, dh, H, n->work);
         dl_gemm(0, 1, N, H, H, gt + 3 * H, T * W, s.wh->value + 2 * H, GH, 1.0f, dh, H, n->work);
       }
-      if (hp && s.wh->needs_grad) {
-        dl_gemm(1, 0, H, 2 * H, N, hp, ld, gt, T * W, 1.0f, s.wh->grad, GH, n->work);
-        dl_gemm(1, 0, H, H, N, hp, ld, gt + 3 * H, T * W, 1.0f, s.wh->grad + 2 * H, GH, n->work);
-      }
       if (s.bh->needs_grad)
         for (int i = 0; i < N; i++) {
           const float *a = gt + (size_t)i * T * W;
@@ -214,9 +239,9 @@ static void seq_backward(dl_graph *g, dl_node *n, int kind) {
         }
     } else {
       if (need_dh) dl_gemm(0, 1, N, H, GH, gt, T * W, s.wh->value, GH, 0.0f, dh, H, n->work);
-      if (hp && s.wh->needs_grad) dl_gemm(1, 0, H, GH, N, hp, ld, gt, T * W, 1.0f, s.wh->grad, GH, n->work);
     }
   }
+  if (s.wh->needs_grad) recurrent_weight_grad(&s, y, dg, W, n->work);
   if (s.h0 && s.h0->needs_grad) dl_vadd((size_t)N * H, s.h0->grad, dh, s.h0->grad);
   if (s.c0 && s.c0->needs_grad) dl_vadd((size_t)N * H, s.c0->grad, dc, s.c0->grad);
   if (s.x->needs_grad) dl_gemm(0, 1, N * T, D, GH, dg, W, s.wx->value, GH, 1.0f, s.x->grad, D, n->work);

@@ -29,6 +29,7 @@ const PAGES = [
   ['2-D GAN', '/gan.html#dataset=ring', '[data-engine="ready"]'],
   ['VAE', '/vae.html', '[data-engine="ready"]'],
   ['Text', '/text.html', '[data-engine="ready"]'],
+  ['Seq2seq', '/seq2seq.html', '[data-engine="ready"]'],
 ];
 
 for (const [name, path, ready] of PAGES)

@@ -8,7 +8,7 @@ let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', '[data-playground][data-engine="ready"]'], ['/components-demo.html', 'canvas'], ['/gan.html', '[data-engine="ready"]'], ['/gan.html#dataset=ring', '[data-engine="ready"]'], ['/vae.html', '[data-engine="ready"]'], ['/text.html', '[data-engine="ready"]']]) {
+for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', '[data-playground][data-engine="ready"]'], ['/components-demo.html', 'canvas'], ['/gan.html', '[data-engine="ready"]'], ['/gan.html#dataset=ring', '[data-engine="ready"]'], ['/vae.html', '[data-engine="ready"]'], ['/text.html', '[data-engine="ready"]'], ['/seq2seq.html', '[data-engine="ready"]']]) {
   test(`${path} loads with no console errors and no failed requests`, async () => {
     const page = await openPage(env.browser, `${env.base}${path}`, { requests: true });
     await page.waitForSelector(ready);

@@ -146,3 +146,28 @@ test('a link with bad values falls back with notices; on a 390-pixel phone the p
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the seq2seq tab trains an encoder-decoder to reverse strings: teacher-forced accuracy, greedy and beam exact match, decoded examples, a typed source', async () => {
+  const page = await openPage(env.browser, `${env.base}/seq2seq.html#examples=3000`, { viewport: { width: 1440, height: 900 } });
+  await ready(page);
+  assert.match(await page.textContent('[data-part="data-status"]'), /3,000 training examples/);
+  await trainSteps(page, 500);
+  await page.waitForFunction(() => Number(document.querySelector('[data-engine]').dataset.scored ?? -1) >= 500, null, { timeout: 60000 });
+  const headline = await page.textContent('[data-part="headline"]');
+  const [, forced, greedy, beam] = /([\d.]+)% of target tokens right with teacher forcing; exact match decoding alone ([\d.]+)% greedy, ([\d.]+)% with a beam/.exec(headline).map(Number);
+  assert.ok(forced >= 90 && greedy >= 70 && beam >= 70, headline);
+  assert.equal(await page.$$eval('[data-part="examples-table"] tr', (r) => r.length), 8);
+  await page.fill('[data-part="source"]', 'abcdef');
+  await page.press('[data-part="source"]', 'Tab');
+  const out = await clickAndWait(page, 'translate');
+  assert.match(out, /greedy: \w+ \(log-probability -?[\d.]+\)\nbeam 4: \w+/);
+  await page.fill('[data-part="source"]', 'xyz');
+  await page.press('[data-part="source"]', 'Tab');
+  assert.match(await clickAndWait(page, 'translate'), /not x y z/);
+  await screenshot(page, 'seq2seq-1440');
+  // the add task is the other preset: choosing it makes new data
+  await page.selectOption('[data-part="preset"]', 'add');
+  await page.waitForFunction(() => /\d+\+\d+ → \d+/.test(document.querySelector('[data-part="data-status"]').textContent), null, { timeout: 30000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -46,3 +46,14 @@ test('examples/charlm.mjs trains a small GRU, reports the validation loss and pe
   await assert.rejects(node('examples/charlm.mjs', '--load', file, '--prompt', 'Ж'), (e) => e.code === 1 && /characters the model never saw: "Ж"/.test(e.stderr));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'lstmm'), (e) => e.code === 1 && /--model must be one of rnn, lstm, gru, gpt/.test(e.stderr));
 });
+
+test('examples/seq2seq.mjs learns to reverse strings and reports exact match greedy and by beam, with examples', async () => {
+  const { stdout } = await node('examples/seq2seq.mjs', '--epochs', '6', '--train', '4000', '--test', '100', '--save', 'build/models/seq2seq-smoke.dlpm');
+  const [, greedy, beam] = stdout.match(/exact match, greedy: ([\d.]+)%; beam 4: ([\d.]+)%/).map(Number);
+  assert.ok(greedy >= 90 && beam >= 90, `exact match ${greedy}% and ${beam}%`);
+  assert.match(stdout, /teacher forcing: [\d.]+% of target tokens right/);
+  const shown = [...stdout.matchAll(/^ {2}(\w+) -> (\w+) \(want (\w+)\)$/gm)];
+  assert.equal(shown.length, 5);
+  for (const [, src, , want] of shown) assert.equal(want, [...src].reverse().join(''));
+  await assert.rejects(node('examples/seq2seq.mjs', '--task', 'sort'), (e) => e.code === 1 && /--task must be one of reverse, add/.test(e.stderr));
+});

@@ -104,6 +104,20 @@ export const TEXT_PARAMS = [
   { name: 'topp', type: 'number', min: 0.01, max: 1, default: 1 },
   { name: 'beam', type: 'int', min: 1, max: 16, default: 4 },
   { name: 'length', type: 'int', min: 1, max: 2000, default: 300 },
+  ...COMMON.map((p) => (p.name === 'batch' ? { ...p, default: 16 } : p)),
+];
+
+// The seq2seq tab's table (seq2seq.html): the preset is the task.
+export const SEQ2SEQ_PARAMS = [
+  { name: 'preset', type: 'enum', values: ['reverse', 'add'], default: 'reverse' },
+  { name: 'task', type: 'enum', values: ['reverse', 'add'], default: 'reverse' },
+  { name: 'enc', type: 'layers', default: null },
+  { name: 'dec', type: 'layers', default: null },
+  { name: 'out', type: 'layers', default: null },
+  { name: 'examples', type: 'int', min: 100, max: 100000, default: 8000 },
+  { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.003 },
+  { name: 'beam', type: 'int', min: 1, max: 16, default: 4 },
+  { name: 'source', type: 'text', max: 12, default: 'abcdefg' },
   ...COMMON.map((p) => (p.name === 'batch' ? { ...p, default: 32 } : p)),
 ];
 

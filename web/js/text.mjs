@@ -106,13 +106,13 @@ export function splitIds(ids, share = 0.9) {
  * layer norm, the output projection tied to the embedding (Press & Wolf 2017), as GPT-2 does.
  */
 export const LM_NETS = {
-  rnn: { title: 'Simple RNN', cell: 'simpleRnn', layers: 1, units: 256, embed: 32, steps: 64, lr: 2e-3,
+  rnn: { title: 'Simple RNN', cell: 'simpleRnn', layers: 1, units: 256, embed: 32, steps: 64, lr: 4e-3,
     about: 'One tanh recurrent layer: a hidden state carried from character to character. Gradients through many steps vanish or explode; clipping keeps them in check.' },
-  lstm: { title: 'LSTM (2 x 256)', cell: 'lstm', layers: 2, units: 256, embed: 64, steps: 100, lr: 2e-3,
+  lstm: { title: 'LSTM (2 x 256)', cell: 'lstm', layers: 2, units: 256, embed: 64, steps: 100, lr: 4e-3,
     about: 'Two long short-term memory layers: gates decide what the cell state keeps, adds and shows, so information lasts over many steps.' },
-  gru: { title: 'GRU (2 x 256)', cell: 'gru', layers: 2, units: 256, embed: 64, steps: 100, lr: 2e-3,
+  gru: { title: 'GRU (2 x 256)', cell: 'gru', layers: 2, units: 256, embed: 64, steps: 100, lr: 4e-3,
     about: 'Two gated recurrent units: an update gate mixes the old state with a candidate; no separate cell state.' },
-  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, embed: 128, steps: 64, lr: 1e-3,
+  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, embed: 128, steps: 64, lr: 2e-3,
     about: 'A small GPT: token and position embeddings, four transformer blocks of causal self-attention (4 heads) and an MLP, the output tied to the embedding.' },
 };
 

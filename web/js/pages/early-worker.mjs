@@ -8,6 +8,6 @@ import { prefetch } from '../../dlplay/worker-client.mjs';
 const params = new URLSearchParams(location.hash.slice(1)), last = (k) => params.getAll(k).at(-1), set = last('dataset') ?? 'mnist';
 window.dlplayWorker = prefetch(new Worker(new URL('../../dlplay/worker.mjs', import.meta.url), { type: 'module' }), {
   simd: last('simd') === 'off' ? false : undefined,
-  // (the text page reads no images)
-  datasets: !location.pathname.endsWith('/text.html') && (set === 'mnist' || set === 'fashion') ? { [`${set}-train`]: new URL(`data/${set}-train.dlds.gz`, location.href).href } : {},
+  // (the text pages read no images)
+  datasets: !/\/(text|seq2seq)\.html$/.test(location.pathname) && (set === 'mnist' || set === 'fashion') ? { [`${set}-train`]: new URL(`data/${set}-train.dlds.gz`, location.href).href } : {},
 });

@@ -442,7 +442,9 @@ export function createStudio(root, page, options = {}) {
       for (const [k, set] of Object.entries(showers)) if (k in page.presets[ctx.state.preset].settings) set();
       makeEditors();
       ctx.writeHash();
-      changed();
+      // (a preset that sets the data, as the seq2seq tab's task, loads it again)
+      if (Object.keys(page.presets[ctx.state.preset].settings).some((k) => page.dataParams.includes(k))) dataChanged();
+      else changed();
     });
     ctx.q('start').addEventListener('click', () => (ctx.running ? stopRun() : start()));
     for (const s of page.steps)

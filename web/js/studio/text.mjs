@@ -14,12 +14,13 @@ import { createTokenBars } from '../components/token-bars.mjs';
 import { createBeamTree } from '../components/beam-tree.mjs';
 
 const PRESETS = Object.fromEntries(Object.entries(LM_NETS).map(([k, n]) => [k, {
-  title: n.title, about: n.about, nets: () => ({ body: lmBody(n) }), settings: { embed: n.embed, steps: n.steps, lr: n.lr },
+  title: n.title, about: n.about, nets: () => ({ body: lmBody(n) }), settings: { embed: n.embed, steps: n.steps, lr: n.lr, batch: 16 },
 }]));
 const VALID_WINDOWS = 128; // validation windows evaluated every `every` steps
 const INSIDE = 32;         // the prompt's last characters shown inside the model
 
 const CONFIG = `
+  <nav class="tabs" aria-label="Text models"><a href="text.html" aria-current="page">Language model</a><a href="seq2seq.html">Sequence to sequence</a></nav>
   <div class="card" data-control="data">
     <h2>Text</h2>
     <label class="row">Corpus
