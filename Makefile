@@ -152,6 +152,8 @@ bench: all build/peak.wasm
 	@echo
 	node bench/dcgan.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node'
 	@echo
+	node bench/text.mjs 2>&1 | grep -v -e '^=*$$' -e 'tfjs-node' -e 'running TensorFlow.js in Node' -e 'Orthogonal initializer'
+	@echo
 	node bench/memory.mjs
 	@echo
 	node bench/subnormal.mjs

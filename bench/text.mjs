@@ -42,9 +42,9 @@ const batchOf = (k) => {
 };
 
 async function timeSteps(step, steps) {
-  for (let k = 0; k < 2; k++) step(k); // warm-up
+  for (let k = 0; k < 2; k++) await step(k); // warm-up
   const t0 = performance.now();
-  for (let k = 0; k < steps; k++) step(k);
+  for (let k = 0; k < steps; k++) await step(k);
   await tf.ready();
   return (steps * B * T) / ((performance.now() - t0) / 1000);
 }
@@ -56,9 +56,9 @@ async function tfLstm(steps) {
     tf.layers.dense({ units: V, activation: 'softmax' }),
   ] });
   model.compile({ optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy' });
-  const rate = await timeSteps((k) => {
+  const rate = await timeSteps(async (k) => {
     const { x, y } = batchOf(k), xs = tf.oneHot(x, V).toFloat(), ys = tf.oneHot(y, V).toFloat();
-    model.trainOnBatch(xs, ys);
+    await model.trainOnBatch(xs, ys);
     tf.dispose([x, y, xs, ys]);
   }, steps);
   model.dispose();
