@@ -225,7 +225,7 @@ export function createTextPage(root, options) {
       if (!m || !text.vocab) return;
       let ids;
       try {
-        ids = promptIds().slice(-INSIDE);
+        ids = promptIds().slice(-Math.min(INSIDE, state.steps)); // (a GPT sees no more than its window)
       } catch {
         return;
       }
