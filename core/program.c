@@ -178,6 +178,21 @@ static dl_status tensor_node(pbuild *pb, const char *what, const dl_json *v, int
   return DL_OK;
 }
 
+/* The per-sample shape of one value per position of scores `like` (its shape without the
+ * classes; [1] for a plain classifier's), or like's own when !per_position. Returns ndim. */
+static int32_t target_shape(const dl_node *like, int per_position, int32_t *shape) {
+  int32_t nd = like->ndim - 1;
+  for (int i = 1; i < like->ndim; i++) shape[i - 1] = like->shape[i];
+  if (per_position && --nd == 0) nd = 1, shape[0] = 1;
+  return nd;
+}
+
+/* {"data": name}: the name, or NULL for anything else. */
+static const char *data_name(const dl_json *v) {
+  const dl_json *d = v->type == DL_JSON_OBJECT && v->count == 1 ? dl_json_get(v, "data") : NULL;
+  return d && d->type == DL_JSON_STRING ? d->string : NULL;
+}
+
 /* A data slot of the program: a batched input fed with each call. */
 /* kind: DATA_LIKE (like's shape), DATA_LABELS (class indices, one per position of like's scores)
  * or DATA_WEIGHTS (a number per position). */
@@ -188,9 +203,7 @@ static dl_status data_target(pbuild *pb, const char *what, const char *name, int
   dl_model *m = pb->m;
   if (!valid_name(name)) return pfail(DL_ERR_ARG, "%s: data name '%.30s' must be 1 to %d letters, digits, '_' or '-'", what, name, DL_SHORT_NAME - 1);
   if (dl_model_tensor(m, name) >= 0) return pfail(DL_ERR_ARG, "%s: data '%s' has the name of one of the model's tensors", what, name);
-  int32_t shape[DL_MAX_DIMS], nd = like->ndim - 1;
-  for (int i = 1; i < like->ndim; i++) shape[i - 1] = like->shape[i];
-  if (kind != DATA_LIKE && --nd == 0) nd = 1, shape[0] = 1; /* one per position: the scores' shape without the classes */
+  int32_t shape[DL_MAX_DIMS], nd = target_shape(like, kind != DATA_LIKE, shape);
   for (int i = 0; i < p->ndata; i++) {
     if (strcmp(p->data[i].name, name)) continue;
     dl_node *n = &m->g->nodes[p->data[i].node];
@@ -261,6 +274,7 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   dl_node *pred = &g->nodes[in[0]];
   if (!pred->batched) return pfail(DL_ERR_SHAPE, "%s: on must be a batched tensor", what);
   int32_t K = pred->shape[pred->ndim - 1];
+  size_t elements = dl_node_sample_numel(pred);
   if (d->target == TARGET_LABELS && (pred->ndim < 2 || K < 2))
     return pfail(DL_ERR_SHAPE, "%s: %s needs [..., classes] scores with at least 2 classes", what, d->name);
   const dl_json *tv = dl_json_get(v, "target");
@@ -274,20 +288,20 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
       if (!isfinite(t->constant)) return pfail(DL_ERR_ARG, "%s: target must be finite", what);
       if (d->target == TARGET_LABELS && (t->constant != floorf(t->constant) || t->constant < 0 || t->constant >= K))
         return pfail(DL_ERR_ARG, "%s: target %g is not a class in [0, %d)", what, tv->number, K);
-      int32_t shape[DL_MAX_DIMS], nd = pred->ndim - 1;
-      for (int i = 1; i < pred->ndim; i++) shape[i - 1] = pred->shape[i];
-      if (d->target == TARGET_LABELS && --nd == 0) nd = 1, shape[0] = 1;
+      int32_t shape[DL_MAX_DIMS], nd = target_shape(pred, d->target == TARGET_LABELS, shape);
       if ((st = dl_graph_input(g, tname, nd, shape, 1, &t->target)))
         return pfail(st, "%s: %s", what, dl_last_error());
     } else if (tv->type == DL_JSON_STRING) {
       if ((st = tensor_node(pb, what, tv, &t->target))) return st;
-    } else if (tv->type == DL_JSON_OBJECT && tv->count == 1 && dl_json_get(tv, "data") && dl_json_get(tv, "data")->type == DL_JSON_STRING) {
-      if ((st = data_target(pb, what, dl_json_get(tv, "data")->string, d->target == TARGET_LABELS ? DATA_LABELS : DATA_LIKE, &g->nodes[in[0]], &t->target))) return st;
+    } else if (data_name(tv)) {
+      if ((st = data_target(pb, what, data_name(tv), d->target == TARGET_LABELS ? DATA_LABELS : DATA_LIKE, pred, &t->target))) return st;
     } else {
       return pfail(DL_ERR_ARG, "%s: target must be a number, a tensor's name or {\"data\": name}", what);
     }
     in[1] = t->target;
   }
+  /* (a target's data slot or constant is a new node: the node table may have moved) */
+  pred = &g->nodes[t->on];
   /* a weight per position (0 for padding): a tensor, or data given with each call */
   const dl_json *mv = dl_json_get(v, "mask");
   int nin = d->target == TARGET_NONE && d->ninputs == 1 ? 1 : 2;
@@ -295,8 +309,8 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
     if (d->target != TARGET_LABELS) return pfail(DL_ERR_ARG, "%s: mask applies to softmax_ce terms only", what);
     if (mv->type == DL_JSON_STRING) {
       if ((st = tensor_node(pb, what, mv, &in[2]))) return st;
-    } else if (mv->type == DL_JSON_OBJECT && mv->count == 1 && dl_json_get(mv, "data") && dl_json_get(mv, "data")->type == DL_JSON_STRING) {
-      if ((st = data_target(pb, what, dl_json_get(mv, "data")->string, DATA_WEIGHTS, pred, &in[2]))) return st;
+    } else if (data_name(mv)) {
+      if ((st = data_target(pb, what, data_name(mv), DATA_WEIGHTS, pred, &in[2]))) return st;
     } else {
       return pfail(DL_ERR_ARG, "%s: mask must be a tensor's name or {\"data\": name}", what);
     }
@@ -318,7 +332,7 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   t->factor = 1;
   if (r && !(r->type == DL_JSON_STRING && (!strcmp(r->string, "mean") || !strcmp(r->string, "sum"))))
     return pfail(DL_ERR_ARG, "%s: reduce must be \"mean\" or \"sum\"", what);
-  if (r && !strcmp(r->string, "sum") && d->per_element) t->factor = (float)dl_node_sample_numel(pred);
+  if (r && !strcmp(r->string, "sum") && d->per_element) t->factor = (float)elements;
   if (wu && (wu->type != DL_JSON_NUMBER || wu->number != floor(wu->number) || wu->number < 0 || wu->number > 1e9))
     return pfail(DL_ERR_ARG, "%s: warmup must be a whole number of updates >= 0", what);
   t->warmup = wu ? (int64_t)wu->number : 0;

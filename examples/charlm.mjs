@@ -53,8 +53,9 @@ async function sampleSaved(dl, flags) {
   const vocab = vocabFrom(meta);
   const missing = vocab.missing(flags.prompt);
   if (missing.length) fail(`the prompt has characters the model never saw: ${missing.map((c) => JSON.stringify(c)).join(' ')}`);
-  if (flags.beam > 0 && model.generator(1).window && flags.length + flags.prompt.length > model.generator(1).window)
-    fail(`beam search stays within the model's window: --length at most ${model.generator(1).window - flags.prompt.length}`);
+  const { window } = model.generator(1);
+  if (flags.beam > 0 && window && flags.length + flags.prompt.length > window)
+    fail(`beam search stays within the model's window: --length at most ${window - flags.prompt.length}`);
   const { text, note } = decodeWith(vocab, flags, model);
   console.log(`${flags.prompt}${text}\n-- ${note}`);
 }
@@ -131,7 +132,7 @@ async function main() {
   const secs = (performance.now() - t0) / 1000, loss = validLoss(Infinity);
   console.log(`trained ${done} updates (${(seen / train.length).toFixed(2)} epochs) in ${clock(secs)}, ${Math.round(seen / secs).toLocaleString('en')} tokens/s`);
   console.log(`validation loss ${loss.toFixed(3)} nats per ${vocab.kind === 'chars' ? 'character' : 'token'}, perplexity ${perplexity(loss).toFixed(2)}`);
-  const { text: s, note } = decodeWith(vocab, { ...flags, prompt: flags.prompt }, model);
+  const { text: s, note } = decodeWith(vocab, flags, model);
   console.log(`sample (${note}):\n${flags.prompt}${s}`);
   const file = flags.save || `${ROOT}build/models/charlm-${flags.model}.dlpm`;
   await mkdir(dirname(file), { recursive: true });

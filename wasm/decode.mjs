@@ -34,6 +34,15 @@ export function nextDistribution(logits, { temperature = 1, topK = 0, topP = 1 }
   return p;
 }
 
+/** log softmax of the V scores a[from..from+V), as an array: the log-probabilities beams add up. */
+export function logSoftmax(a, from, V) {
+  let m = -Infinity, s = 0;
+  for (let v = 0; v < V; v++) m = Math.max(m, a[from + v]);
+  for (let v = 0; v < V; v++) s += Math.exp(a[from + v] - m);
+  const lse = m + Math.log(s);
+  return Array.from({ length: V }, (_, v) => a[from + v] - lse);
+}
+
 /** One draw from a distribution with the uniform number u in [0, 1). */
 export function draw(p, u) {
   let acc = 0, last = 0;
@@ -91,13 +100,7 @@ export function beamSearch(model, prompt, length, width = 4) {
   let beams = [{ logp: 0, tokens: [] }], tree = [];
   for (let step = 0; step < length; step++) {
     const cands = [];
-    beams.forEach((b, i) => {
-      let m = -Infinity, s = 0;
-      for (let v = 0; v < V; v++) m = Math.max(m, logits[i * V + v]);
-      for (let v = 0; v < V; v++) s += Math.exp(logits[i * V + v] - m);
-      const lse = m + Math.log(s);
-      for (let v = 0; v < V; v++) cands.push({ parent: i, token: v, logp: b.logp + logits[i * V + v] - lse });
-    });
+    beams.forEach((b, i) => logSoftmax(logits, i * V, V).forEach((lp, v) => cands.push({ parent: i, token: v, logp: b.logp + lp })));
     cands.sort((a, b) => b.logp - a.logp || a.parent - b.parent || a.token - b.token);
     const kept = cands.slice(0, width);
     tree.push(kept.map(({ token, parent, logp }) => ({ token, parent, logp })));

@@ -850,8 +850,14 @@ export class Generator {
     b.check(b.exports.dl_model_generate_begin(this.model.ptr, this.streams));
     b.check(b.exports.dl_model_generate_info(this.model.ptr, b.out, b.out + 4, b.out + 8));
     [, this.window, this.vocab] = b.i32(b.out, 3);
-    this.position = 0;
     return this;
+  }
+
+  /** Tokens fed since the last reset (the core's count: another generator on the model resets it too). */
+  get position() {
+    const b = this.#b;
+    b.check(b.exports.dl_model_generate_info(this.model.ptr, b.out, 0, 0));
+    return b.i32(b.out, 1)[0];
   }
 
   /** tokens: one id per stream (an array or typed array); returns Float32Array [streams x vocab]. */
@@ -861,7 +867,6 @@ export class Generator {
     const out = b.alloc(this.streams * this.vocab * 4);
     try {
       b.withFloats(Float32Array.from(tokens), (p) => b.check(b.exports.dl_model_generate_step(this.model.ptr, p, out)));
-      this.position++;
       return b.f32(out, this.streams * this.vocab).slice();
     } finally {
       b.exports.dl_free(out);

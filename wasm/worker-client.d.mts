@@ -124,8 +124,8 @@ export class RemoteModel {
   beam(prompt: ArrayLike<number>, length: number, width: number): Promise<{ tokens: number[]; logp: number; tree: { token: number; parent: number; logp: number }[][] }>;
   /** The next token's scores after the prompt. */
   nextScores(prompt: ArrayLike<number>): Promise<Float32Array>;
-  /** What each position of the prompt left in step-graph nodes (a layer's gates, an attention's weights). */
-  inspect(prompt: ArrayLike<number>, nodes: { name: string; scratch?: boolean }[]): Promise<Record<string, Float32Array>>;
+  /** What each position of the prompt left in step-graph nodes (a layer's gates, an attention's weights), one array per node. */
+  inspect(prompt: ArrayLike<number>, nodes: { name: string; scratch?: boolean }[]): Promise<Float32Array[]>;
   getWeights(): Promise<Weight[]>;
   setWeights(weights: { name: string; values: ArrayLike<number> }[]): Promise<boolean>;
   save(options?: { optimizer?: boolean }): Promise<{ bytes: Uint8Array }>;

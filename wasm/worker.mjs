@@ -41,7 +41,7 @@
 //              a sample, and the distribution each token was drawn from (length x vocabulary)
 //            beam {model, prompt, length, width} -> {tokens, logp, tree}
 //            nextScores {model, prompt} -> Float32Array: the next token's scores after the prompt
-//            inspect {model, prompt, nodes: [{name, scratch}]} -> {name: Float32Array [prompt length x size]}:
+//            inspect {model, prompt, nodes: [{name, scratch}]} -> [Float32Array [prompt length x size]], one per node:
 //              what each position left in those step-graph nodes (gates, states, attention weights)
 //            for classifiers: predict {model, x} -> {probabilities}; featureMaps {model, x};
 //            filters {model} (first conv kernels, or a first dense layer's units as images); explain {model, x, label, eps}; boundary {model, gridSize, extent};
@@ -499,19 +499,18 @@ const handlers = {
     return logits;
   },
   inspect({ model: id, prompt, nodes }) {
-    const gen = entry(id).model.generator(1), out = {};
+    const gen = entry(id).model.generator(1);
     if (gen.window && prompt.length > gen.window) throw fail(`inspect: ${prompt.length} tokens exceed the model's window of ${gen.window}`);
-    const rows = Object.fromEntries(nodes.map((n) => [n.name, []]));
+    const rows = nodes.map(() => []); // (one node may be asked for twice: its value and its scratch)
     for (const t of prompt) {
       gen.step([t]);
-      for (const n of nodes) rows[n.name].push(gen.read(n.name, { scratch: n.scratch }));
+      nodes.forEach((n, k) => rows[k].push(gen.read(n.name, { scratch: n.scratch })));
     }
-    for (const [name, list] of Object.entries(rows)) {
+    return rows.map((list) => {
       const size = list[0]?.length ?? 0, a = new Float32Array(list.length * size);
       list.forEach((r, i) => a.set(r, i * size));
-      out[name] = a;
-    }
-    return out;
+      return a;
+    });
   },
 
   evaluateLoss({ model: id, loss, data }) {

@@ -93,6 +93,12 @@ static const float *prev_h(const seq *s, const float *y, int step, int *ld) {
   return s->h0 ? s->h0->value : NULL;
 }
 
+/* The LSTM's previous cell state of sample i at step `step`: its cells, or c0 (NULL: zeros). */
+static const float *prev_c(const seq *s, const float *cells, int step, int i) {
+  if (step > 0) return cells + ((size_t)i * s->T + time_at(s, step - 1)) * s->H;
+  return s->c0 ? s->c0->value + (size_t)i * s->H : NULL;
+}
+
 static float sigm_d(float y) { return y * (1.0f - y); } /* σ' from σ */
 static float tanh_d(float y) { return 1.0f - y * y; }   /* tanh' from tanh */
 
@@ -100,8 +106,8 @@ static float tanh_d(float y) { return 1.0f - y * y; }   /* tanh' from tanh */
 static void seq_forward(dl_graph *g, dl_node *n, int kind) {
   seq s = seq_of(g, n, kind);
   int N = s.N, T = s.T, H = s.H, GH = s.G * H, W = (int)gate_width(&s);
-  float *y = n->value, *gates = kind == CELL_RNN ? y : n->scratch, *cells = n->scratch + (size_t)N * T * W, *tmp = n->scratch;
-  if (kind == CELL_GRU) tmp = n->scratch + (size_t)N * T * W; /* h Wh + bh of the step, [N, 3H] */
+  /* after the gates: the LSTM's cells; for the GRU, h Wh + bh of the step [N, 3H] */
+  float *y = n->value, *gates = kind == CELL_RNN ? y : n->scratch, *cells = n->scratch + (size_t)N * T * W, *tmp = cells;
   /* every step's input share at once: rows are (sample, time) */
   dl_gemm(0, 0, N * T, GH, s.D, s.x->value, s.D, s.wx->value, GH, 0.0f, gates, W, n->work);
   for (size_t r = 0; r < (size_t)N * T; r++) dl_vadd((size_t)GH, gates + r * W, s.b->value, gates + r * W);
@@ -123,7 +129,7 @@ static void seq_forward(dl_graph *g, dl_node *n, int kind) {
         dl_vtanh((size_t)H, a, a);
       } else if (kind == CELL_LSTM) {
         float *c = cells + ((size_t)i * T + t) * H;
-        const float *cp = st > 0 ? cells + ((size_t)i * T + time_at(&s, st - 1)) * H : s.c0 ? s.c0->value + (size_t)i * H : NULL;
+        const float *cp = prev_c(&s, cells, st, i);
         dl_vsigmoid(2 * (size_t)H, a, a);
         dl_vtanh((size_t)H, a + 2 * H, a + 2 * H);
         dl_vsigmoid((size_t)H, a + 3 * H, a + 3 * H);
@@ -200,7 +206,7 @@ static void seq_backward(dl_graph *g, dl_node *n, int kind) {
         for (int j = 0; j < H; j++) a[j] = (dyi[j] + dhi[j]) * tanh_d(hi[j]);
       } else if (kind == CELL_LSTM) {
         const float *c = cells + ((size_t)i * T + t) * H;
-        const float *cp = st > 0 ? cells + ((size_t)i * T + time_at(&s, st - 1)) * H : s.c0 ? s.c0->value + (size_t)i * H : NULL;
+        const float *cp = prev_c(&s, cells, st, i);
         float *dci = dc + (size_t)i * H, *tci = tc + (size_t)i * H;
         dl_vtanh((size_t)H, c, tci);
         for (int j = 0; j < H; j++) {

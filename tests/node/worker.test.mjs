@@ -371,8 +371,7 @@ test('a language model in the worker samples, searches beams and shows its insid
   for (const t of prompt) last = g.step([t]);
   assert.deepEqual(await there.nextScores(prompt), last);
   // the attention weights of each position: 2 heads over the 8-step cache, rows summing to 1 over the tokens so far
-  const maps = await there.inspect(prompt, [{ name: 'lm/transformerBlock_3/attention', scratch: true }]);
-  const a = maps['lm/transformerBlock_3/attention'];
+  const [a] = await there.inspect(prompt, [{ name: 'lm/transformerBlock_3/attention', scratch: true }]);
   assert.equal(a.length, 3 * 2 * 8);
   for (let t = 0; t < 3; t++)
     for (let h = 0; h < 2; h++) {

@@ -6,6 +6,7 @@
 // Decoding feeds the model its own output: greedily, or by beam search. The functions await
 // model.run, so they take a Model or a worker's RemoteModel alike.
 import { mulberry32 } from '../dlplay/random.mjs';
+import { logSoftmax } from '../dlplay/decode.mjs';
 
 export const PAD = 0, BOS = 1, EOS = 2;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -73,13 +74,6 @@ export function seq2seqProgram({ lr = 3e-3 } = {}) {
   return { losses: { s2s: [{ type: 'softmax_ce', on: 'logits', target: { data: 'y' }, mask: { data: 'w' } }] },
     optimizers: { main: { type: 'adam', lr, clipNorm: 1 } } };
 }
-
-const logSoftmax = (a, from, V) => {
-  let m = -Infinity, s = 0;
-  for (let v = 0; v < V; v++) m = Math.max(m, a[from + v]);
-  for (let v = 0; v < V; v++) s += Math.exp(a[from + v] - m);
-  return Array.from({ length: V }, (_, v) => a[from + v] - m - Math.log(s));
-};
 
 /**
  * Decode sources one step at a time, feeding back the model's own tokens (no teacher): each

@@ -55,7 +55,7 @@ const VIEWS = `
 
 /** The seq2seq tab in root. */
 export function createSeq2seqPage(root, options) {
-  const data = { train: null, test: null };
+  const data = { train: null, test: null, few: null }; // few: the first test examples, also searched by beam
   const page = {
     title: 'Sequence to sequence', file: 'seq2seq', params: SEQ2SEQ_PARAMS, presets: PRESETS,
     dataParams: ['task', 'examples'], programParams: ['lr', 'batch'], viewParams: ['beam', 'source'],
@@ -72,6 +72,7 @@ export function createSeq2seqPage(root, options) {
       const s = ctx.state;
       data.train = makeData(s.task, s.examples, s.seed);
       data.test = makeData(s.task, TEST, s.seed + 1000);
+      data.few = makeData(s.task, 30, s.seed + 1000);
       const { src, src_mask, tgt_in, y, w } = data.train, name = `s2s-${Math.random().toString(36).slice(2, 8)}`;
       await ctx.remote.setDataset(name, { src, src_mask, tgt_in, y, w }, { n: s.examples, shape: [TASKS[s.task].source] });
       status.textContent = `${s.examples.toLocaleString()} training examples such as ${data.train.pairs[0][0]} → ${data.train.pairs[0][1]}; ${TEST} more for testing.`;
@@ -105,7 +106,7 @@ export function createSeq2seqPage(root, options) {
       if (!m || !data.test || drawnAt === ctx.steps) return;
       drawnAt = ctx.steps;
       const g = await score(m, state.task, data.test);
-      const few = makeData(state.task, 30, state.seed + 1000), b = await score(m, state.task, few, { width: state.beam });
+      const few = data.few, b = await score(m, state.task, few, { width: state.beam });
       scores.push(0, ctx.steps, g.forced);
       scores.push(1, ctx.steps, g.exact);
       scores.push(2, ctx.steps, b.exact);

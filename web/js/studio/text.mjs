@@ -237,18 +237,18 @@ export function createTextPage(root, options) {
         const att = layers.filter((l) => l.type === 'transformerBlock' || l.type === 'multiHeadAttention');
         const nodes = att.map((l) => ({ name: `${l.name}/attention`, scratch: true }));
         // each step leaves heads x window weights (generate.c): the window is the model's steps
-        const out = await m.inspect(ids, nodes), window = m.summary.spec.inputs.x.shape[0], heads = (l) => out[`${l.name}/attention`].length / (ids.length * window);
-        const key = `gpt ${att.reduce((a, l) => a + heads(l), 0)} ${ids.length}`;
+        const out = await m.inspect(ids, nodes), window = m.summary.spec.inputs.x.shape[0], heads = (i) => out[i].length / (ids.length * window);
+        const key = `gpt ${att.reduce((a, l, i) => a + heads(i), 0)} ${ids.length}`;
         if (mapsKey !== key) {
           mapsKey = key;
           maps.forEach((x) => x.destroy());
           box.replaceChildren();
           const cell = Math.max(7, Math.min(22, Math.floor(200 / ids.length)));
-          maps = att.flatMap((l, i) => Array.from({ length: heads(l) }, (_, h) => createHeatMap(box, { title: `block ${i + 1}, head ${h + 1}`, cell })));
+          maps = att.flatMap((l, i) => Array.from({ length: heads(i) }, (_, h) => createHeatMap(box, { title: `block ${i + 1}, head ${h + 1}`, cell })));
         }
         let k = 0;
-        att.forEach((l) => {
-          const H = heads(l), a = out[`${l.name}/attention`], T = ids.length, C = a.length / (T * H);
+        att.forEach((l, i) => {
+          const H = heads(i), a = out[i], T = ids.length, C = window;
           for (let h = 0; h < H; h++) {
             const v = new Float32Array(T * T);
             for (let t = 0; t < T; t++) for (let s = 0; s < T; s++) v[t * T + s] = a[(t * H + h) * C + s];
@@ -261,16 +261,13 @@ export function createTextPage(root, options) {
         if (sel.options.length !== rec.length) sel.replaceChildren(...rec.map((l, i) => new Option(`${i + 1}: ${l.type} ${l.name.replace(/^lm\//, '')}`, l.name)));
         const l = rec.find((x) => x.name === sel.value) ?? rec[0];
         if (!l) return;
-        const out = await m.inspect(ids, [{ name: l.name }]);
-        const H = out[l.name].length / ids.length, T = ids.length, show = Math.min(H, 32);
-        const panels = [['hidden state h', out[l.name], 0, H]];
-        if (l.type === 'lstm') {
-          const sc = await m.inspect(ids, [{ name: l.name, scratch: true }]), S = sc[l.name].length / T; // per step: gates i f g o, then the cell (generate.c read)
-          for (const [name, off] of [['cell state c', 4 * H], ['input gate i', 0], ['forget gate f', H], ['candidate g', 2 * H], ['output gate o', 3 * H]]) panels.push([name, sc[l.name], off, S]);
-        } else if (l.type === 'gru') {
-          const sc = await m.inspect(ids, [{ name: l.name, scratch: true }]), S = sc[l.name].length / T;
-          for (const [name, off] of [['reset gate r', 0], ['update gate z', H], ['candidate n', 2 * H]]) panels.push([name, sc[l.name], off, S]);
-        }
+        // the state, and (one replay of the prompt) the gates in the op's scratch: per step the
+        // LSTM's i f g o then its cell, the GRU's r z n (rnn.c's layout)
+        const [h, sc] = await m.inspect(ids, [{ name: l.name }, ...(l.type === 'simpleRnn' ? [] : [{ name: l.name, scratch: true }])]);
+        const T = ids.length, H = h.length / T, S = sc ? sc.length / T : 0, show = Math.min(H, 32);
+        const gates = { lstm: [['cell state c', 4 * H], ['input gate i', 0], ['forget gate f', H], ['candidate g', 2 * H], ['output gate o', 3 * H]],
+          gru: [['reset gate r', 0], ['update gate z', H], ['candidate n', 2 * H]], simpleRnn: [] }[l.type];
+        const panels = [['hidden state h', h, 0, H], ...gates.map(([name, off]) => [name, sc, off, S])];
         const key = `${l.name} ${panels.length} ${T}`;
         if (mapsKey !== key) {
           mapsKey = key;
