@@ -18,7 +18,7 @@
 
 #define DL_VERSION "0.1.0"
 #define DL_MAX_DIMS 4
-#define DL_MAX_INPUTS 8
+#define DL_MAX_INPUTS 65536 /* a sanity bound: an op may take a whole sequence of step outputs */
 #define DL_MAX_IATTR 12
 #define DL_MAX_FATTR 4
 #define DL_NAME_MAX 64
@@ -40,8 +40,11 @@ enum {
   DL_PARAM_DECAY = 4,     /* weight penalties (L1/L2/AdamW decay) apply: weights, not biases */
   DL_PARAM_STATE = 8      /* not trained, but part of the model (batch-norm running statistics) */
 };
-/* Input flag. */
-enum { DL_INPUT_REQUIRES_GRAD = 16 }; /* keep d(loss)/d(input): saliency, FGSM */
+/* Input flags. */
+enum {
+  DL_INPUT_REQUIRES_GRAD = 16, /* keep d(loss)/d(input): saliency, FGSM */
+  DL_INPUT_STATE = 32          /* the graph keeps its value across plans, zero at first (a recurrent layer's carried state) */
+};
 
 typedef struct dl_graph dl_graph;
 typedef struct dl_optim dl_optim;
@@ -155,6 +158,9 @@ dl_status dl_model_evaluate(dl_model *m, int32_t loss, const void *const *data, 
                             int32_t *correct, float *out);
 /* Evaluation mode: node's values for n samples into out. Noise inputs take data[s] when given. */
 dl_status dl_model_infer(dl_model *m, int32_t node, const void *const *data, const int32_t *u8, int32_t n, float *out);
+/* Zero the carried state of the model's stateful recurrent layers (*count: how many state
+ * tensors it has; 0 when none is stateful). Training resets it at the start of every pass. */
+dl_status dl_model_reset_state(dl_model *m, int32_t *count);
 /* Report a metric to an optimizer's schedule (reduce-on-plateau). */
 dl_status dl_model_report(dl_model *m, const char *optimizer, float metric);
 /* Generation one token at a time (core/generate.c), for a model whose one input is token ids

@@ -84,6 +84,12 @@ void dl_graph_borrow_param(dl_graph *g, int32_t id, float *value) {
   n->borrowed = 1;
 }
 
+/* Nodes whose value the graph allocates on its own, outside every plan. */
+static int owns_value(const dl_node *n) {
+  return (n->kind == DL_KIND_PARAM && !n->borrowed) || (n->kind == DL_KIND_INPUT && (n->flags & DL_INPUT_STATE));
+}
+static int keeps_value(const dl_node *n) { return n->kind == DL_KIND_PARAM || (n->kind == DL_KIND_INPUT && (n->flags & DL_INPUT_STATE)); }
+
 static void free_arena(dl_graph *g) {
   free(g->arena);
   g->arena = NULL;
@@ -92,19 +98,20 @@ static void free_arena(dl_graph *g) {
   g->plan_mode = DL_PLAN_NONE;
   for (int32_t i = 0; i < g->n; i++) {
     dl_node *n = &g->nodes[i];
-    if (n->kind != DL_KIND_PARAM) n->value = n->grad = NULL;
+    if (n->kind != DL_KIND_PARAM) n->grad = NULL;
+    if (!keeps_value(n)) n->value = NULL;
     n->scratch = NULL;
   }
 }
 
 void dl_graph_destroy(dl_graph *g) {
   if (!g) return;
-  for (int32_t i = 0; i < g->n; i++)
-    if (g->nodes[i].kind == DL_KIND_PARAM) {
-      if (!g->nodes[i].borrowed) free(g->nodes[i].value);
-      free(g->nodes[i].grad);
-    }
+  for (int32_t i = 0; i < g->n; i++) {
+    if (owns_value(&g->nodes[i])) free(g->nodes[i].value);
+    if (g->nodes[i].kind == DL_KIND_PARAM) free(g->nodes[i].grad);
+  }
   free(g->arena);
+  free(g->edges);
   free(g->nodes);
   free(g);
 }
@@ -162,6 +169,17 @@ static dl_status prepare_node(dl_graph *g, dl_node *n, const char *what, const c
   return DL_OK;
 }
 
+static dl_status reserve_edges(dl_graph *g, size_t more) {
+  if (g->nedges + more <= g->edges_cap) return DL_OK;
+  size_t cap = g->edges_cap ? g->edges_cap : 64;
+  while (cap < g->nedges + more) cap *= 2;
+  int32_t *edges = realloc(g->edges, cap * sizeof *edges);
+  if (!edges) return dl_fail(DL_ERR_OOM, "out of memory for %zu graph edges", cap);
+  g->edges = edges;
+  g->edges_cap = cap;
+  return DL_OK;
+}
+
 static dl_status append_node(dl_graph *g, const dl_node *n, int32_t *id) {
   if (g->n == g->cap) {
     int32_t cap = g->cap ? g->cap * 2 : 32;
@@ -172,6 +190,7 @@ static dl_status append_node(dl_graph *g, const dl_node *n, int32_t *id) {
   }
   if (g->arena) free_arena(g); /* the plan no longer covers the graph: plan again */
   g->nodes[g->n] = *n;
+  if (n->kind != DL_KIND_OP) g->nodes[g->n].first_input = (int32_t)g->nedges; /* (no inputs) */
   if (id) *id = g->n;
   g->n++;
   return DL_OK;
@@ -236,24 +255,29 @@ dl_status dl_graph_op(dl_graph *g, const char *op, const char *name, int32_t nin
       (nfattr && !fattr))
     return dl_op_fail(g, &n, DL_ERR_ARG, "%d int and %d float attributes, at most %d and %d", niattr, nfattr,
                       DL_MAX_IATTR, DL_MAX_FATTR);
-  for (int32_t i = 0; i < ninputs; i++) {
+  for (int32_t i = 0; i < ninputs; i++)
     if (inputs[i] < 0 || inputs[i] >= g->n)
       return dl_op_fail(g, &n, DL_ERR_ARG, "input %d refers to node %d, graph has %d nodes", i, inputs[i], g->n);
-    n.inputs[i] = inputs[i];
-  }
-  n.ninputs = ninputs;
   for (int32_t i = 0; i < niattr; i++) n.iattr[i] = iattr[i];
   for (int32_t i = 0; i < nfattr; i++) {
     if (!isfinite(fattr[i])) return dl_op_fail(g, &n, DL_ERR_ARG, "float attribute %d is not finite", i);
     n.fattr[i] = fattr[i];
   }
-  if ((st = dl_op_table[k]->infer(g, &n))) return st;
-  for (int i = 0; i < n.ndim; i++)
-    if (n.shape[i] <= 0) return dl_op_fail(g, &n, DL_ERR_SHAPE, "output dim %d is %d", i, n.shape[i]);
-  if (dl_size_dims(n.ndim, n.shape) > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL || n.scratch_per_sample > DL_MAX_NUMEL ||
-      n.work_floats > DL_MAX_NUMEL)
-    return dl_op_fail(g, &n, DL_ERR_OOM, "output or workspace too large");
-  return append_node(g, &n, id);
+  /* the inputs go to the end of the edge list before infer reads them; a refused op takes them back */
+  if ((st = reserve_edges(g, (size_t)ninputs))) return st;
+  n.first_input = (int32_t)g->nedges;
+  n.ninputs = ninputs;
+  memcpy(g->edges + g->nedges, inputs, (size_t)ninputs * sizeof *inputs);
+  g->nedges += (size_t)ninputs;
+  if (!(st = dl_op_table[k]->infer(g, &n))) {
+    for (int i = 0; !st && i < n.ndim; i++)
+      if (n.shape[i] <= 0) st = dl_op_fail(g, &n, DL_ERR_SHAPE, "output dim %d is %d", i, n.shape[i]);
+    if (!st && (dl_size_dims(n.ndim, n.shape) > DL_MAX_NUMEL || n.scratch_fixed > DL_MAX_NUMEL ||
+                n.scratch_per_sample > DL_MAX_NUMEL || n.work_floats > DL_MAX_NUMEL))
+      st = dl_op_fail(g, &n, DL_ERR_OOM, "output or workspace too large");
+  }
+  if (st || (st = append_node(g, &n, id))) g->nedges = (size_t)n.first_input;
+  return st;
 }
 
 dl_status dl_graph_find(const dl_graph *g, const char *name, int32_t *id) {
@@ -278,8 +302,14 @@ dl_status dl_graph_set_flags(dl_graph *g, int32_t id, int32_t flags) {
     if (flags & ~(DL_PARAM_TRAINABLE | DL_PARAM_FROZEN | DL_PARAM_DECAY | DL_PARAM_STATE))
       return dl_fail(DL_ERR_ARG, "param '%s': unknown flags 0x%x", n->name, (unsigned)flags);
   } else if (n->kind == DL_KIND_INPUT) {
-    if (flags & ~DL_INPUT_REQUIRES_GRAD)
-      return dl_fail(DL_ERR_ARG, "input '%s': only requires_grad can be set", n->name);
+    if (flags & ~(DL_INPUT_REQUIRES_GRAD | DL_INPUT_STATE))
+      return dl_fail(DL_ERR_ARG, "input '%s': only requires_grad and state can be set", n->name);
+    if ((flags ^ n->flags) & DL_INPUT_STATE) { /* its memory changes hands: plan again */
+      if (g->arena) free_arena(g);
+      if (n->flags & DL_INPUT_STATE) free(n->value);
+      n->value = NULL;
+      n->kept_floats = 0;
+    }
   } else {
     return dl_fail(DL_ERR_ARG, "%s: flags apply to inputs and params only", dl_node_label(g, n));
   }
@@ -369,7 +399,7 @@ static uint64_t pack(lifetime *b, int32_t nb, const lifetime **tmp) {
 }
 
 static int32_t owner_of(const dl_graph *g, int32_t i) {
-  while (g->nodes[i].kind == DL_KIND_OP && g->nodes[i].view) i = g->nodes[i].inputs[0];
+  while (g->nodes[i].kind == DL_KIND_OP && g->nodes[i].view) i = dl_input_id(g, &g->nodes[i], 0);
   return i;
 }
 
@@ -409,7 +439,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     if (n->kind != DL_KIND_OP) continue;
     uint32_t reads = dl_op_table[n->op]->reads;
     for (int32_t k = 0; k < n->ninputs; k++) {
-      int32_t in = n->inputs[k], o = owner_of(g, in);
+      int32_t in = dl_input_id(g, n, k), o = owner_of(g, in);
       if (lastc[in] < c) lastc[in] = c;
       int32_t t = c;
       if (training && k < 16 && ((reads >> k) & 1)) t = 2 * N - 1 - c;
@@ -425,7 +455,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     if (n->kind == DL_KIND_PARAM) continue;
     if (training && n->kind == DL_KIND_OP) bufs[nb++] = (lifetime){numel[i], 0, 2 * N - 1 - lastc[i], 2 * N - 1 - i, i, 1};
     if (training && n->kind == DL_KIND_INPUT) fixed = dl_size_add(fixed, numel[i]); /* its gradient: read after backward (saliency) */
-    if (n->kind == DL_KIND_OP && n->view) continue;
+    if ((n->kind == DL_KIND_OP && n->view) || owns_value(n)) continue;
     if (is_whole(n)) fixed = dl_size_add(fixed, numel[i]);
     else bufs[nb++] = (lifetime){numel[i], 0, i, vend[i], i, 0};
     uint64_t w = round4(n->work_floats); /* the region holds this op's workspace, after its scratch when that is one too */
@@ -438,6 +468,18 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
   if (total > DL_MAX_NUMEL) {
     st = dl_fail(DL_ERR_OOM, "graph needs %.0f MB at batch %d: too large", total * 4.0 / 1048576, max_batch);
     goto done;
+  }
+  for (int32_t i = 0; i < N; i++) { /* state inputs keep their values: grow them (new rows start at zero) */
+    dl_node *n = &g->nodes[i];
+    if (!owns_value(n) || n->kind != DL_KIND_INPUT || n->kept_floats >= numel[i]) continue;
+    float *v = realloc(n->value, numel[i] * sizeof(float));
+    if (!v) {
+      st = dl_fail(DL_ERR_OOM, "out of memory for the state '%s'", n->name);
+      goto done;
+    }
+    memset(v + n->kept_floats, 0, (numel[i] - n->kept_floats) * sizeof(float));
+    n->value = v;
+    n->kept_floats = numel[i];
   }
   float *arena = total ? calloc((size_t)total, sizeof(float)) : NULL;
   if (total && !arena) {
@@ -456,7 +498,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
     n->scratch = wk;
     n->work = wk + ((training && n->kind == DL_KIND_OP && !n->workspace) ? 0 : scratch[i]);
     if (training && n->kind == DL_KIND_INPUT) n->grad = p, p += numel[i];
-    if (!(n->kind == DL_KIND_OP && n->view) && is_whole(n)) n->value = p, p += numel[i];
+    if (!(n->kind == DL_KIND_OP && n->view) && !owns_value(n) && is_whole(n)) n->value = p, p += numel[i];
   }
   for (int32_t k = 0; k < nb; k++) {
     dl_node *n = &g->nodes[bufs[k].node];
@@ -467,7 +509,7 @@ static dl_status plan(dl_graph *g, int32_t max_batch, int32_t mode) {
   }
   for (int32_t i = 0; i < N; i++) { /* views see their owner's memory */
     dl_node *n = &g->nodes[i];
-    if (n->kind == DL_KIND_OP && n->view) n->value = g->nodes[n->inputs[0]].value;
+    if (n->kind == DL_KIND_OP && n->view) n->value = dl_input(g, n, 0)->value;
   }
   g->max_batch = g->batch = max_batch;
   g->plan_mode = mode;
@@ -513,7 +555,7 @@ void dl_graph_mark(dl_graph *g, int32_t target, int through_detach) {
   for (int32_t i = target; i >= 0; i--) {
     dl_node *n = &g->nodes[i];
     if (!n->mark || (!through_detach && n->kind == DL_KIND_OP && n->op == DL_OP_DETACH)) continue;
-    for (int32_t j = 0; j < n->ninputs; j++) g->nodes[n->inputs[j]].mark = 1;
+    for (int32_t j = 0; j < n->ninputs; j++) dl_input(g, n, j)->mark = 1;
   }
 }
 
@@ -541,7 +583,7 @@ dl_status dl_graph_forward_many(dl_graph *g, const int32_t *targets, int32_t cou
   for (int32_t i = last; i >= 0; i--) {
     dl_node *n = &g->nodes[i];
     if (n->mark)
-      for (int32_t j = 0; j < n->ninputs; j++) g->nodes[n->inputs[j]].mark = 1;
+      for (int32_t j = 0; j < n->ninputs; j++) dl_input(g, n, j)->mark = 1;
   }
   g->run_status = DL_OK;
   for (int32_t i = 0; i <= last; i++) {
@@ -576,7 +618,7 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
     if (n->kind == DL_KIND_PARAM) n->needs_grad = param_learns(g, n);
     else if (n->kind == DL_KIND_INPUT) n->needs_grad = (n->flags & DL_INPUT_REQUIRES_GRAD) != 0;
     else if (n->op != DL_OP_DETACH)
-      for (int32_t j = 0; j < n->ninputs; j++) n->needs_grad |= g->nodes[n->inputs[j]].needs_grad;
+      for (int32_t j = 0; j < n->ninputs; j++) n->needs_grad |= dl_input(g, n, j)->needs_grad;
   }
   if (!l->needs_grad) return DL_OK; /* nothing upstream learns */
   l->grad[0] = 1.0f;
@@ -589,12 +631,11 @@ dl_status dl_graph_backward(dl_graph *g, int32_t loss) {
     if (!n->needs_grad || n->kind != DL_KIND_OP) continue;
     const dl_op_impl *op = dl_op_table[n->op];
     for (int32_t j = 0; j < n->ninputs; j++) {
-      dl_node *x = &g->nodes[n->inputs[j]];
+      dl_node *x = dl_input(g, n, j);
       if (!x->needs_grad || x->zeroed) continue;
       x->zeroed = 1;
-      int twice = 0; /* an input used twice by this op: the second use must add */
-      for (int32_t k = 0; k < j; k++) twice |= n->inputs[k] == n->inputs[j];
-      if (op->assigns && !twice) x->fresh = 1;
+      /* (an input used twice gets fresh once: its first contribution assigns, the second adds) */
+      if (op->assigns) x->fresh = 1;
       else memset(x->grad, 0, (x->kind == DL_KIND_PARAM ? dl_node_sample_numel(x) : dl_node_numel(g, x)) * sizeof(float));
     }
     op->backward(g, n);
@@ -618,11 +659,11 @@ void dl_graph_discard(dl_graph *g) {
 void dl_graph_truncate(dl_graph *g, int32_t n) {
   if (!g || n < 0 || n >= g->n) return;
   if (g->arena) free_arena(g);
-  for (int32_t i = n; i < g->n; i++)
-    if (g->nodes[i].kind == DL_KIND_PARAM) {
-      if (!g->nodes[i].borrowed) free(g->nodes[i].value);
-      free(g->nodes[i].grad);
-    }
+  for (int32_t i = n; i < g->n; i++) {
+    if (owns_value(&g->nodes[i])) free(g->nodes[i].value);
+    if (g->nodes[i].kind == DL_KIND_PARAM) free(g->nodes[i].grad);
+  }
+  g->nedges = (size_t)g->nodes[n].first_input;
   g->n = n;
 }
 

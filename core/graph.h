@@ -18,7 +18,7 @@ enum { DL_PLAN_NONE, DL_PLAN_TRAINING, DL_PLAN_INFERENCE };
 
 typedef struct dl_node {
   int32_t kind, op;
-  int32_t ninputs, inputs[DL_MAX_INPUTS];
+  int32_t ninputs, first_input; /* its inputs are g->edges[first_input, first_input + ninputs): any number */
   int32_t iattr[DL_MAX_IATTR];
   float fattr[DL_MAX_FATTR];
   int32_t ndim, shape[DL_MAX_DIMS];
@@ -35,12 +35,15 @@ typedef struct dl_node {
   int32_t fresh;            /* backward: the next contribution assigns instead of adding (see ops.h) */
   int32_t pending;          /* forward left state to commit (batch-norm running statistics) */
   int32_t borrowed;         /* a parameter whose value is another graph's (generate.c): not freed here */
+  uint64_t kept_floats;     /* a state input's own memory (DL_INPUT_STATE): how many floats its value holds */
   char name[DL_NAME_MAX];
 } dl_node;
 
 struct dl_graph {
   dl_node *nodes;
   int32_t n, cap;
+  int32_t *edges; /* every op's input ids, node after node */
+  size_t nedges, edges_cap;
   int32_t max_batch, batch, training;
   dl_rng rng;
   float *arena; /* activations, gradients and scratch for every op node, planned at max_batch */
@@ -81,7 +84,8 @@ static inline size_t dl_node_sample_numel(const dl_node *n) {
 static inline int32_t dl_node_rows(const dl_graph *g, const dl_node *n) {
   return n->batched ? g->batch : n->shape[0];
 }
-static inline dl_node *dl_input(dl_graph *g, const dl_node *n, int i) { return &g->nodes[n->inputs[i]]; }
+static inline int32_t dl_input_id(const dl_graph *g, const dl_node *n, int i) { return g->edges[n->first_input + i]; }
+static inline dl_node *dl_input(dl_graph *g, const dl_node *n, int i) { return &g->nodes[dl_input_id(g, n, i)]; }
 
 /* "relu 'r1'": the op and node, for messages. */
 const char *dl_node_label(const dl_graph *g, const dl_node *n);

@@ -466,6 +466,7 @@ static dl_status layer_residual(builder *b, int32_t *cur) {
    {"returnSequences", K_BOOL, 0, 1, 1, "output every step [steps, units] (else only the last state [units])"},       \
    {"bidirectional", K_BOOL, 0, 1, 0, "also run the sequence backwards and concatenate both (2 x units)"},            \
    {"reverse", K_BOOL, 0, 1, 0, "run the sequence from its last step to its first"},                                   \
+   {"stateful", K_BOOL, 0, 1, 0, "carry each row's last state into the next training batch's same row (data in order, as streams)"}, \
    {"kernelInitializer", K_INIT, 0, 0, 0, "how the input kernel starts (Xavier-uniform)"},                             \
    {"recurrentInitializer", K_INIT, 0, 0, 0, "how the recurrent kernel starts (orthogonal)"}}
 

@@ -10,8 +10,9 @@
 
 static dl_node *node(builder *b, int32_t id) { return &b->g->nodes[id]; }
 
-/* Generation (model step_mode): a state input "<layer>/<what>" of shape [rows, width] per
- * sample, which generate.c clears, reorders and keeps between steps. */
+/* A state input "<layer>/<what>" of shape [rows, width] per sample: in generation (model
+ * step_mode) generate.c clears, reorders and keeps it between steps; a stateful layer's is
+ * kept by the graph (DL_INPUT_STATE) and zeroed by dl_model_reset_state. */
 static dl_status state_input(builder *b, const char *what, int rows, int width, int32_t *id) {
   dl_model *m = b->m;
   char name[DL_NAME_MAX + 16];
@@ -84,11 +85,12 @@ enum { CELL_RNN, CELL_LSTM, CELL_GRU };
 static dl_status recurrent(builder *b, int32_t *cur, int kind) {
   static const char *const ops[] = {"rnn", "lstm", "gru"};
   int T, D, H = lb_ival(b, "units"), G = kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1, GH = G * H;
-  int bidi = lb_ival(b, "bidirectional"), all = lb_ival(b, "returnSequences");
+  int bidi = lb_ival(b, "bidirectional"), all = lb_ival(b, "returnSequences"), stateful = lb_ival(b, "stateful");
   dl_status st = sequence_in(b, *cur, &T, &D);
   if (st) return st;
   int32_t outs[2], step = b->m->step_mode;
   if (step && bidi) return lb_fail(b, DL_ERR_ARG, "a bidirectional layer reads the whole sequence: it cannot generate one step at a time");
+  if (stateful && (bidi || lb_ival(b, "reverse"))) return lb_fail(b, DL_ERR_ARG, "stateful: only a forward layer can carry its state to the next batch (not reverse or bidirectional)");
   for (int dir = 0; dir <= bidi; dir++) {
     const char *pre = dir ? "back_" : "";
     char name[32];
@@ -106,17 +108,21 @@ static dl_status recurrent(builder *b, int32_t *cur, int kind) {
       if ((st = lb_add_param(b, name, 1, &GH, DL_PARAM_TRAINABLE, &bh)) || (st = lb_init_constant(b, bh, 0.0f))) return st;
     }
     int32_t in[7] = {*cur, wx, wh, bias, bh}, a[2] = {lb_ival(b, "reverse") ^ dir, step}, nin = kind == CELL_GRU ? 5 : 4;
-    if (step) { /* the state comes in and goes out through inputs generate.c keeps */
+    if (step || stateful) { /* the state comes in and goes out through inputs generate.c (or the graph) keeps */
       if (a[0]) return lb_fail(b, DL_ERR_ARG, "a reversed layer reads the sequence from its end: it cannot generate one step at a time");
       if ((st = state_input(b, "h", 1, H, &in[nin++]))) return st;
       if (kind == CELL_LSTM && (st = state_input(b, "c", 1, H, &in[nin++]))) return st;
+      if (!step) { /* stateful training: the state lives across plans, carried by each accepted step */
+        a[1] = 2;
+        for (int i = nin - (kind == CELL_LSTM ? 2 : 1); i < nin; i++)
+          if ((st = lb_relabel(b, dl_graph_set_flags(b->g, in[i], DL_INPUT_STATE)))) return st;
+      }
     }
     int rev = a[0];
     if ((st = lb_add_op(b, ops[kind], bidi ? (dir ? "backward" : "forward") : NULL, nin, in, 2, a, 0, NULL, &outs[dir]))) return st;
     if (!all) { /* the state after the last step it ran: t = T - 1 forwards, t = 0 backwards */
-      int32_t sl[3] = {1, rev ? 0 : T - 1, 1}, r[2] = {1, H};
-      if ((st = lb_add_op(b, "slice", dir ? "back_last" : "last", 1, &outs[dir], 3, sl, 0, NULL, &outs[dir]))) return st;
-      if ((st = lb_add_op(b, "reshape", dir ? "back_state" : "state", 1, &outs[dir], 2, r, 0, NULL, &outs[dir]))) return st;
+      int32_t at[2] = {1, rev ? 0 : T - 1};
+      if ((st = lb_add_op(b, "select", dir ? "back_last" : "last", 1, &outs[dir], 2, at, 0, NULL, &outs[dir]))) return st;
     }
   }
   if (!bidi) return *cur = outs[0], DL_OK;

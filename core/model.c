@@ -163,30 +163,31 @@ static dl_status whole(const dl_json *o, const char *key, int lo, int hi, int de
   return DL_OK;
 }
 
-/* One entry of "outputs": exactly one of net, slice, concat, detach, sample. */
+/* One entry of "outputs": exactly one of net, slice, concat, stack, detach, sample, attend. */
 static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
   char what[64];
   snprintf(what, sizeof what, "output '%s'", name);
   if (v->type != DL_JSON_OBJECT) return dl_fail(DL_ERR_ARG, "spec: %s must be an object such as {\"net\": ..., \"from\": ...}", what);
-  static const char *const forms[] = {"net", "slice", "concat", "detach", "sample", "attend"};
+  static const char *const forms[] = {"net", "slice", "concat", "detach", "sample", "attend", "stack"};
   int form = -1;
-  for (int k = 0; k < 6; k++)
+  for (int k = 0; k < 7; k++)
     if (dl_json_get(v, forms[k])) {
       if (form >= 0) return dl_fail(DL_ERR_ARG, "spec: %s has both %s and %s", what, forms[form], forms[k]);
       form = k;
     }
-  if (form < 0) return dl_fail(DL_ERR_ARG, "spec: %s needs one of net (with from), slice, concat, detach, sample or attend (with to)", what);
-  static const char *const allowed[][4] = {{"net", "from"}, {"slice", "start", "size", "axis"}, {"concat", "axis"}, {"detach"}, {"sample"}, {"attend", "to", "heads", "mask"}};
+  if (form < 0) return dl_fail(DL_ERR_ARG, "spec: %s needs one of net (with from), slice, concat, stack, detach, sample or attend (with to)", what);
+  static const char *const allowed[][5] = {{"net", "from"}, {"slice", "start", "size", "axis", "index"}, {"concat", "axis"}, {"detach"}, {"sample"},
+                                           {"attend", "to", "heads", "mask"}, {"stack", "axis"}};
   for (const dl_json *kv = v->child; kv; kv = kv->next) {
     int ok = 0;
-    for (int k = 0; k < 4 && allowed[form][k]; k++) ok |= !strcmp(kv->key, allowed[form][k]);
+    for (int k = 0; k < 5 && allowed[form][k]; k++) ok |= !strcmp(kv->key, allowed[form][k]);
     if (!ok) return dl_fail(DL_ERR_ARG, "spec: %s: unknown option %s for %s", what, kv->key, forms[form]);
   }
   dl_tensor *t;
   dl_status st = new_tensor(m, "output", name, &t);
   if (st) return st;
   t->kind = DL_TENSOR_COMPUTED;
-  int32_t in[DL_MAX_INPUTS], a[3];
+  int32_t in[4], a[3];
   const char *from;
   m->ntensors--; /* not visible to its own definition */
   switch (form) {
@@ -200,22 +201,28 @@ static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
     st = dl_net_apply(m, k, in[0], from, &t->node);
     break;
   }
-  case 1:
-    if ((st = find_tensor(m, what, dl_json_get(v, "slice"), &in[0], NULL))) break;
-    if ((st = whole(v, "axis", 1, 3, 1, what, &a[0])) || (st = whole(v, "start", 0, 1 << 24, 0, what, &a[1])) ||
-        (st = whole(v, "size", 1, 1 << 24, -1, what, &a[2])))
-      break;
-    st = dl_graph_op(m->g, "slice", name, 1, in, 3, a, 0, NULL, &t->node);
-    break;
-  case 2: {
-    const dl_json *list = dl_json_get(v, "concat");
-    if (list->type != DL_JSON_ARRAY || list->count < 2 || list->count > DL_MAX_INPUTS) {
-      st = dl_fail(DL_ERR_ARG, "spec: %s: concat must list 2 to %d tensors", what, DL_MAX_INPUTS);
+  case 1: /* a run along an axis, or with index one step of it, the axis dropped */
+    if ((st = find_tensor(m, what, dl_json_get(v, "slice"), &in[0], NULL)) || (st = whole(v, "axis", 1, 3, 1, what, &a[0]))) break;
+    if (dl_json_get(v, "index")) {
+      if (dl_json_get(v, "start") || dl_json_get(v, "size")) st = dl_fail(DL_ERR_ARG, "spec: %s: slice takes index, or start and size, not both", what);
+      else if (!(st = whole(v, "index", 0, 1 << 24, 0, what, &a[1]))) st = dl_graph_op(m->g, "select", name, 1, in, 2, a, 0, NULL, &t->node);
       break;
     }
-    for (int i = 0; !st && i < list->count; i++) st = find_tensor(m, what, dl_json_at(list, i), &in[i], NULL);
-    if (st || (st = whole(v, "axis", 1, 3, 1, what, &a[0]))) break;
-    st = dl_graph_op(m->g, "concat", name, list->count, in, 1, a, 0, NULL, &t->node);
+    if ((st = whole(v, "start", 0, 1 << 24, 0, what, &a[1])) || (st = whole(v, "size", 1, 1 << 24, -1, what, &a[2]))) break;
+    st = dl_graph_op(m->g, "slice", name, 1, in, 3, a, 0, NULL, &t->node);
+    break;
+  case 2:
+  case 6: { /* side by side along an axis, or along a new one */
+    const dl_json *list = dl_json_get(v, forms[form]);
+    if (list->type != DL_JSON_ARRAY || list->count < 2 || list->count > DL_MAX_INPUTS) {
+      st = dl_fail(DL_ERR_ARG, "spec: %s: %s must list 2 to %d tensors", what, forms[form], DL_MAX_INPUTS);
+      break;
+    }
+    int32_t *ids = malloc((size_t)list->count * sizeof *ids);
+    if (!ids) st = dl_fail(DL_ERR_OOM, "spec: %s: out of memory", what);
+    for (int i = 0; !st && i < list->count; i++) st = find_tensor(m, what, dl_json_at(list, i), &ids[i], NULL);
+    if (!st && !(st = whole(v, "axis", 1, 3, 1, what, &a[0]))) st = dl_graph_op(m->g, forms[form], name, list->count, ids, 1, a, 0, NULL, &t->node);
+    free(ids);
     break;
   }
   case 3:
@@ -234,7 +241,7 @@ static dl_status read_output(dl_model *m, const char *name, const dl_json *v) {
     st = dl_graph_op(m->g, "attention", name, n, in, 3, a, 0, NULL, &t->node);
     break;
   }
-  default: {
+  case 4: {
     const dl_json *list = dl_json_get(v, "sample");
     if (list->type != DL_JSON_ARRAY || list->count != 2) {
       st = dl_fail(DL_ERR_ARG, "spec: %s: sample must be [mu, logvar]", what);
@@ -407,6 +414,17 @@ dl_status dl_model_plan(dl_model *m, int32_t max_batch) {
     return st;
   }
   if (tmp) m->aug_tmp = tmp;
+  return DL_OK;
+}
+
+dl_status dl_model_reset_state(dl_model *m, int32_t *count) {
+  if (!m || !count) return dl_fail(DL_ERR_ARG, "model_reset_state: null argument");
+  if (m->running) return dl_fail(DL_ERR_STATE, "model is training");
+  for (int32_t i = 0; i < m->nstate; i++) {
+    dl_node *n = &m->g->nodes[m->state_nodes[i]];
+    if (n->value) memset(n->value, 0, n->kept_floats * sizeof(float));
+  }
+  *count = m->nstate;
   return DL_OK;
 }
 

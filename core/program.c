@@ -17,6 +17,13 @@
  * of one loss with one optimizer; a step whose loss reads data takes the next batch of samples.
  * "steps" may be left out when there is one loss and one optimizer.
  *
+ * "feedback": {"input": "tgt_in", "from": "logits", "rate": 1} turns teacher forcing off (or,
+ * for a rate in (0, 1), samples it: scheduled sampling). Before each training step, position
+ * t + 1 of the token input takes the model's own greedy choice at position t of `from` (scores
+ * per position over the input's vocabulary), with probability `rate`, else keeps the data's
+ * token; positions are filled in order, one evaluation-mode forward pass each, so each choice
+ * reads the tokens chosen before it, as decoding does. The loss still compares with the data.
+ *
  * A step refused (a non-finite loss or gradient, a bad label) changes nothing: batch-norm
  * statistics wait for the commit, the random stream is rewound, the optimizer checks before it
  * writes. Setting a program builds the new one completely before the old one is dropped;
@@ -103,10 +110,16 @@ typedef struct {
   uint64_t noise;  /* noise inputs (tensor indices) its loss draws */
 } step;
 
+typedef struct {
+  int32_t input, from; /* the token input's tensor index and the scores' node; input < 0: none */
+  float rate;
+} feedback;
+
 struct dl_program {
   char *json;
   size_t len;
   int nlosses, ndata, nsteps;
+  feedback fb;
   loss losses[MAX_LOSSES];
   data_slot data[MAX_DATA]; /* slot m->ninputs + i */
   step steps[MAX_STEPS];
@@ -269,7 +282,7 @@ static dl_status read_term(pbuild *pb, loss *L, int index, const dl_json *v) {
   }
   dl_graph *g = m->g;
   /* cross-entropy wants logits: look through a final softmax instead of applying it twice */
-  if (d->smoothing && g->nodes[in[0]].kind == DL_KIND_OP && g->nodes[in[0]].op == DL_OP_SOFTMAX) in[0] = g->nodes[in[0]].inputs[0];
+  if (d->smoothing && g->nodes[in[0]].kind == DL_KIND_OP && g->nodes[in[0]].op == DL_OP_SOFTMAX) in[0] = dl_input_id(g, &g->nodes[in[0]], 0);
   t->on = in[0];
   dl_node *pred = &g->nodes[in[0]];
   if (!pred->batched) return pfail(DL_ERR_SHAPE, "%s: on must be a batched tensor", what);
@@ -526,6 +539,37 @@ static dl_status read_steps(pbuild *pb, const dl_json *steps) {
   return DL_OK;
 }
 
+/* "feedback": a token input [T] fed, position by position, the model's greedy choices from
+ * scores [T, V] over the same vocabulary that depend on it. */
+static dl_status read_feedback(pbuild *pb, const dl_json *v) {
+  dl_model *m = pb->m;
+  feedback *fb = &pb->p->fb;
+  fb->input = -1;
+  if (!v) return DL_OK;
+  if (v->type != DL_JSON_OBJECT) return pfail(DL_ERR_ARG, "feedback must be an object {input, from, rate}");
+  for (const dl_json *kv = v->child; kv; kv = kv->next)
+    if (strcmp(kv->key, "input") && strcmp(kv->key, "from") && strcmp(kv->key, "rate"))
+      return pfail(DL_ERR_ARG, "feedback: unknown key %.30s (it takes input, from and rate)", kv->key);
+  const dl_json *in = dl_json_get(v, "input"), *rate = dl_json_get(v, "rate");
+  int32_t k = in && in->type == DL_JSON_STRING ? dl_model_tensor(m, in->string) : -1;
+  if (k < 0 || k >= m->ninputs || !m->tensors[k].tokens) return pfail(DL_ERR_ARG, "feedback: input must name a token input of the model");
+  dl_status st = tensor_node(pb, "feedback: from", dl_json_get(v, "from"), &fb->from);
+  if (st) return st;
+  dl_graph *g = m->g;
+  const dl_node *x = &g->nodes[m->tensors[k].node], *z = &g->nodes[fb->from];
+  if (x->ndim != 2 || z->ndim != 3 || z->shape[1] != x->shape[1] || z->shape[2] != m->tensors[k].tokens)
+    return pfail(DL_ERR_SHAPE, "feedback: from must hold scores [%d, %d] (a position of input %s, a score per token)", x->shape[1], m->tensors[k].tokens,
+                 m->tensors[k].name);
+  dl_graph_mark(g, fb->from, 1);
+  if (!g->nodes[m->tensors[k].node].mark) return pfail(DL_ERR_ARG, "feedback: %s does not depend on %s", m->tensors[k].name, in->string);
+  fb->rate = 1.0f;
+  if (rate && (rate->type != DL_JSON_NUMBER || !(rate->number >= 0 && rate->number <= 1)))
+    return pfail(DL_ERR_ARG, "feedback: rate must be a number in [0, 1] (the share of positions fed the model's own choice)");
+  if (rate) fb->rate = (float)rate->number;
+  fb->input = k;
+  return DL_OK;
+}
+
 static dl_status build_program(dl_model *m, const char *json, size_t len, dl_program **out, pbuild *pb) {
   dl_json_doc *doc;
   const dl_json *root;
@@ -543,11 +587,12 @@ static dl_status build_program(dl_model *m, const char *json, size_t len, dl_pro
   pb->m = m, pb->p = p;
   if (root->type != DL_JSON_OBJECT) st = pfail(DL_ERR_ARG, "must be an object {losses, optimizers, steps}");
   for (const dl_json *kv = st ? NULL : root->child; kv && !st; kv = kv->next)
-    if (strcmp(kv->key, "losses") && strcmp(kv->key, "optimizers") && strcmp(kv->key, "steps"))
-      st = pfail(DL_ERR_ARG, "unknown key %.30s (a program has losses, optimizers and steps)", kv->key);
+    if (strcmp(kv->key, "losses") && strcmp(kv->key, "optimizers") && strcmp(kv->key, "steps") && strcmp(kv->key, "feedback"))
+      st = pfail(DL_ERR_ARG, "unknown key %.30s (a program has losses, optimizers, steps and feedback)", kv->key);
   if (!st) st = read_losses(pb, dl_json_get(root, "losses"));
   if (!st) st = read_optimizers(pb, dl_json_get(root, "optimizers"));
   if (!st) st = read_steps(pb, dl_json_get(root, "steps"));
+  if (!st) st = read_feedback(pb, dl_json_get(root, "feedback"));
   pb->doc = doc;
   if (st) {
     dl_program_free(p);
@@ -792,6 +837,26 @@ static double count_correct(const dl_graph *g, const term *t, int32_t bs) {
   return total;
 }
 
+/* Teacher forcing off (or sampled): the token input's positions 1.. take the model's greedy
+ * choices, one position per evaluation-mode pass, so later choices read earlier ones. */
+static dl_status feed_back(dl_model *m, const feedback *fb, int32_t bs) {
+  dl_graph *g = m->g;
+  dl_node *x = &g->nodes[m->tensors[fb->input].node], *z = &g->nodes[fb->from];
+  int32_t T = x->shape[1], V = z->shape[2];
+  dl_status st = DL_OK;
+  g->training = 0;
+  for (int32_t t = 0; t + 1 < T && !st; t++) {
+    if ((st = dl_graph_forward(g, fb->from))) break;
+    for (int32_t i = 0; i < bs; i++) {
+      const float *zi = z->value + ((size_t)i * T + t) * V;
+      int32_t best = 0;
+      for (int32_t v = 1; v < V; v++) best = zi[v] > zi[best] ? v : best;
+      if (fb->rate >= 1.0f || dl_rng_uniform(&g->rng) < fb->rate) x->value[(size_t)i * T + t + 1] = (float)best;
+    }
+  }
+  return st;
+}
+
 /* One step: forward, check, backward, update; nothing changes when it is refused. */
 static dl_status run_step(dl_model *m, const step *s, const void *const *data, const int32_t *u8, const int32_t *idx, int32_t bs, int64_t epoch,
                           float *rec) {
@@ -807,6 +872,8 @@ static dl_status run_step(dl_model *m, const step *s, const void *const *data, c
   for (int k = 0; k < m->ninputs; k++)
     if ((s->noise >> k) & 1) draw_noise(m, &m->tensors[k]);
   fill_constants(m, L);
+  dl_status st = DL_OK;
+  if (p->fb.input >= 0 && ((s->slots >> p->fb.input) & 1)) st = feed_back(m, &p->fb, bs);
   int64_t t = dl_optim_steps(o->opt);
   for (int i = 0; i < L->nterms; i++) {
     term *tm = &L->terms[i];
@@ -818,7 +885,7 @@ static dl_status run_step(dl_model *m, const step *s, const void *const *data, c
   g->defer_commit = 1;
   g->learn_mask = o->nets;
   g->training = 1;
-  dl_status st = dl_graph_forward(g, L->node);
+  if (!st) st = dl_graph_forward(g, L->node);
   float value = st ? NAN : g->nodes[L->node].value[0];
   if (!st && !isfinite(value)) st = dl_fail(DL_ERR_NUMERIC, "loss '%s' is %s: step refused, weights kept", L->name, isnan(value) ? "NaN" : "infinite");
   if (!st) st = dl_graph_backward(g, L->node);

@@ -12,13 +12,15 @@ import { ROOT, clock, parseFlags, loadModel } from './mnist-common.mjs';
 import { charVocab, bpeVocab, vocabFrom, windows, splitIds, LM_NETS, lmSpec, lmProgram, sample, beamSearch, perplexity } from '../web/js/text.mjs';
 
 const FLAGS = {
-  model: 'lstm', layers: 0, units: 0, embed: 0, heads: 0, steps: 0, dropout: 0, bpe: 0,
+  model: 'lstm', layers: 0, units: 0, embed: 0, heads: 0, steps: 0, dropout: 0, stateful: false, bpe: 0,
   minutes: 15, epochs: 0, batch: 16, lr: 0, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
   save: '', load: '', prompt: '\n', length: 400, temperature: 0.8, 'top-k': 0, 'top-p': 1, beam: 0,
 };
 const HELP = `node examples/charlm.mjs [flags]: train a character-level language model, or sample from one.
   --model M        rnn, lstm (2 x 256), gru or gpt (4 layers, 4 heads, 128 wide, 64 steps): the presets of the text page
   --layers N, --units N, --embed N, --heads N, --steps N, --dropout X   change the preset's sizes
+  --stateful       recurrent models: carry each row's state from batch to batch (the text read as
+                   --batch streams side by side, in order) instead of starting every window at zero
   --bpe N          a byte-pair vocabulary of N merges learned on the text instead of characters (0)
   --minutes M      train for M minutes (15), the learning rate following a cosine to 0 over them; or
   --epochs N       passes over the text instead (0: use --minutes)
@@ -75,7 +77,8 @@ async function main() {
   let text = await readFile(flags.text, 'utf8').catch((e) => fail(`cannot read ${flags.text}: ${e.message}`));
   if (flags.chars > 0) text = text.slice(0, flags.chars);
   const vocab = flags.bpe > 0 ? bpeVocab(text, { merges: flags.bpe }) : charVocab(text), ids = vocab.encode(text);
-  const o = { ...net, vocab: vocab.size, seed: flags.seed, dropout: flags.dropout };
+  if (flags.stateful && net.cell === 'gpt') fail('--stateful is for recurrent models: a GPT has no state to carry');
+  const o = { ...net, vocab: vocab.size, seed: flags.seed, dropout: flags.dropout, stateful: flags.stateful };
   for (const k of ['layers', 'units', 'embed', 'heads', 'steps']) if (flags[k] > 0) o[k] = flags[k];
   const { train, valid } = splitIds(ids);
   const val = windows(valid, o.steps);
@@ -102,12 +105,13 @@ async function main() {
   }
   model.setProgram(lmProgram({ lr, total }));
   while (done < total) {
-    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)); // a new cut each epoch
+    const offset = Math.floor(rand() * o.steps); // a new cut each epoch
+    const cut = windows(train, o.steps, offset);
     const left = Math.min(total - done, perEpoch);
     let stop = false;
     const halt = new AbortController();
     await model.train({ x: cut.x, y: cut.y }, {
-      batchSize: flags.batch, iterations: left, seed: flags.seed + epoch,
+      batchSize: flags.batch, iterations: left, seed: flags.seed + epoch, streams: flags.stateful,
       onStep(r) {
         done++, (seen += flags.batch * o.steps);
         const now = performance.now();

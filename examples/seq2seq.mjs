@@ -1,5 +1,5 @@
 // seq2seq.mjs: an encoder-decoder with attention learns a toy task generated in code (reverse a
-// string, or add two numbers written in digits), trained with teacher forcing, then decoded
+// string, or add two numbers written in digits), trained with teacher forcing (or without), then decoded
 // greedily and by beam search on examples it never saw. Prints the exact-match rates and the
 // accuracy with teacher forcing, and a few decoded examples.
 //   node examples/seq2seq.mjs [--task reverse|add] [--epochs 12] [--train 8000] [--test 500] [--beam 4] ...
@@ -9,10 +9,12 @@ import { load } from '../wasm/dlplay.mjs';
 import { ROOT, parseFlags } from './mnist-common.mjs';
 import { TASKS, makeData, seq2seqSpec, seq2seqProgram, score, spell } from '../web/js/seq2seq.mjs';
 
-const FLAGS = { task: 'reverse', epochs: 12, train: 8000, test: 500, batch: 32, lr: 3e-3, units: 64, embed: 32, beam: 4, seed: 1, save: '' };
+const FLAGS = { task: 'reverse', epochs: 12, train: 8000, test: 500, batch: 32, lr: 3e-3, teacher: 1, units: 64, embed: 32, beam: 4, seed: 1, save: '' };
 const HELP = `node examples/seq2seq.mjs [flags]: an encoder-decoder with attention on a toy task.
   --task T        reverse (a string of 3 to 10 letters) or add (two numbers of 1 to 4 digits)
   --epochs N, --batch N, --lr X, --seed N   training (12, 32, 0.003, 1)
+  --teacher P     teacher forcing: the share of decoder positions given the true previous token
+                  while training (1); the rest read the model's own greedy choice (0: never a teacher)
   --train N, --test N   examples generated for training and for testing (8000, 500)
   --units N, --embed N  decoder state (the encoder's two directions have half each) and embedding width (64, 32)
   --beam W        beam width for the second decoding (4)
@@ -27,6 +29,10 @@ async function main() {
     process.exit(2);
   }
   if (flags.help) return console.log(HELP);
+  if (!(flags.teacher >= 0 && flags.teacher <= 1)) {
+    console.error(`--teacher must be a share in [0, 1], not ${flags.teacher}`);
+    process.exit(1);
+  }
   if (!TASKS[flags.task]) {
     console.error(`--task must be one of ${Object.keys(TASKS).join(', ')}, not ${flags.task}`);
     process.exit(1);

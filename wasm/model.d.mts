@@ -127,6 +127,8 @@ export interface TrainOptions {
   iterations?: number;
   batchSize?: number;
   shuffle?: boolean;
+  /** Read the samples (consecutive windows of a text) as batchSize streams side by side, in order: each row of a batch goes on where it stopped (stateful layers). */
+  streams?: boolean;
   seed?: number;
   chunk?: number;
   /** Spend at least this many milliseconds per epoch, waiting between epochs (0 to 60000): a small problem paced so a person can watch it learn. */
@@ -250,6 +252,8 @@ export class Model {
   ensureBatch(n: number): void;
   /** Plan memory for evaluation only (no gradients; activations share memory); training plans for training again. */
   planForInference(n?: number): void;
+  /** Zero the state stateful recurrent layers carry between training batches; returns how many state tensors it cleared. */
+  resetState(): number;
   /** The planned arena, and what one buffer per value, gradient and scratch would take, in bytes. */
   memory(): { arenaBytes: number; unsharedBytes: number };
   /** Bytes in the versioned model format; optimizer: true adds the training state for resuming. */

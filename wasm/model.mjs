@@ -4,6 +4,17 @@
 import { DlError, Graph, finalizer } from './dlplay.mjs';
 import { mulberry32 } from './random.mjs';
 
+/**
+ * The order that reads n samples (consecutive windows of one text) as `rows` streams side by
+ * side: row i of batch k is window i * per + k, so each row goes on where it stopped in the batch
+ * before (stateful layers). The last n mod rows windows are left out.
+ */
+function streamOrder(n, rows) {
+  const per = Math.floor(n / rows), order = new Int32Array(per * rows);
+  for (let k = 0; k < per; k++) for (let i = 0; i < rows; i++) order[k * rows + i] = i * per + k;
+  return order;
+}
+
 function shuffled(indices, seed) {
   const r = mulberry32(seed);
   for (let i = indices.length - 1; i > 0; i--) {
@@ -181,6 +192,17 @@ export class Model {
     this.maxBatch = n;
     this.inferenceOnly = true;
   }
+  /**
+   * Zero the state carried between training batches by stateful recurrent layers; returns how
+   * many state tensors were cleared (0 when no layer is stateful). train() does this at the
+   * start of every pass over the data.
+   */
+  resetState() {
+    this.#idle('resetState');
+    this.b.check(this.b.exports.dl_model_reset_state(this.ptr, this.b.out));
+    return this.b.i32(this.b.out, 1)[0];
+  }
+
   /** {arenaBytes, unsharedBytes} of the current plan (see Graph.memory). */
   memory() {
     return this.graph.memory();
@@ -280,7 +302,9 @@ export class Model {
   /**
    * Run the program: {epochs} passes over the data, or {iterations} passes over the steps.
    * data: arrays by slot name ({x, y} for inputs x and program data y). Options: batchSize
-   * (32), epochs, iterations, shuffle (true), seed (1), chunk (iterations per call into wasm, 16),
+   * (32), epochs, iterations, shuffle (true), streams (false: true reads the samples, consecutive
+   * windows of a text, as batchSize streams side by side, in order, for stateful layers), seed (1),
+   * chunk (iterations per call into wasm, 16),
    * onStep(record) each iteration ({epoch, iteration, steps: [{loss, optimizer, value, lr,
    * samples, correct, terms}]}), onEpoch({epoch, iterations}), signal (AbortSignal). Returns
    * {iterations, epochs, stopped, losses: {name: [per iteration]}}. A program that reads no
@@ -330,11 +354,12 @@ export class Model {
     let iteration = 0, perIteration = 0.01; // ms per iteration, as last measured
     try {
       for (let epoch = 0; epoch < epochs && (o.iterations == null || iteration < o.iterations); epoch++) {
-        const order = Int32Array.from({ length: N }, (_, i) => i);
-        if (o.shuffle && N > 1) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
-        b.i32(orderPtr, N).set(order);
+        const order = o.streams ? streamOrder(N, bs) : Int32Array.from({ length: N }, (_, i) => i);
+        if (o.shuffle && !o.streams && N > 1) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
+        b.check(b.exports.dl_model_reset_state(this.ptr, b.out)); // a stateful layer starts each pass from zeros
+        b.i32(orderPtr, order.length).set(order);
         const epochRec = perEpoch?.start(epoch), epochStart = performance.now();
-        for (let first = 0; readsData ? first < N : true; ) {
+        for (let first = 0; readsData ? first < order.length : true; ) {
           // at most `chunk` batches per call, and fewer when batches are slow: a call cannot be
           // interrupted, so pause, stop and other requests wait for it (about 100 ms at most)
           let limit = Math.max(1, Math.min(o.chunk, Math.floor(CHUNK_MS / perIteration)));
@@ -351,7 +376,7 @@ export class Model {
           if (o.iterations != null) limit = Math.min(limit, o.iterations - iteration);
           if (limit <= 0) break;
           const t0 = performance.now();
-          const status = b.exports.dl_model_run(this.ptr, staged.data, staged.u8, N, orderPtr + first * 4, N - first, bs, limit, BigInt(epoch), statsPtr, b.out, b.out + 4);
+          const status = b.exports.dl_model_run(this.ptr, staged.data, staged.u8, N, orderPtr + first * 4, order.length - first, bs, limit, BigInt(epoch), statsPtr, b.out, b.out + 4);
           const [done, used] = b.i32(b.out, 2);
           if (done > 0) perIteration = Math.max(0.01, (performance.now() - t0) / done);
           const stats = b.f32(statsPtr, done * record).slice();

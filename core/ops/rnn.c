@@ -9,6 +9,9 @@
  * optional initial state (h0, and c0 for the LSTM) is a batched input, zero when absent. i1 = 1
  * carries the state: forward ends by writing the last step's h (and c) into h0 (and c0), so the
  * next call continues where this one stopped (generation one token at a time; no backward).
+ * i1 = 2 carries it in training only (a stateful layer): a training forward keeps the last state
+ * in scratch and the step's commit writes it, after backward has read h0 and only if the step is
+ * accepted; outside training the state inputs are not read (each window starts from zeros).
  *
  *   rnn   x, Wx, Wh, b[H]         h_t = tanh(x_t Wx + h_{t-1} Wh + b)
  *   lstm  x, Wx, Wh, b[4H]        [i f g o] = [σ σ tanh σ](x_t Wx + h_{t-1} Wh + b)
@@ -35,15 +38,20 @@ static seq seq_of(dl_graph *g, dl_node *n, int kind) {
   int k = fixed_inputs(kind);
   s.x = dl_input(g, n, 0), s.wx = dl_input(g, n, 1), s.wh = dl_input(g, n, 2), s.b = dl_input(g, n, 3);
   if (kind == CELL_GRU) s.bh = dl_input(g, n, 4);
-  if (n->ninputs > k) s.h0 = dl_input(g, n, k);
-  if (n->ninputs > k + 1) s.c0 = dl_input(g, n, k + 1);
+  int unread = n->iattr[1] == 2 && !g->training; /* a stateful layer outside training */
+  if (n->ninputs > k && !unread) s.h0 = dl_input(g, n, k);
+  if (n->ninputs > k + 1 && !unread) s.c0 = dl_input(g, n, k + 1);
   s.T = s.x->shape[1], s.D = s.x->shape[2], s.H = s.wh->shape[0];
   return s;
 }
 
 /* Per-sample scratch: the gates (the LSTM's cells, the GRU's h Whn + bhn beside them), then
- * per-sample rows for the state gradients carried between steps and one temporary. */
+ * per-sample rows for the state gradients carried between steps and one temporary; a stateful
+ * layer's last h and c to commit after them. */
 static size_t gate_width(const seq *s) { return s->kind == CELL_RNN ? (size_t)s->H : 4 * (size_t)s->H; }
+static float *to_commit(const seq *s, float *scratch) {
+  return scratch + (size_t)s->N * ((size_t)s->T * (gate_width(s) + (s->kind == CELL_LSTM ? s->H : 0)) + 4 * (size_t)s->H);
+}
 
 static dl_status seq_infer(dl_graph *g, dl_node *n, int kind) {
   int k = fixed_inputs(kind), ns = state_inputs(kind);
@@ -51,7 +59,8 @@ static dl_status seq_infer(dl_graph *g, dl_node *n, int kind) {
     return OP_FAIL(g, n, DL_ERR_ARG, "%d inputs given, expected %d (x, Wx, Wh, bias%s) and optionally %s", n->ninputs, k,
                    kind == CELL_GRU ? "es" : "", kind == CELL_LSTM ? "h0 and c0" : "h0");
   if (n->iattr[0] != 0 && n->iattr[0] != 1) return OP_FAIL(g, n, DL_ERR_ARG, "direction flag %d, expected 0 or 1", n->iattr[0]);
-  if (n->iattr[1] != 0 && n->iattr[1] != 1) return OP_FAIL(g, n, DL_ERR_ARG, "carry flag %d, expected 0 or 1", n->iattr[1]);
+  if (n->iattr[1] < 0 || n->iattr[1] > 2) return OP_FAIL(g, n, DL_ERR_ARG, "carry flag %d, expected 0, 1 or 2", n->iattr[1]);
+  if (n->iattr[1] == 2 && n->iattr[0]) return OP_FAIL(g, n, DL_ERR_ARG, "a reversed sequence cannot carry its state to the next batch");
   if (n->iattr[1] && n->ninputs != k + ns) return OP_FAIL(g, n, DL_ERR_ARG, "carrying the state needs the state inputs");
   dl_node *x = dl_input(g, n, 0), *wx = dl_input(g, n, 1), *wh = dl_input(g, n, 2);
   if (!x->batched || x->ndim != 3) return OP_FAIL(g, n, DL_ERR_SHAPE, "input must be a sequence [steps, features] per sample");
@@ -70,7 +79,7 @@ static dl_status seq_infer(dl_graph *g, dl_node *n, int kind) {
   }
   n->ndim = 3, n->shape[0] = 1, n->shape[1] = T, n->shape[2] = H, n->batched = 1;
   seq s = {kind, 1, T, D, H, cell_gates[kind], 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-  uint64_t per = dl_size_add(dl_size_mul((uint64_t)T, gate_width(&s) + (kind == CELL_LSTM ? (uint64_t)H : 0)), 4 * (uint64_t)H);
+  uint64_t per = dl_size_add(dl_size_mul((uint64_t)T, gate_width(&s) + (kind == CELL_LSTM ? (uint64_t)H : 0)), (n->iattr[1] == 2 ? 6 : 4) * (uint64_t)H);
   n->scratch_per_sample = per;
   /* GEMM packing for each product, at any batch (rows up to 2^20, as dense sizes it) */
   const int B = 1 << 20;
@@ -147,13 +156,23 @@ static void seq_forward(dl_graph *g, dl_node *n, int kind) {
       }
     }
   }
-  if (n->iattr[1]) { /* carry: the last step's state becomes the next call's initial state */
-    int t = time_at(&s, T - 1);
-    for (int i = 0; i < N; i++) {
-      memcpy(s.h0->value + (size_t)i * H, y + ((size_t)i * T + t) * H, (size_t)H * sizeof(float));
-      if (s.c0) memcpy(s.c0->value + (size_t)i * H, cells + ((size_t)i * T + t) * H, (size_t)H * sizeof(float));
-    }
+  if (n->iattr[1] == 0 || (n->iattr[1] == 2 && !g->training)) return;
+  /* carry: the last step's state becomes the next call's initial state (now, or at the commit) */
+  int t = time_at(&s, T - 1), later = n->iattr[1] == 2;
+  float *h = later ? to_commit(&s, n->scratch) : s.h0->value, *c = kind != CELL_LSTM ? NULL : later ? h + (size_t)N * H : s.c0->value;
+  for (int i = 0; i < N; i++) {
+    memcpy(h + (size_t)i * H, y + ((size_t)i * T + t) * H, (size_t)H * sizeof(float));
+    if (c) memcpy(c + (size_t)i * H, cells + ((size_t)i * T + t) * H, (size_t)H * sizeof(float));
   }
+  if (later) n->pending = 1;
+}
+
+/* A stateful layer's accepted training step: its last state becomes the next batch's first. */
+static void seq_commit(dl_graph *g, dl_node *n, int kind) {
+  seq s = seq_of(g, n, kind);
+  const float *h = to_commit(&s, n->scratch);
+  memcpy(s.h0->value, h, (size_t)s.N * s.H * sizeof(float));
+  if (s.c0) memcpy(s.c0->value, h + (size_t)s.N * s.H, (size_t)s.N * s.H * sizeof(float));
 }
 
 /* ---- backward ---- */
@@ -260,7 +279,8 @@ static void seq_backward(dl_graph *g, dl_node *n, int kind) {
   static dl_status name##_infer(dl_graph *g, dl_node *n) { return seq_infer(g, n, KIND); }            \
   static void name##_forward(dl_graph *g, dl_node *n) { seq_forward(g, n, KIND); }                    \
   static void name##_backward(dl_graph *g, dl_node *n) { seq_backward(g, n, KIND); }                  \
-  DL_DEFINE_OP(name)
+  static void name##_commit(dl_graph *g, dl_node *n) { seq_commit(g, n, KIND); }                      \
+  DL_DEFINE_OP_COMMIT(name)
 SEQ_OP(rnn, CELL_RNN);
 SEQ_OP(lstm, CELL_LSTM);
 SEQ_OP(gru, CELL_GRU);

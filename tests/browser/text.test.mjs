@@ -54,6 +54,21 @@ for (const preset of ['rnn', 'lstm', 'gru', 'gpt']) {
   });
 }
 
+test('an LSTM carrying its state between batches trains, and goes on when the batch changes', async () => {
+  const page = await openPage(env.browser, `${env.base}/text.html#preset=lstm&${SMALL}&carry=on`, { viewport: { width: 1280, height: 900 } });
+  await ready(page);
+  assert.equal(await page.$eval('[data-part="carry"]', (e) => e.value), 'on');
+  await trainSteps(page, 20);
+  const steps = await counter(page, 'steps');
+  await page.fill('[data-part="batch"]', '4');
+  await page.dispatchEvent('[data-part="batch"]', 'change');
+  await trainSteps(page, steps + 10);
+  const headline = await page.textContent('[data-part="headline"]');
+  assert.ok(Number(/validation ([\d.]+) nats/.exec(headline)?.[1]) < Math.log(65), headline);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('temperature, top-k and top-p reshape the bars at once; a drawn character joins the prompt; beam search draws its tree; the same seed gives the same text', async () => {
   const page = await openPage(env.browser, `${env.base}/text.html#preset=gpt&${SMALL}&prompt=KING`, { viewport: { width: 1280, height: 900 } });
   await ready(page);
@@ -143,6 +158,19 @@ test('a link with bad values falls back with notices; on a 390-pixel phone the p
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `${overflow} px wider than the screen`);
   await screenshot(page, 'text-390');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the seq2seq tab trains without a teacher: the decoder reads its own choices, and it still learns', async () => {
+  const page = await openPage(env.browser, `${env.base}/seq2seq.html#examples=3000&teacher=0`, { viewport: { width: 1280, height: 900 } });
+  await ready(page);
+  assert.equal(await page.$eval('[data-part="teacher"]', (e) => e.value), '0');
+  await trainSteps(page, 200);
+  await page.waitForFunction(() => Number(document.querySelector('[data-engine]').dataset.scored ?? -1) >= 200, null, { timeout: 60000 });
+  const headline = await page.textContent('[data-part="headline"]');
+  const forced = Number(/([\d.]+)% of target tokens right with teacher forcing/.exec(headline)[1]);
+  assert.ok(forced > 40, headline); // (guessing among 13 tokens: 8%)
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -109,7 +109,7 @@ static void mark_covered(dl_graph *g, int32_t y) {
     dl_node *n = &g->nodes[i];
     if (!n->mark) continue;
     if (n->kind == DL_KIND_OP) covered[n->op] = 1;
-    for (int j = 0; j < n->ninputs; j++) g->nodes[n->inputs[j]].mark = 1;
+    for (int j = 0; j < n->ninputs; j++) dl_input(g, n, j)->mark = 1;
   }
 }
 

@@ -1,4 +1,4 @@
-/* test_ops_arith.c: add, sub, mul (core/ops/arith.c), same shapes and broadcast. */
+/* test_ops_arith.c: add, sub, mul (core/ops/arith.c), same shapes and both broadcasts. */
 #include "test_ops.h"
 
 static void check_binary(const char *op) {
@@ -11,6 +11,14 @@ static void check_binary(const char *op) {
   int32_t p = gc_param(g, "p", 1, SHAPE(4));
   GRADCHECK(g, gc_op(g, op, 2, IDS(a, p), 0, NULL, 0, NULL), 3, a, p);
   dl_graph_destroy(g);
+  /* b holds a's leading dims: a mask [3] (or [3, 1]) spread over a sequence [3, 4] */
+  for (int trailing_one = 0; trailing_one < 2; trailing_one++) {
+    g = new_graph();
+    a = gc_input(g, "a", 2, SHAPE(3, 4));
+    int32_t m = trailing_one ? gc_input(g, "m", 2, SHAPE(3, 1)) : gc_input(g, "m", 1, SHAPE(3));
+    GRADCHECK(g, gc_op(g, op, 2, IDS(a, m), 0, NULL, 0, NULL), 2, a, m);
+    dl_graph_destroy(g);
+  }
 }
 
 static void test_add_backward_matches_numeric(void) { check_binary("add"); }
@@ -27,6 +35,21 @@ static void test_sub_forward_broadcasts_b(void) {
   CHECK_OK(dl_graph_forward(g, y));
   float *o = gc_data(g, y, NULL);
   CHECK(o[0] == -9 && o[1] == -18 && o[2] == -7 && o[3] == -16);
+  dl_graph_destroy(g);
+}
+
+static void test_mul_spreads_a_mask_over_each_step(void) {
+  dl_graph *g = new_graph();
+  int32_t a = gc_input(g, "a", 2, SHAPE(2, 3)), m = gc_input(g, "m", 1, SHAPE(2)), id;
+  int32_t y = gc_op(g, "mul", 2, IDS(a, m), 0, NULL, 0, NULL);
+  CHECK_OK(dl_graph_plan(g, 2));
+  float av[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, mv[] = {1, 0, 0, 2};
+  memcpy(gc_data(g, a, NULL), av, sizeof av), memcpy(gc_data(g, m, NULL), mv, sizeof mv);
+  CHECK_OK(dl_graph_forward(g, y));
+  float *o = gc_data(g, y, NULL), want[] = {1, 2, 3, 0, 0, 0, 0, 0, 0, 20, 22, 24};
+  CHECK(memcmp(o, want, sizeof want) == 0);
+  int32_t m3 = gc_input(g, "m3", 1, SHAPE(3));
+  CHECK_ERR(dl_graph_op(g, "mul", "bad", 2, IDS(a, m3), 0, NULL, 0, NULL, &id), DL_ERR_SHAPE, "shapes 2x3 and 3 do not match");
   dl_graph_destroy(g);
 }
 
@@ -51,5 +74,6 @@ void run_arith_tests(void) {
   RUN(test_sub_backward_matches_numeric);
   RUN(test_mul_backward_matches_numeric);
   RUN(test_sub_forward_broadcasts_b);
+  RUN(test_mul_spreads_a_mask_over_each_step);
   RUN(test_add_rejects_mismatched_shapes);
 }

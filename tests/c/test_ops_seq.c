@@ -310,6 +310,58 @@ static void test_matmul_and_permute_match_numeric(void) {
   dl_graph_destroy(g);
 }
 
+/* A tanh RNN unrolled by hand, one node per step: select x_t, h_t = tanh(x_t Wx + b + h_(t-1) Wh),
+ * then stack the T step outputs (more than the old limit of 8 inputs) into a sequence. It must
+ * equal the fused rnn op, and its gradients the finite differences. */
+static int32_t unrolled_rnn(dl_graph *g, int T, int32_t x, int32_t wx, int32_t wh, int32_t b) {
+  int32_t steps[16], h = -1;
+  for (int t = 0; t < T; t++) {
+    int32_t xt = gc_op(g, "select", 1, &x, 2, IDS(1, t), 0, NULL);
+    int32_t a = gc_op(g, "dense", 3, IDS(xt, wx, b), 0, NULL, 0, NULL);
+    if (h >= 0) a = gc_op(g, "add", 2, IDS(a, gc_op(g, "dense", 2, IDS(h, wh), 0, NULL, 0, NULL)), 0, NULL, 0, NULL);
+    steps[t] = h = gc_op(g, "tanh", 1, &a, 0, NULL, 0, NULL);
+  }
+  return gc_op(g, "stack", T, steps, 1, IDS(1), 0, NULL);
+}
+
+static void test_stack_and_select_unroll_an_rnn(void) {
+  int T = 12, D = 3, H = 2;
+  dl_graph *g = new_graph();
+  int32_t x = gc_input(g, "x", 2, SHAPE(T, D)), wx = gc_param(g, "wx", 2, SHAPE(D, H)), wh = gc_param(g, "wh", 2, SHAPE(H, H));
+  int32_t b = gc_param(g, "b", 1, SHAPE(H));
+  int32_t fused = gc_op(g, "rnn", 4, IDS(x, wx, wh, b), 0, NULL, 0, NULL), y = unrolled_rnn(g, T, x, wx, wh, b);
+  CHECK(has_shape(g, y, 2, SHAPE(T, H)));
+  gradcheck gc;
+  gc_setup(&gc, g, y, 2, 7);
+  CHECK(gc_run(&gc, IDS(x, wx, wh, b), 4) == 0);
+  float f[2 * 12 * 2], *u;
+  CHECK_OK(dl_graph_forward(g, fused));
+  memcpy(f, gc_data(g, fused, NULL), sizeof f); /* (the plan may give its memory to later nodes) */
+  CHECK_OK(dl_graph_forward(g, y));
+  u = gc_data(g, y, NULL);
+  int bad = 0;
+  for (int i = 0; i < 2 * T * H; i++) bad += fabsf(f[i] - u[i]) > 1e-6f;
+  CHECK(bad == 0);
+  int32_t id, two[2] = {x, b};
+  CHECK_ERR(dl_graph_op(g, "stack", "s", 2, two, 1, IDS(1), 0, NULL, &id), DL_ERR_SHAPE, "must be alike");
+  CHECK_ERR(dl_graph_op(g, "select", "s", 1, &x, 2, IDS(1, T), 0, NULL, &id), DL_ERR_ARG, "index 12 outside axis 1");
+  CHECK_ERR(dl_graph_op(g, "select", "s", 1, &x, 2, IDS(3, 0), 0, NULL, &id), DL_ERR_ARG, "axis 3 out of range");
+  dl_graph_destroy(g);
+  /* a new last axis, and a select along it, undo each other */
+  g = new_graph();
+  x = gc_input(g, "x", 2, SHAPE(2, 3));
+  int32_t z = gc_input(g, "z", 2, SHAPE(2, 3));
+  int32_t s = gc_op(g, "stack", 2, IDS(x, z), 1, IDS(3), 0, NULL), back = gc_op(g, "select", 1, &s, 2, IDS(3, 1), 0, NULL);
+  CHECK(has_shape(g, s, 3, SHAPE(2, 3, 2)));
+  CHECK_OK(dl_graph_plan(g, 2));
+  gc_fill(g, x, -1, 1, 3);
+  gc_fill(g, z, -1, 1, 4);
+  CHECK_OK(dl_graph_forward(g, back));
+  CHECK(memcmp(gc_data(g, back, NULL), gc_data(g, z, NULL), 12 * sizeof(float)) == 0);
+  GRADCHECK(g, s, 2, x, z);
+  dl_graph_destroy(g);
+}
+
 void run_seq_tests(void) {
   RUN(test_embedding_gathers_rows_and_scatters_gradients);
   RUN(test_one_hot_feeds_a_dense_layer);
@@ -322,4 +374,5 @@ void run_seq_tests(void) {
   RUN(test_attention_backward_matches_numeric);
   RUN(test_attention_block_backward_matches_numeric);
   RUN(test_matmul_and_permute_match_numeric);
+  RUN(test_stack_and_select_unroll_an_rnn);
 }

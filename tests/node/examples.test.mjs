@@ -29,10 +29,10 @@ test('the examples explain their flags and reject unknown ones', async () => {
   await assert.rejects(node('examples/mnist-cnn.mjs', '--load', 'no-such-file.dlpm'), (e) => e.code === 1 && /cannot load no-such-file.dlpm/.test(e.stderr));
 });
 
-test('examples/charlm.mjs trains a small GRU, reports the validation loss and perplexity, saves it with its vocabulary, and --load samples from it', async () => {
+test('examples/charlm.mjs trains a small stateful GRU, reports the validation loss and perplexity, saves it with its vocabulary, and --load samples from it', async () => {
   const file = 'build/models/charlm-smoke.dlpm';
   const { stdout } = await node('examples/charlm.mjs', '--model', 'gru', '--layers', '1', '--units', '64', '--embed', '16', '--steps', '32',
-    '--epochs', '1', '--chars', '60000', '--every', '30', '--save', file, '--prompt', 'KING:', '--length', '50');
+    '--epochs', '1', '--chars', '60000', '--every', '30', '--stateful', '--save', file, '--prompt', 'KING:', '--length', '50');
   const loss = Number(stdout.match(/validation loss ([\d.]+) nats per character, perplexity ([\d.]+)/)[1]);
   assert.ok(loss < Math.log(65), `validation loss ${loss}`);
   assert.match(stdout, /--- update 30, validation [\d.]+ ---/);
@@ -44,6 +44,7 @@ test('examples/charlm.mjs trains a small GRU, reports the validation loss and pe
   const beam = await node('examples/charlm.mjs', '--load', file, '--prompt', 'KING:', '--length', '20', '--beam', '3');
   assert.match(beam.stdout, /-- beam 3, log-probability -[\d.]+/);
   await assert.rejects(node('examples/charlm.mjs', '--load', file, '--prompt', 'Ж'), (e) => e.code === 1 && /characters the model never saw: "Ж"/.test(e.stderr));
+  await assert.rejects(node('examples/charlm.mjs', '--model', 'gpt', '--stateful'), (e) => e.code === 1 && /a GPT has no state to carry/.test(e.stderr));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'lstmm'), (e) => e.code === 1 && /--model must be one of rnn, lstm, gru, gpt/.test(e.stderr));
 });
 

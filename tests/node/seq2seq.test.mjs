@@ -35,3 +35,45 @@ test('the attend form names what does not fit', () => {
   spec.outputs.context = { attend: 'dec_h', to: 'enc_out', keys: 1 };
   assert.throws(() => dl.model(spec), /unknown option keys for attend/);
 });
+
+test('teacher forcing off: a step trains on the model\'s own greedy choices, filled in order; scheduled sampling is seeded; bad feedback is named', async () => {
+  const d = makeData('reverse', 24, 5), T = 11, V = 15, n = 24;
+  const model = dl.model(seq2seqSpec('reverse', { seed: 4 }));
+  const { src, src_mask, tgt_in, y, w } = d;
+  model.setProgram(seq2seqProgram());
+  await model.train({ src, src_mask, tgt_in, y, w }, { epochs: 3, batchSize: 8, seed: 1 }); // (a model with opinions)
+  // what the engine must feed: position t + 1 is the argmax at t, given the choices before it
+  const own = Uint8Array.from(tgt_in);
+  for (let t = 0; t + 1 < T; t++) {
+    const z = model.run('logits', { src, src_mask, tgt_in: own });
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let v = 1; v < V; v++) if (z[(i * T + t) * V + v] > z[(i * T + t) * V + best]) best = v;
+      own[i * T + t + 1] = best;
+    }
+  }
+  assert.notDeepEqual([...own], [...tgt_in]);
+  const want = model.evaluateLoss('s2s', { src, src_mask, tgt_in: own, y, w }).loss, forced = model.evaluateLoss('s2s', { src, src_mask, tgt_in, y, w }).loss;
+  const step = async (teacher, m = model) => {
+    m.setProgram(seq2seqProgram({ lr: 0, teacher }));
+    return (await m.train({ src, src_mask, tgt_in, y, w }, { iterations: 1, batchSize: n })).losses.s2s[0];
+  };
+  assert.ok(Math.abs((await step(0)) - want) < 1e-5, 'no teacher: the loss of the greedy inputs');
+  assert.ok(Math.abs((await step(1)) - forced) < 1e-5, 'a teacher: the loss of the true inputs');
+  // scheduled sampling draws from the model's seeded generator: two copies draw alike
+  const copy = () => {
+    const c = dl.model(seq2seqSpec('reverse', { seed: 4 }));
+    c.setWeights(model.getWeights());
+    return c;
+  };
+  const [c1, c2] = [copy(), copy()], half = await step(0.5, c1);
+  assert.equal(await step(0.5, c2), half, 'the same seed samples the same positions');
+  c1.dispose(), c2.dispose();
+  assert.ok(Math.abs(half - want) > 1e-4 && Math.abs(half - forced) > 1e-4, `half and half is neither: ${half}, ${want}, ${forced}`);
+  const bad = (feedback) => () => model.setProgram({ ...seq2seqProgram(), feedback });
+  assert.throws(bad({ input: 'src_mask', from: 'logits' }), /feedback: input must name a token input/);
+  assert.throws(bad({ input: 'src', from: 'logits' }), /from must hold scores \[10, 15\]/);
+  assert.throws(bad({ input: 'tgt_in', from: 'logits', rate: 2 }), /rate must be a number in \[0, 1\]/);
+  assert.throws(bad({ input: 'tgt_in', from: 'enc_out' }), /from must hold scores/);
+  model.dispose();
+});

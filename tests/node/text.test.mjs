@@ -114,3 +114,57 @@ test('a generator refuses bad input with a message and a disposed model says so'
   m.dispose();
   assert.throws(() => g.step([0]), /disposed/);
 });
+
+test('a spec takes a sequence apart with slice index and stacks its 20 steps back, reversed', () => {
+  const T = 20, steps = Object.fromEntries(Array.from({ length: T }, (_, t) => [`s${t}`, { slice: 'x', axis: 1, index: t }]));
+  const spec = { inputs: { x: [T, 3] }, networks: { f: [{ type: 'dense', units: 2, perPosition: true }] },
+    outputs: { ...steps, r: { stack: Array.from({ length: T }, (_, t) => `s${T - 1 - t}`), axis: 1 }, y: { net: 'f', from: 'r' } } };
+  const m = dl.model(spec), x = Float32Array.from({ length: 2 * T * 3 }, (_, i) => i);
+  const r = m.run('r', { x });
+  for (let n = 0; n < 2; n++)
+    for (let t = 0; t < T; t++)
+      for (let d = 0; d < 3; d++) assert.equal(r[(n * T + t) * 3 + d], x[(n * T + (T - 1 - t)) * 3 + d]);
+  assert.equal(m.run('y', { x }).length, 2 * T * 2);
+  m.dispose();
+  assert.throws(() => dl.model({ ...spec, outputs: { a: { slice: 'x', axis: 1, index: T } } }), /index 20 outside axis 1 of length 20/);
+  assert.throws(() => dl.model({ ...spec, outputs: { a: { slice: 'x', index: 0, size: 1 } } }), /index, or start and size, not both/);
+  assert.throws(() => dl.model({ ...spec, outputs: { a: { stack: ['x', 'x'], axis: 4 } } }), /axis must be a whole number in \[1, 3\]/);
+});
+
+test('a stateful LSTM carries each row\'s state into the next batch: its second batch\'s loss is the full window\'s second half', async () => {
+  const V = 11, T = 6, rows = 3, o = { vocab: V, cell: 'lstm', layers: 2, units: 5, embed: 4 };
+  const seq = Uint8Array.from({ length: rows * 2 * T + 1 }, (_, i) => (i * 7 + ((i * i) % 5)) % V);
+  // streams: batch 1 holds windows 0, 2, 4 and batch 2 windows 1, 3, 5, each row going on where it stopped
+  const s = windows(seq, T), whole = windows(seq, 2 * T);
+  assert.equal(s.n, 2 * rows);
+  const losses = async (stateful) => {
+    const m = dl.model(lmSpec({ ...o, steps: T, stateful }));
+    m.setProgram(lmProgram({ lr: 0 })); // (weights kept: only the state moves)
+    const { losses } = await m.train({ x: s.x, y: s.y }, { batchSize: rows, streams: true, epochs: 1 });
+    return { m, loss: losses.lm };
+  };
+  const a = await losses(true), plain = await losses(false);
+  // the same weights over windows of 2T: cross-entropy of each half, by hand
+  const full = dl.model(lmSpec({ ...o, steps: 2 * T }));
+  full.setWeights(a.m.getWeights());
+  const logits = full.run('logits', { x: whole.x });
+  const half = (h) => {
+    let sum = 0;
+    for (let r = 0; r < rows; r++)
+      for (let t = h * T; t < (h + 1) * T; t++) {
+        const z = logits.subarray(((r * 2 * T) + t) * V, ((r * 2 * T) + t + 1) * V), max = Math.max(...z);
+        sum += max + Math.log(z.reduce((acc, v) => acc + Math.exp(v - max), 0)) - z[whole.y[r * 2 * T + t]];
+      }
+    return sum / (rows * T);
+  };
+  assert.ok(Math.abs(a.loss[0] - half(0)) < 1e-5, `first batch ${a.loss[0]} vs ${half(0)}`);
+  assert.ok(Math.abs(a.loss[1] - half(1)) < 1e-5, `second batch ${a.loss[1]} vs ${half(1)}`);
+  assert.ok(Math.abs(plain.loss[1] - half(1)) > 1e-3, 'without the state the second batch starts from zeros');
+  // outside training the state is not read: evaluation equals the plain model's, and a reset clears two layers' h and c
+  const ev = (m) => m.evaluateLoss('lm', { x: s.x, y: s.y }).loss;
+  assert.equal(ev(a.m), ev(plain.m));
+  assert.equal(a.m.resetState(), 4);
+  assert.equal(plain.m.resetState(), 0);
+  assert.throws(() => dl.model(lmSpec({ ...o, steps: T, body: [{ type: 'lstm', units: 5, stateful: true, bidirectional: true }] })), /only a forward layer can carry its state/);
+  for (const m of [a.m, plain.m, full]) m.dispose();
+});

@@ -1,6 +1,7 @@
 // seq2seq.mjs: an encoder-decoder with attention on toy tasks generated in code, shared by
 // examples/seq2seq.mjs and the tests. A GRU encoder reads the source; a GRU decoder reads the
-// target shifted right (teacher forcing: while training it sees the true previous token); each
+// target shifted right (teacher forcing: while training it sees the true previous token, or,
+// as the program chooses, its own previous choice); each
 // decoder step attends over the encoder's steps (scaled dot product, padding masked), and a
 // dense layer per position turns [decoder state, context] into scores over the vocabulary.
 // Decoding feeds the model its own output: greedily, or by beam search. The functions await
@@ -69,10 +70,16 @@ export function seq2seqSpec(task, { units = 64, embed = 32, seed = 1 } = {}) {
   };
 }
 
-/** Teacher forcing: cross-entropy of each next target token given the true ones before it. */
-export function seq2seqProgram({ lr = 3e-3 } = {}) {
+/**
+ * Cross-entropy of each next target token. With teacher forcing (teacher = 1) the decoder reads
+ * the true tokens before it; with less, each position reads the model's own greedy choice
+ * instead with probability 1 - teacher (0: always, as when decoding alone; between: scheduled
+ * sampling, Bengio et al. 2015), filled in order by the engine before every step.
+ */
+export function seq2seqProgram({ lr = 3e-3, teacher = 1 } = {}) {
   return { losses: { s2s: [{ type: 'softmax_ce', on: 'logits', target: { data: 'y' }, mask: { data: 'w' } }] },
-    optimizers: { main: { type: 'adam', lr, clipNorm: 1 } } };
+    optimizers: { main: { type: 'adam', lr, clipNorm: 1 } },
+    ...(teacher < 1 ? { feedback: { input: 'tgt_in', from: 'logits', rate: 1 - teacher } } : {}) };
 }
 
 /**

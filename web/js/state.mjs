@@ -97,6 +97,7 @@ export const TEXT_PARAMS = [
   { name: 'steps', type: 'int', min: 2, max: 512, default: 100 },
   { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.002 },
   { name: 'clip', type: 'number', min: 0, max: 100, default: 1 },
+  { name: 'carry', type: 'enum', values: ['off', 'on'], default: 'off' }, // recurrent models: state carried between batches
   { name: 'every', type: 'int', min: 10, max: 100000, default: 200 },
   { name: 'prompt', type: 'text', max: 200, default: 'ROMEO:' },
   { name: 'temperature', type: 'number', min: 0, max: 3, default: 0.8 },
@@ -116,6 +117,7 @@ export const SEQ2SEQ_PARAMS = [
   { name: 'out', type: 'layers', default: null },
   { name: 'examples', type: 'int', min: 100, max: 100000, default: 8000 },
   { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.003 },
+  { name: 'teacher', type: 'number', min: 0, max: 1, default: 1 }, // teacher forcing: 1 on, 0 off, between: scheduled sampling
   { name: 'beam', type: 'int', min: 1, max: 16, default: 4 },
   { name: 'source', type: 'text', max: 12, default: 'abcdefg' },
   ...COMMON.map((p) => (p.name === 'batch' ? { ...p, default: 32 } : p)),

@@ -102,7 +102,7 @@ export function splitIds(ids, share = 0.9) {
 /**
  * Network presets: an embedding of the tokens (plus learned positions for the GPT), a body, and
  * a dense layer per position to the vocabulary. Recurrent bodies: `layers` recurrent layers of
- * `units` (dropout between them when set). GPT: `layers` pre-LN transformer blocks and a final
+ * `units` (dropout between them when set; `stateful` carries their state between batches). GPT: `layers` pre-LN transformer blocks and a final
  * layer norm, the output projection tied to the embedding (Press & Wolf 2017), as GPT-2 does.
  */
 export const LM_NETS = {
@@ -117,12 +117,12 @@ export const LM_NETS = {
 };
 
 /** The layers between the embedding and the output: a preset's, with sizes changed by o. */
-export function lmBody({ cell, layers, units, heads, dropout = 0 }) {
+export function lmBody({ cell, layers, units, heads, dropout = 0, stateful = false }) {
   if (cell === 'gpt') return [...Array.from({ length: layers }, () => ({ type: 'transformerBlock', heads, ...(dropout ? { dropout } : {}) })), { type: 'layerNorm' }];
   const out = [];
   for (let i = 0; i < layers; i++) {
     if (i && dropout) out.push({ type: 'dropout', rate: dropout });
-    out.push({ type: cell, units });
+    out.push({ type: cell, units, ...(stateful ? { stateful } : {}) });
   }
   if (dropout) out.push({ type: 'dropout', rate: dropout });
   return out;

@@ -1,6 +1,7 @@
 // seq2seq.mjs: the text page's second tab: an encoder-decoder with attention learns a toy task
 // made in code (reverse a string, add two numbers). Training uses teacher forcing (the decoder
-// reads the true previous tokens); the views compare that with decoding on its own, greedily
+// reads the true previous tokens), or not (its own greedy choices), or a mix; the views compare
+// scoring with a teacher and decoding on its own, greedily
 // and by beam search: the loss, exact match and teacher-forced accuracy as it trains, decoded
 // test examples side by side, and any source the learner types.
 import { createStudio } from './studio.mjs';
@@ -27,11 +28,12 @@ const CONFIG = `
     <h2>Training</h2>
     <div class="grid2">
       <label>Learning rate<input data-part="lr" type="number" min="0.000001" max="0.1" step="any"></label>
+      <label>Teacher forcing (share)<input data-part="teacher" type="number" min="0" max="1" step="0.1"></label>
       <label>Batch<input data-part="batch" type="number" min="1" max="1024" step="1"></label>
       <label>Seed<input data-part="seed" type="number" min="0" step="1"></label>
       <label>Beam width<input data-part="beam" type="number" min="1" max="16" step="1"></label>
     </div>
-    <p class="note">Teacher forcing: while training, the decoder reads the true previous token at every step (the loss is cross-entropy over the target, padding masked). Decoding has no teacher: each step reads the model's own previous output, so one mistake can lead to more. The curves compare the two.</p>
+    <p class="note">Teacher forcing (1): while training, the decoder reads the true previous token at every step (the loss is cross-entropy over the target, padding masked). Decoding has no teacher: each step reads the model's own previous output, so one mistake can lead to more. Set teacher forcing to 0 to train as it decodes, on its own greedy choices (a pass of the model per position: slower steps), or in between to mix the two at random (scheduled sampling). The curves compare scoring with and without a teacher.</p>
   </div>`;
 
 const VIEWS = `
@@ -58,7 +60,7 @@ export function createSeq2seqPage(root, options) {
   const data = { train: null, test: null, few: null }; // few: the first test examples, also searched by beam
   const page = {
     title: 'Sequence to sequence', file: 'seq2seq', params: SEQ2SEQ_PARAMS, presets: PRESETS,
-    dataParams: ['task', 'examples'], programParams: ['lr', 'batch'], viewParams: ['beam', 'source'],
+    dataParams: ['task', 'examples'], programParams: ['lr', 'teacher', 'batch'], viewParams: ['beam', 'source'],
     networks: [
       { name: 'enc', label: 'Encoder', input: '← the source\'s token ids', output: '→ a vector per source step (keys and values of the attention)' },
       { name: 'dec', label: 'Decoder', input: '← the target shifted right (start token first)', output: '→ a vector per target step (the attention\'s queries)' },
@@ -81,13 +83,13 @@ export function createSeq2seqPage(root, options) {
     models(ctx) {
       const s = ctx.state, spec = seq2seqSpec(s.task, { seed: s.seed });
       for (const n of ['enc', 'dec', 'out']) if (s[n]) spec.networks[n] = s[n];
-      return [{ key: 's2s', spec, program: seq2seqProgram({ lr: s.lr }) }];
+      return [{ key: 's2s', spec, program: seq2seqProgram({ lr: s.lr, teacher: s.teacher }) }];
     },
     summary: (r) => `${r.params.toLocaleString()} parameters`,
     iterationsPerEpoch: (ctx) => Math.max(1, ctx.state.examples / ctx.state.batch),
     progress: (ctx, rec) => `loss ${rec.steps[0].value.toFixed(3)}`,
     fits: (ctx, s) => (s.spec.outputs?.context?.attend && s.spec.networks?.enc ? (s.spec.inputs.src.tokens === TASKS[ctx.state.task].symbols.length ? '' : 'it was trained on the other task') : 'this file is not an encoder-decoder of this page'),
-    adopt: (ctx, s) => ({ enc: s.spec.networks.enc, dec: s.spec.networks.dec, out: s.spec.networks.out }),
+    adopt: (ctx, s) => ({ enc: s.spec.networks.enc, dec: s.spec.networks.dec, out: s.spec.networks.out, teacher: 1 - (s.program?.feedback?.rate ?? 0) }),
     viewChanged: (ctx, name) => (name === 'beam' ? ctx.redraw() : null),
     views: (ctx) => views(ctx),
   };
@@ -96,7 +98,7 @@ export function createSeq2seqPage(root, options) {
     const { q, state } = ctx;
     const scores = createLineChart(q('score-chart'), { title: 'Share right on test examples', xLabel: 'step', yMin: 0, yMax: 1,
       series: [{ name: 'tokens, teacher forcing' }, { name: 'exact, greedy', dashed: true }, { name: 'exact, beam', dashed: true }] });
-    const loss = createLineChart(q('loss-chart'), { title: 'Loss (teacher forcing)', xLabel: 'step', log: true, series: [{ name: 'training' }] });
+    const loss = createLineChart(q('loss-chart'), { title: 'Training loss', xLabel: 'step', log: true, series: [{ name: 'training' }] });
     const model = () => ctx.models.get('s2s');
     const cell = (text, ok) => Object.assign(document.createElement('td'), { textContent: text + (ok ? ' ✓' : '') });
     let drawnAt = -1;

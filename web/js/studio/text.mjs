@@ -19,6 +19,10 @@ const PRESETS = Object.fromEntries(Object.entries(LM_NETS).map(([k, n]) => [k, {
 const VALID_WINDOWS = 128; // validation windows evaluated every `every` steps
 const INSIDE = 32;         // the prompt's last characters shown inside the model
 
+const RECURRENT = ['simpleRnn', 'lstm', 'gru'];
+// State is carried for recurrent presets only (a GPT has none).
+const carrying = (ctx) => ctx.state.carry === 'on' && LM_NETS[ctx.state.preset].cell !== 'gpt';
+
 const CONFIG = `
   <nav class="tabs" aria-label="Text models"><a href="text.html" aria-current="page">Language model</a><a href="seq2seq.html">Sequence to sequence</a></nav>
   <div class="card" data-control="data">
@@ -53,8 +57,9 @@ const CONFIG = `
       <label>Batch<input data-part="batch" type="number" min="1" max="1024" step="1"></label>
       <label>Seed<input data-part="seed" type="number" min="0" step="1"></label>
       <label>Sample every (steps)<input data-part="every" type="number" min="10" max="100000" step="10"></label>
+      <label class="only-rnn">State between batches<select data-part="carry"><option value="off">starts at zero</option><option value="on">carried (stateful)</option></select></label>
     </div>
-    <p class="note">The model reads a window of characters and predicts each next one: the loss is the cross-entropy in nats per character (ln 65 = 4.17 is guessing among 65 characters); perplexity e<sup>loss</sup> is how many characters it is still choosing between. Adam; the gradient's norm is clipped (0: off), which keeps recurrent networks from exploding. For the GPT the embedding width is its width.</p>
+    <p class="note">The model reads a window of characters and predicts each next one: the loss is the cross-entropy in nats per character (ln 65 = 4.17 is guessing among 65 characters); perplexity e<sup>loss</sup> is how many characters it is still choosing between. Adam; the gradient's norm is clipped (0: off), which keeps recurrent networks from exploding. For the GPT the embedding width is its width. A recurrent model can carry its state from batch to batch: the text is then read as one stream per batch row, in order, so a window starts where the row's last one ended (its gradient still stops at the window's start: truncated backpropagation through time).</p>
   </div>`;
 
 const VIEWS = `
@@ -113,11 +118,14 @@ export function createTextPage(root, options) {
     loadData,
     models(ctx) {
       const s = ctx.state, n = LM_NETS[s.preset], vocab = text.vocab ?? { size: 65, kind: 'chars', symbols: [] };
-      const o = { ...n, vocab: vocab.size, steps: s.steps, embed: s.embed, units: n.cell === 'gpt' ? s.embed : n.units, body: s.body ?? lmBody(n), seed: s.seed };
+      root.classList.toggle('is-rnn', n.cell !== 'gpt');
+      const body = (s.body ?? lmBody(n)).map((l) => (s.carry === 'on' && RECURRENT.includes(l.type) ? { ...l, stateful: true } : l));
+      const o = { ...n, vocab: vocab.size, steps: s.steps, embed: s.embed, units: n.cell === 'gpt' ? s.embed : n.units, body, seed: s.seed };
       return [{ key: 'lm', spec: { ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } }, program: lmProgram({ lr: s.lr, clip: s.clip }) }];
     },
     summary: (r) => `${r.params.toLocaleString()} parameters`,
     check: () => (text.train ? '' : 'Load a text first.'),
+    trainOptions: (ctx) => ({ streams: carrying(ctx) }), // (carried state: each batch row reads on where it stopped)
     iterationsPerEpoch: (ctx) => Math.max(1, (text.train?.n ?? 1) / ctx.state.batch),
     progress: (ctx, rec) => `loss ${rec.steps[0].value.toFixed(3)} nats/char`,
     fits(ctx, s) {
@@ -128,8 +136,9 @@ export function createTextPage(root, options) {
     },
     adopt(ctx, s) {
       const layers = s.spec.networks.lm, gpt = layers[1]?.type === 'positionalEncoding';
-      const preset = gpt ? 'gpt' : ({ simpleRnn: 'rnn', lstm: 'lstm', gru: 'gru' })[layers.find((l) => ['simpleRnn', 'lstm', 'gru'].includes(l.type))?.type] ?? ctx.state.preset;
-      return { preset, body: layers.slice(gpt ? 2 : 1, -1), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: s.program?.optimizers?.main?.lr ?? ctx.state.lr };
+      const preset = gpt ? 'gpt' : ({ simpleRnn: 'rnn', lstm: 'lstm', gru: 'gru' })[layers.find((l) => RECURRENT.includes(l.type))?.type] ?? ctx.state.preset;
+      const body = layers.slice(gpt ? 2 : 1, -1), carry = body.some((l) => l.stateful) ? 'on' : 'off';
+      return { preset, carry, body: body.map(({ stateful, ...l }) => l), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: s.program?.optimizers?.main?.lr ?? ctx.state.lr };
     },
     viewChanged: (ctx, name) => ctx.viewChanged(name),
     views: (ctx) => views(ctx),
