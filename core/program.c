@@ -561,7 +561,7 @@ static dl_status read_feedback(pbuild *pb, const dl_json *v) {
     return pfail(DL_ERR_SHAPE, "feedback: from must hold scores [%d, %d] (a position of input %s, a score per token)", x->shape[1], m->tensors[k].tokens,
                  m->tensors[k].name);
   dl_graph_mark(g, fb->from, 1);
-  if (!g->nodes[m->tensors[k].node].mark) return pfail(DL_ERR_ARG, "feedback: %s does not depend on %s", m->tensors[k].name, in->string);
+  if (!g->nodes[m->tensors[k].node].mark) return pfail(DL_ERR_ARG, "feedback: %s does not depend on %s", dl_json_get(v, "from")->string, in->string);
   fb->rate = 1.0f;
   if (rate && (rate->type != DL_JSON_NUMBER || !(rate->number >= 0 && rate->number <= 1)))
     return pfail(DL_ERR_ARG, "feedback: rate must be a number in [0, 1] (the share of positions fed the model's own choice)");
@@ -815,6 +815,13 @@ static dl_status check_slots(dl_model *m, uint64_t slots, const void *const *dat
   return DL_OK;
 }
 
+/* The first index of the largest of n scores. */
+static int32_t argmax(const float *z, int32_t n) {
+  int32_t best = 0;
+  for (int32_t c = 1; c < n; c++) best = z[c] > z[best] ? c : best;
+  return best;
+}
+
 /* Samples of the batch whose largest score (a softmax_ce term's input) is their label; for
  * sequences, the share of each sample's positions that are right (those its mask weighs), summed. */
 static double count_correct(const dl_graph *g, const term *t, int32_t bs) {
@@ -828,9 +835,7 @@ static double count_correct(const dl_graph *g, const term *t, int32_t bs) {
     for (size_t j = 0; j < per; j++, row += K) {
       size_t r = (size_t)i * per + j;
       if (w && w[r] == 0.0f) continue;
-      int32_t best = 0;
-      for (int32_t c = 1; c < K; c++) best = row[c] > row[best] ? c : best;
-      right += best == (int32_t)lab[r], counted++;
+      right += argmax(row, K) == (int32_t)lab[r], counted++;
     }
     if (counted) total += (double)right / (double)counted;
   }
@@ -848,9 +853,7 @@ static dl_status feed_back(dl_model *m, const feedback *fb, int32_t bs) {
   for (int32_t t = 0; t + 1 < T && !st; t++) {
     if ((st = dl_graph_forward(g, fb->from))) break;
     for (int32_t i = 0; i < bs; i++) {
-      const float *zi = z->value + ((size_t)i * T + t) * V;
-      int32_t best = 0;
-      for (int32_t v = 1; v < V; v++) best = zi[v] > zi[best] ? v : best;
+      int32_t best = argmax(z->value + ((size_t)i * T + t) * V, V);
       if (fb->rate >= 1.0f || dl_rng_uniform(&g->rng) < fb->rate) x->value[(size_t)i * T + t + 1] = (float)best;
     }
   }

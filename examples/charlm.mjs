@@ -105,8 +105,7 @@ async function main() {
   }
   model.setProgram(lmProgram({ lr, total }));
   while (done < total) {
-    const offset = Math.floor(rand() * o.steps); // a new cut each epoch
-    const cut = windows(train, o.steps, offset);
+    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)); // a new cut each epoch
     const left = Math.min(total - done, perEpoch);
     let stop = false;
     const halt = new AbortController();

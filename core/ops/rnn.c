@@ -170,9 +170,12 @@ static void seq_forward(dl_graph *g, dl_node *n, int kind) {
 /* A stateful layer's accepted training step: its last state becomes the next batch's first. */
 static void seq_commit(dl_graph *g, dl_node *n, int kind) {
   seq s = seq_of(g, n, kind);
+  int k = fixed_inputs(kind);
+  size_t NH = (size_t)s.N * s.H;
   const float *h = to_commit(&s, n->scratch);
-  memcpy(s.h0->value, h, (size_t)s.N * s.H * sizeof(float));
-  if (s.c0) memcpy(s.c0->value, h + (size_t)s.N * s.H, (size_t)s.N * s.H * sizeof(float));
+  /* the state inputs themselves: seq_of hides them outside training */
+  memcpy(dl_input(g, n, k)->value, h, NH * sizeof(float));
+  if (kind == CELL_LSTM) memcpy(dl_input(g, n, k + 1)->value, h + NH, NH * sizeof(float));
 }
 
 /* ---- backward ---- */

@@ -266,7 +266,7 @@ export function createTextPage(root, options) {
         });
         q('inside-note').textContent = `Attention weights on the prompt's last ${ids.length} characters, for every head of every block. Row t (the character reading) is how position t spreads its attention over positions 0..t (the columns: the characters read); causal, so nothing lies above the diagonal. Darker is more.`;
       } else {
-        const rec = layers.filter((l) => ['simpleRnn', 'lstm', 'gru'].includes(l.type)), sel = q('inside-layer');
+        const rec = layers.filter((l) => RECURRENT.includes(l.type)), sel = q('inside-layer');
         if (sel.options.length !== rec.length) sel.replaceChildren(...rec.map((l, i) => new Option(`${i + 1}: ${l.type} ${l.name.replace(/^lm\//, '')}`, l.name)));
         const l = rec.find((x) => x.name === sel.value) ?? rec[0];
         if (!l) return;
