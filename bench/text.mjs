@@ -2,7 +2,7 @@
 // workloads, in tokens per second of training (Adam, batch 32, tinyshakespeare windows):
 //   char-LSTM  embedding 32 -> LSTM 128 -> dense 65 per position; 64 steps; Adam 2e-3.
 //   mini-GPT   the text page's and examples/charlm.mjs's default: token embedding 128 + learned
-//              positions, 4 pre-LN blocks of 4 heads (MLP 512, GELU), final layer norm, output tied
+//              positions, 4 pre-LN blocks of 4 heads (MLP 256, GELU), final layer norm, output tied
 //              to the embedding; 64 steps; Adam 1e-3.
 // tfjs-wasm cannot train tf.layers.embedding (no gradient for its gather there), so on every
 // backend the embedding is written as one-hot -> dense, which is the same function. The LSTM is
@@ -66,7 +66,7 @@ async function tfLstm(steps) {
 }
 
 async function tfGpt(steps, exactGelu) {
-  const D = GPT.units, H = GPT.heads, L = GPT.layers, dh = D / H, M = 4 * D;
+  const D = GPT.units, H = GPT.heads, L = GPT.layers, dh = D / H, M = GPT.mlpRatio * D;
   const w = (r, c, std = 0.02) => tf.variable(tf.randomNormal([r, c], 0, std)), z = (n) => tf.variable(tf.zeros([n])), o = (n) => tf.variable(tf.ones([n]));
   const emb = w(V, D), pos = w(T, D);
   const blocks = Array.from({ length: L }, () => ({ g1: o(D), b1: z(D), wq: w(D, D), bq: z(D), wk: w(D, D), bk: z(D), wv: w(D, D), bv: z(D), wo: w(D, D), bo: z(D),

@@ -546,7 +546,7 @@ static const layer_def layer_table[] = {
       {"preNorm", K_BOOL, 0, 1, 1, "layer norm before each part (GPT-2), else after each residual sum (the original transformer)"},
       {"causal", K_BOOL, 0, 1, 1, "each position sees only itself and earlier ones"},
       {"dropout", K_FLOAT, 0, 0.99, 0, "dropout after attention and after the MLP"},
-      {"kernelInitializer", K_INIT, 0, 0, 0, "how the projections start (Xavier-uniform)"}},
+      {"kernelInitializer", K_INIT, 0, 0, 0, "how the projections start (normal with std 0.02, as GPT-2)"}},
      "ln1, ln2 (gamma, beta), wq..wo, bq..bo, w1, b1, w2, b2",
      "self-attention and a GELU MLP, each with a residual connection and layer norm"},
 };

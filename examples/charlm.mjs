@@ -13,11 +13,11 @@ import { charVocab, bpeVocab, vocabFrom, windows, splitIds, LM_NETS, lmSpec, lmP
 
 const FLAGS = {
   model: 'lstm', layers: 0, units: 0, embed: 0, heads: 0, steps: 0, dropout: 0, stateful: false, bpe: 0,
-  minutes: 15, epochs: 0, batch: 16, lr: 0, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
+  minutes: 15, epochs: 0, batch: 16, lr: 0, decay: -1, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
   save: '', load: '', prompt: '\n', length: 400, temperature: 0.8, 'top-k': 0, 'top-p': 1, beam: 0,
 };
 const HELP = `node examples/charlm.mjs [flags]: train a character-level language model, or sample from one.
-  --model M        rnn, lstm (2 x 256), gru or gpt (4 layers, 4 heads, 128 wide, 64 steps): the presets of the text page
+  --model M        rnn, lstm (2 x 256), gru or gpt (4 layers, 4 heads, 128 wide, MLP 256, 64 steps): the text page's presets
   --layers N, --units N, --embed N, --heads N, --steps N, --dropout X   change the preset's sizes
   --stateful       recurrent models: carry each row's state from batch to batch (the text read as
                    --batch streams side by side, in order) instead of starting every window at zero
@@ -25,6 +25,7 @@ const HELP = `node examples/charlm.mjs [flags]: train a character-level language
   --minutes M      train for M minutes (15), the learning rate following a cosine to 0 over them; or
   --epochs N       passes over the text instead (0: use --minutes)
   --batch N, --lr X, --seed N   training (16; the preset's rate: 0.004 recurrent, 0.002 GPT; 1)
+  --decay X        AdamW's weight decay (the preset's: 0 recurrent, that is Adam; 0.1 GPT)
   --every N        print a sample every N updates (500; 0: never)
   --text FILE      the corpus (web/text/tinyshakespeare.txt); --chars N uses its first N characters
   --save FILE      where the trained model goes (build/models/charlm-MODEL.dlpm)
@@ -37,6 +38,23 @@ const fail = (msg) => {
   console.error(msg);
   process.exit(1);
 };
+
+/** The numbers 0..n-1 in an order drawn from rand (Fisher-Yates). */
+function shuffled(n, rand) {
+  const a = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** The windows `rows` of a cut, in that order. */
+function gather(cut, rows, steps) {
+  const x = new cut.x.constructor(rows.length * steps), y = new cut.y.constructor(rows.length * steps);
+  rows.forEach((r, i) => (x.set(cut.x.subarray(r * steps, (r + 1) * steps), i * steps), y.set(cut.y.subarray(r * steps, (r + 1) * steps), i * steps)));
+  return { x, y };
+}
 
 function decodeWith(vocab, flags, model) {
   const prompt = [...vocab.encode(flags.prompt || '\n')];
@@ -84,35 +102,35 @@ async function main() {
   const val = windows(valid, o.steps);
   if (val.n < 1 || train.length < o.steps * flags.batch) fail(`the text is too short for windows of ${o.steps} in batches of ${flags.batch}`);
   const model = dl.model({ ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } });
-  const lr = flags.lr || net.lr;
+  const lr = flags.lr || net.lr, decay = flags.decay >= 0 ? flags.decay : net.decay ?? 0;
   console.log(`${flags.model}: ${model.paramCount.toLocaleString('en')} parameters, vocabulary ${vocab.size} (${vocab.kind}), windows of ${o.steps}, ` +
     `${train.length.toLocaleString('en')} training and ${valid.length.toLocaleString('en')} validation tokens; chance is ${Math.log(vocab.size).toFixed(2)} nats`);
 
-  // Time the first updates, then fit a cosine schedule to the minutes (or the epochs) given.
-  const perEpoch = Math.floor(train.length / o.steps / flags.batch), t0 = performance.now();
-  let total = flags.epochs > 0 ? flags.epochs * perEpoch : 0, done = 0, epoch = 0, seen = 0, last = 0;
-  const rand = mulberry32(flags.seed), deadline = flags.epochs > 0 ? Infinity : t0 + flags.minutes * 60000;
+  // --epochs: a cosine over their updates. --minutes: a cosine fitted to the time left, again every
+  // REFIT updates, as this machine's speed drifts (a schedule fitted once, to the first updates'
+  // pace, ended 2 minutes early in one run, or is cut off before its end in another).
+  const REFIT = 250, timed = !(flags.epochs > 0), t0 = performance.now();
+  const perEpoch = Math.floor(train.length / o.steps / flags.batch);
+  let total = timed ? 0 : flags.epochs * perEpoch, done = 0, seen = 0, last = 0, t1 = 0, rate = lr;
+  const rand = mulberry32(flags.seed), deadline = timed ? t0 + flags.minutes * 60000 : Infinity;
   const validLoss = (n) => model.evaluateLoss('lm', { x: val.x.subarray(0, Math.min(val.n, n) * o.steps), y: val.y.subarray(0, Math.min(val.n, n) * o.steps) }).loss;
-  if (!total) { // the schedule's length from the speed of the first updates (a constant rate meanwhile)
-    model.setProgram(lmProgram({ lr }));
+  if (timed) { // the pace from 40 updates after 10 (the first call's warm-up is not the rate), at a constant rate
+    model.setProgram(lmProgram({ lr, decay }));
     const first = windows(train, o.steps);
-    // (the first call's warm-up is not the rate: time 40 updates after 10)
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 10, seed: flags.seed });
-    const t1 = performance.now();
+    t1 = performance.now();
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 40, seed: flags.seed + 1 });
     (done = 50), (seen = 50 * flags.batch * o.steps);
-    total = Math.max(51, done + Math.floor((40 * (deadline - performance.now())) / (performance.now() - t1)));
   }
-  model.setProgram(lmProgram({ lr, total }));
-  while (done < total) {
-    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)); // a new cut each epoch
-    const left = Math.min(total - done, perEpoch);
+  // One round of training: `left` updates on windows `rows` of the epoch's cut (all of it, in
+  // order, for streams); false once the time or the schedule is over.
+  const round = async (cut, rows, left) => {
     let stop = false;
-    const halt = new AbortController();
-    await model.train({ x: cut.x, y: cut.y }, {
-      batchSize: flags.batch, iterations: left, seed: flags.seed + epoch, streams: flags.stateful,
+    const halt = new AbortController(), part = rows ? gather(cut, rows, o.steps) : cut;
+    await model.train({ x: part.x, y: part.y }, {
+      batchSize: flags.batch, iterations: left, shuffle: false, seed: flags.seed, streams: flags.stateful,
       onStep(r) {
-        done++, (seen += flags.batch * o.steps);
+        done++, (seen += flags.batch * o.steps), (rate = r.steps[0].lr);
         const now = performance.now();
         if (done >= total || now > deadline) (stop = true), halt.abort();
         if (flags.every > 0 && done % flags.every === 0) {
@@ -128,12 +146,29 @@ async function main() {
       },
       signal: halt.signal,
     }).catch((e) => fail(`training stopped: ${e.message}`));
-    epoch++;
-    if (stop) break;
+    return !stop && done < total;
+  };
+  for (let going = true; going; ) {
+    // Each epoch a new cut (windows start anywhere) in a new order, read REFIT updates at a time.
+    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)), order = flags.stateful ? null : shuffled(cut.n, rand);
+    const updates = Math.floor(cut.n / flags.batch);
+    for (let at = 0; going && at < updates; ) {
+      if (timed) { // (the optimizer keeps its moments and its count of updates: only the cosine's length changes)
+        const now = performance.now();
+        if (now >= deadline) break;
+        total = Math.max(done + 1, done + Math.floor(((deadline - now) * (done - 10)) / (now - t1)));
+      }
+      model.setProgram(lmProgram({ lr, total, decay }));
+      const left = Math.min(total - done, updates - at, order ? REFIT : updates); // (streams read a whole pass in order)
+      going = await round(cut, order?.subarray(at * flags.batch, (at + left) * flags.batch), left);
+      at += left;
+    }
+    if (timed && performance.now() >= deadline) going = false;
   }
   if (process.stdout.isTTY) process.stdout.write('\r' + ' '.repeat(100) + '\r');
   const secs = (performance.now() - t0) / 1000, loss = validLoss(Infinity);
-  console.log(`trained ${done} updates (${(seen / train.length).toFixed(2)} epochs) in ${clock(secs)}, ${Math.round(seen / secs).toLocaleString('en')} tokens/s`);
+  console.log(`trained ${done} updates (${(seen / train.length).toFixed(2)} epochs) in ${clock(secs)}, ${Math.round(seen / secs).toLocaleString('en')} tokens/s, ` +
+    `the learning rate from ${lr} down to ${rate.toPrecision(2)}`);
   console.log(`validation loss ${loss.toFixed(3)} nats per ${vocab.kind === 'chars' ? 'character' : 'token'}, perplexity ${perplexity(loss).toFixed(2)}`);
   const { text: s, note } = decodeWith(vocab, flags, model);
   console.log(`sample (${note}):\n${flags.prompt}${s}`);

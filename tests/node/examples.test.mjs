@@ -44,6 +44,13 @@ test('examples/charlm.mjs trains a small stateful GRU, reports the validation lo
   const beam = await node('examples/charlm.mjs', '--load', file, '--prompt', 'KING:', '--length', '20', '--beam', '3');
   assert.match(beam.stdout, /-- beam 3, log-probability -[\d.]+/);
   await assert.rejects(node('examples/charlm.mjs', '--load', file, '--prompt', 'Ж'), (e) => e.code === 1 && /characters the model never saw: "Ж"/.test(e.stderr));
+  // --minutes: a cosine refitted to the time left every 250 updates ends near its floor (lr / 10) at the deadline
+  const timed = await node('examples/charlm.mjs', '--model', 'gpt', '--layers', '1', '--units', '32', '--heads', '2', '--steps', '16',
+    '--minutes', '0.15', '--chars', '60000', '--every', '0', '--save', file, '--length', '10');
+  const [, updates, from, to] = timed.stdout.match(/trained (\d+) updates .* the learning rate from ([\d.e-]+) down to ([\d.e-]+)/).map(Number);
+  assert.ok(updates > 300, `${updates} updates`); // (past the 50 that time the pace, and refitted at least once)
+  assert.ok(to < from / 5, `the rate ended at ${to}`);
+  assert.ok(Number(timed.stdout.match(/validation loss ([\d.]+)/)[1]) < Math.log(65));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'gpt', '--stateful'), (e) => e.code === 1 && /a GPT has no state to carry/.test(e.stderr));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'lstmm'), (e) => e.code === 1 && /--model must be one of rnn, lstm, gru, gpt/.test(e.stderr));
 });

@@ -76,6 +76,18 @@ for (const [name, m] of [['LSTM', lstm], ['GPT', gpt]]) {
   });
 }
 
+test('a transformer block\'s projections start normal with std 0.02 (GPT-2), or as its kernelInitializer says', () => {
+  const std = (v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
+  const stds = (block) => {
+    const m = dl.model({ seed: 3, inputs: { x: { shape: [8, 64] } }, networks: { n: [{ type: 'transformerBlock', heads: 4, ...block }] }, outputs: { y: { net: 'n', from: 'x' } } });
+    const out = Object.fromEntries(m.getWeights().filter((w) => /\/(wq|wo|w1|w2)$/.test(w.name)).map((w) => [w.name.split('/').pop(), std(w.values)]));
+    m.dispose();
+    return out;
+  };
+  for (const [name, s] of Object.entries(stds({}))) assert.ok(Math.abs(s - 0.02) < 0.002, `${name}: std ${s}`);
+  assert.ok(Math.abs(stds({ kernelInitializer: 'xavier_uniform' }).wq - Math.sqrt(2 / 128)) < 0.01); // Xavier: sqrt(2 / (64 + 64))
+});
+
 test('the GPT starts over on its last tokens when its window is full, and keeps going', () => {
   const out = sample(gpt.model, [...vocab.encode('KING:')], 3 * gpt.steps, { seed: 2 });
   assert.equal(out.length, 3 * gpt.steps);

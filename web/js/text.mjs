@@ -104,6 +104,9 @@ export function splitIds(ids, share = 0.9) {
  * a dense layer per position to the vocabulary. Recurrent bodies: `layers` recurrent layers of
  * `units` (dropout between them when set; `stateful` carries their state between batches). GPT: `layers` pre-LN transformer blocks and a final
  * layer norm, the output projection tied to the embedding (Press & Wolf 2017), as GPT-2 does.
+ * The GPT's MLP is 2 x wide (mlpRatio), not GPT-2's 4 x: in 15 minutes a smaller model that
+ * reads 40% more text learns more (validation 1.606 nats against 1.612); it trains with AdamW's
+ * weight decay 0.1, as nanoGPT (`decay`: 1.590 against 1.604 without).
  */
 export const LM_NETS = {
   rnn: { title: 'Simple RNN', cell: 'simpleRnn', layers: 1, units: 256, embed: 32, steps: 64, lr: 4e-3,
@@ -112,13 +115,16 @@ export const LM_NETS = {
     about: 'Two long short-term memory layers: gates decide what the cell state keeps, adds and shows, so information lasts over many steps.' },
   gru: { title: 'GRU (2 x 256)', cell: 'gru', layers: 2, units: 256, embed: 64, steps: 100, lr: 4e-3,
     about: 'Two gated recurrent units: an update gate mixes the old state with a candidate; no separate cell state.' },
-  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, embed: 128, steps: 64, lr: 2e-3,
+  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, mlpRatio: 2, embed: 128, steps: 64, lr: 2e-3, decay: 0.1,
     about: 'A small GPT: token and position embeddings, four transformer blocks of causal self-attention (4 heads) and an MLP, the output tied to the embedding.' },
 };
 
 /** The layers between the embedding and the output: a preset's, with sizes changed by o. */
-export function lmBody({ cell, layers, units, heads, dropout = 0, stateful = false }) {
-  if (cell === 'gpt') return [...Array.from({ length: layers }, () => ({ type: 'transformerBlock', heads, ...(dropout ? { dropout } : {}) })), { type: 'layerNorm' }];
+export function lmBody({ cell, layers, units, heads, mlpRatio = 4, dropout = 0, stateful = false }) {
+  if (cell === 'gpt') {
+    const block = { type: 'transformerBlock', heads, mlp: mlpRatio * units, ...(dropout ? { dropout } : {}) };
+    return [...Array.from({ length: layers }, () => ({ ...block })), { type: 'layerNorm' }];
+  }
   const out = [];
   for (let i = 0; i < layers; i++) {
     if (i && dropout) out.push({ type: 'dropout', rate: dropout });
