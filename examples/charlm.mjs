@@ -7,7 +7,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { load } from '../wasm/dlplay.mjs';
-import { mulberry32 } from '../wasm/random.mjs';
+import { mulberry32, shuffle } from '../wasm/random.mjs';
 import { ROOT, clock, parseFlags, loadModel } from './mnist-common.mjs';
 import { charVocab, bpeVocab, vocabFrom, windows, splitIds, LM_NETS, lmSpec, lmProgram, sample, beamSearch, perplexity } from '../web/js/text.mjs';
 
@@ -38,16 +38,6 @@ const fail = (msg) => {
   console.error(msg);
   process.exit(1);
 };
-
-/** The numbers 0..n-1 in an order drawn from rand (Fisher-Yates). */
-function shuffled(n, rand) {
-  const a = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 /** The windows `rows` of a cut, in that order. */
 function gather(cut, rows, steps) {
@@ -121,7 +111,7 @@ async function main() {
     t1 = performance.now();
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 40, seed: flags.seed + 1 });
     (done = 50), (seen = 50 * flags.batch * o.steps);
-  }
+  } else model.setProgram(lmProgram({ lr, total, decay }));
   // One round of training: `left` updates on windows `rows` of the epoch's cut (all of it, in
   // order, for streams); false once the time or the schedule is over.
   const round = async (cut, rows, left) => {
@@ -150,20 +140,22 @@ async function main() {
   };
   for (let going = true; going; ) {
     // Each epoch a new cut (windows start anywhere) in a new order, read REFIT updates at a time.
-    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)), order = flags.stateful ? null : shuffled(cut.n, rand);
+    const cut = windows(train, o.steps, Math.floor(rand() * o.steps)), order = flags.stateful ? null : shuffle(Uint32Array.from({ length: cut.n }, (_, i) => i), rand);
     const updates = Math.floor(cut.n / flags.batch);
     for (let at = 0; going && at < updates; ) {
       if (timed) { // (the optimizer keeps its moments and its count of updates: only the cosine's length changes)
         const now = performance.now();
-        if (now >= deadline) break;
+        if (now >= deadline) {
+          going = false;
+          break;
+        }
         total = Math.max(done + 1, done + Math.floor(((deadline - now) * (done - 10)) / (now - t1)));
+        model.setProgram(lmProgram({ lr, total, decay }));
       }
-      model.setProgram(lmProgram({ lr, total, decay }));
       const left = Math.min(total - done, updates - at, order ? REFIT : updates); // (streams read a whole pass in order)
       going = await round(cut, order?.subarray(at * flags.batch, (at + left) * flags.batch), left);
       at += left;
     }
-    if (timed && performance.now() >= deadline) going = false;
   }
   if (process.stdout.isTTY) process.stdout.write('\r' + ' '.repeat(100) + '\r');
   const secs = (performance.now() - t0) / 1000, loss = validLoss(Infinity);

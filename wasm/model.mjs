@@ -2,7 +2,7 @@
 // the layers and their options); this module moves data into wasm memory once per call and asks
 // the core for whole chunks of training batches, so a batch never costs a crossing per sample.
 import { DlError, Graph, finalizer } from './dlplay.mjs';
-import { mulberry32 } from './random.mjs';
+import { mulberry32, shuffle } from './random.mjs';
 
 /**
  * The order that reads n samples (consecutive windows of one text) as `rows` streams side by
@@ -13,17 +13,6 @@ function streamOrder(n, rows) {
   const per = Math.floor(n / rows), order = new Int32Array(per * rows);
   for (let k = 0; k < per; k++) for (let i = 0; i < rows; i++) order[k * rows + i] = i * per + k;
   return order;
-}
-
-function shuffled(indices, seed) {
-  const r = mulberry32(seed);
-  for (let i = indices.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    const t = indices[i];
-    indices[i] = indices[j];
-    indices[j] = t;
-  }
-  return indices;
 }
 
 // JSON for the core: anything JSON.stringify refuses (cycles, BigInt) is a DlError naming it.
@@ -355,7 +344,7 @@ export class Model {
     try {
       for (let epoch = 0; epoch < epochs && (o.iterations == null || iteration < o.iterations); epoch++) {
         const order = o.streams ? streamOrder(N, bs) : Int32Array.from({ length: N }, (_, i) => i);
-        if (o.shuffle && !o.streams && N > 1) shuffled(order, (o.seed * 1000003 + epoch) >>> 0);
+        if (o.shuffle && !o.streams && N > 1) shuffle(order, mulberry32((o.seed * 1000003 + epoch) >>> 0));
         b.check(b.exports.dl_model_reset_state(this.ptr, b.out)); // a stateful layer starts each pass from zeros
         b.i32(orderPtr, order.length).set(order);
         const epochRec = perEpoch?.start(epoch), epochStart = performance.now();

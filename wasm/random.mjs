@@ -14,6 +14,17 @@ export function mulberry32(seed) {
   };
 }
 
+/** Shuffles `indices` in place (Fisher-Yates) with draws from `next`; returns it. */
+export function shuffle(indices, next) {
+  for (let i = indices.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const t = indices[i];
+    indices[i] = indices[j];
+    indices[j] = t;
+  }
+  return indices;
+}
+
 /** A standard normal draw from a uniform generator (Box-Muller). */
 export function gaussian(next) {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
