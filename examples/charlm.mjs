@@ -13,7 +13,7 @@ import { charVocab, bpeVocab, vocabFrom, windows, splitIds, LM_NETS, lmSpec, lmP
 
 const FLAGS = {
   model: 'lstm', layers: 0, units: 0, embed: 0, heads: 0, steps: 0, dropout: 0, stateful: false, bpe: 0,
-  minutes: 15, epochs: 0, batch: 16, lr: 0, decay: -1, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
+  minutes: 15, epochs: 0, batch: 16, lr: 0, decay: -1, warmup: -1, seed: 1, every: 500, text: `${ROOT}web/text/tinyshakespeare.txt`, chars: 0,
   save: '', load: '', prompt: '\n', length: 400, temperature: 0.8, 'top-k': 0, 'top-p': 1, beam: 0,
 };
 const HELP = `node examples/charlm.mjs [flags]: train a character-level language model, or sample from one.
@@ -22,10 +22,11 @@ const HELP = `node examples/charlm.mjs [flags]: train a character-level language
   --stateful       recurrent models: carry each row's state from batch to batch (the text read as
                    --batch streams side by side, in order) instead of starting every window at zero
   --bpe N          a byte-pair vocabulary of N merges learned on the text instead of characters (0)
-  --minutes M      train for M minutes (15), the learning rate following a cosine to 0 over them; or
+  --minutes M      train for M minutes (15), the learning rate following a cosine to lr / 10 over them; or
   --epochs N       passes over the text instead (0: use --minutes)
   --batch N, --lr X, --seed N   training (16; the preset's rate: 0.004 recurrent, 0.002 GPT; 1)
   --decay X        AdamW's weight decay (the preset's: 0 recurrent, that is Adam; 0.1 GPT)
+  --warmup N       updates over which the rate rises linearly from 0 (the preset's: 0 recurrent; 100 GPT)
   --every N        print a sample every N updates (500; 0: never)
   --text FILE      the corpus (web/text/tinyshakespeare.txt); --chars N uses its first N characters
   --save FILE      where the trained model goes (build/models/charlm-MODEL.dlpm)
@@ -92,7 +93,7 @@ async function main() {
   const val = windows(valid, o.steps);
   if (val.n < 1 || train.length < o.steps * flags.batch) fail(`the text is too short for windows of ${o.steps} in batches of ${flags.batch}`);
   const model = dl.model({ ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } });
-  const lr = flags.lr || net.lr, decay = flags.decay >= 0 ? flags.decay : net.decay ?? 0;
+  const lr = flags.lr || net.lr, decay = flags.decay >= 0 ? flags.decay : net.decay ?? 0, warmup = flags.warmup >= 0 ? flags.warmup : net.warmup ?? 0;
   console.log(`${flags.model}: ${model.paramCount.toLocaleString('en')} parameters, vocabulary ${vocab.size} (${vocab.kind}), windows of ${o.steps}, ` +
     `${train.length.toLocaleString('en')} training and ${valid.length.toLocaleString('en')} validation tokens; chance is ${Math.log(vocab.size).toFixed(2)} nats`);
 
@@ -105,13 +106,13 @@ async function main() {
   const rand = mulberry32(flags.seed), deadline = timed ? t0 + flags.minutes * 60000 : Infinity;
   const validLoss = (n) => model.evaluateLoss('lm', { x: val.x.subarray(0, Math.min(val.n, n) * o.steps), y: val.y.subarray(0, Math.min(val.n, n) * o.steps) }).loss;
   if (timed) { // the pace from 40 updates after 10 (the first call's warm-up is not the rate), at a constant rate
-    model.setProgram(lmProgram({ lr, decay }));
+    model.setProgram(lmProgram({ lr, decay, warmup }));
     const first = windows(train, o.steps);
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 10, seed: flags.seed });
     t1 = performance.now();
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 40, seed: flags.seed + 1 });
     (done = 50), (seen = 50 * flags.batch * o.steps);
-  } else model.setProgram(lmProgram({ lr, total, decay }));
+  } else model.setProgram(lmProgram({ lr, total, decay, warmup }));
   // One round of training: `left` updates on windows `rows` of the epoch's cut (all of it, in
   // order, for streams); false once the time or the schedule is over.
   const round = async (cut, rows, left) => {
@@ -150,7 +151,7 @@ async function main() {
           break;
         }
         total = Math.max(done + 1, done + Math.floor(((deadline - now) * (done - 10)) / (now - t1)));
-        model.setProgram(lmProgram({ lr, total, decay }));
+        model.setProgram(lmProgram({ lr, total, decay, warmup }));
       }
       const left = Math.min(total - done, updates - at, order ? REFIT : updates); // (streams read a whole pass in order)
       going = await round(cut, order?.subarray(at * flags.batch, (at + left) * flags.batch), left);

@@ -37,6 +37,8 @@ for (const preset of ['rnn', 'lstm', 'gru', 'gpt']) {
     const page = await openPage(env.browser, `${env.base}/text.html#preset=${preset}&${SMALL}`, { viewport: { width: 1440, height: 900 } });
     await ready(page);
     assert.match(await page.textContent('[data-part="data-status"]'), /1,115,394 characters .* 65 characters/);
+    // the preset's program: the GPT with AdamW 0.1 and a 100-update warm-up, the recurrent nets plain Adam
+    assert.deepEqual([await page.inputValue('[data-part="decay"]'), await page.inputValue('[data-part="warmup"]')], preset === 'gpt' ? ['0.1', '100'] : ['0', '0']);
     await trainSteps(page, 12);
     await page.waitForSelector('[data-part="sample-list"] li pre', { timeout: 30000 });
     const headline = await page.textContent('[data-part="headline"]');

@@ -88,6 +88,18 @@ test('a transformer block\'s projections start normal with std 0.02 (GPT-2), or 
   assert.ok(Math.abs(stds({ kernelInitializer: 'xavier_uniform' }).wq - Math.sqrt(2 / 128)) < 0.01); // Xavier: sqrt(2 / (64 + 64))
 });
 
+test('the rate rises linearly over the warm-up, counted in updates across a program set again, then follows the cosine', async () => {
+  const o = { vocab: vocab.size, cell: 'gpt', layers: 1, units: 16, heads: 2, steps: 8 }, lr = 1e-2;
+  const m = dl.model(lmSpec(o)), tr = windows(train.subarray(0, 4000), o.steps), rates = [];
+  const run = (program, iterations) => (m.setProgram(program), m.train({ x: tr.x, y: tr.y }, { batchSize: 4, iterations, seed: 1, onStep: (r) => rates.push(r.steps[0].lr) }));
+  await run(lmProgram({ lr, warmup: 4 }), 2); // a constant rate after its warm-up (charlm's pace-timing updates)...
+  await run(lmProgram({ lr, warmup: 4, total: 10 }), 8); // ...then the cosine: the count goes on at 2
+  m.dispose();
+  const cosine = (t) => lr / 10 + (lr - lr / 10) * (1 + Math.cos((Math.PI * t) / 10)) / 2;
+  const want = Array.from({ length: 10 }, (_, t) => (t < 2 ? lr : cosine(t)) * Math.min(1, (t + 1) / 4));
+  rates.forEach((r, t) => assert.ok(Math.abs(r - want[t]) < 1e-7, `update ${t}: rate ${r}, not ${want[t]}`));
+});
+
 test('the GPT starts over on its last tokens when its window is full, and keeps going', () => {
   const out = sample(gpt.model, [...vocab.encode('KING:')], 3 * gpt.steps, { seed: 2 });
   assert.equal(out.length, 3 * gpt.steps);

@@ -98,6 +98,7 @@ export const TEXT_PARAMS = [
   { name: 'lr', type: 'number', min: 1e-6, max: 0.1, default: 0.002 },
   { name: 'clip', type: 'number', min: 0, max: 100, default: 1 },
   { name: 'decay', type: 'number', min: 0, max: 1, default: 0 }, // AdamW's weight decay (0: Adam)
+  { name: 'warmup', type: 'int', min: 0, max: 100000, default: 0 }, // updates of a linear rise of the rate
   { name: 'carry', type: 'enum', values: ['off', 'on'], default: 'off' }, // recurrent models: state carried between batches
   { name: 'every', type: 'int', min: 10, max: 100000, default: 200 },
   { name: 'prompt', type: 'text', max: 200, default: 'ROMEO:' },

@@ -106,7 +106,9 @@ export function splitIds(ids, share = 0.9) {
  * layer norm, the output projection tied to the embedding (Press & Wolf 2017), as GPT-2 does.
  * The GPT's MLP is 2 x wide (mlpRatio), not GPT-2's 4 x: in 15 minutes a smaller model that
  * reads 40% more text learns more (validation 1.606 nats against 1.612); it trains with AdamW's
- * weight decay 0.1, as nanoGPT (`decay`: 1.590 against 1.604 without).
+ * weight decay 0.1, as nanoGPT (`decay`: 1.590 against 1.604 without), its rate rising linearly
+ * over the first 100 updates (`warmup`): from the std-0.02 start at the full rate the loss
+ * spikes near update 13 (validation 1.571 against 1.603 without a warm-up).
  */
 export const LM_NETS = {
   rnn: { title: 'Simple RNN', cell: 'simpleRnn', layers: 1, units: 256, embed: 32, steps: 64, lr: 4e-3,
@@ -115,7 +117,7 @@ export const LM_NETS = {
     about: 'Two long short-term memory layers: gates decide what the cell state keeps, adds and shows, so information lasts over many steps.' },
   gru: { title: 'GRU (2 x 256)', cell: 'gru', layers: 2, units: 256, embed: 64, steps: 100, lr: 4e-3,
     about: 'Two gated recurrent units: an update gate mixes the old state with a candidate; no separate cell state.' },
-  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, mlpRatio: 2, embed: 128, steps: 64, lr: 2e-3, decay: 0.1,
+  gpt: { title: 'Mini-GPT (4 x 128)', cell: 'gpt', layers: 4, units: 128, heads: 4, mlpRatio: 2, embed: 128, steps: 64, lr: 2e-3, decay: 0.1, warmup: 100,
     about: 'A small GPT: token and position embeddings, four transformer blocks of causal self-attention (4 heads) and an MLP, the output tied to the embedding.' },
 };
 
@@ -147,11 +149,13 @@ export function lmSpec(o) {
 }
 
 /** Next-token cross-entropy (nats per token) with Adam and gradient clipping (on by default);
- * with `total` updates, a cosine schedule with an optional linear warm-up. */
+ * the rate rises linearly over the first `warmup` updates and, with `total` updates, follows a
+ * cosine down to lr / 10 (as nanoGPT's); both count the optimizer's updates from its first. */
 export function lmProgram({ lr = 2e-3, clip = 1, warmup = 0, total = 0, decay = 0 } = {}) {
   const optimizer = { type: decay ? 'adamw' : 'adam', lr, ...(clip ? { clipNorm: clip } : {}), ...(decay ? { weightDecay: decay } : {}) };
-  // a cosine from lr down to lr / 10 over `total` updates, as nanoGPT's
-  if (total) optimizer.schedule = { type: 'cosine', period: total, restart: 0, lr_min: lr / 10, ...(warmup ? { warmup } : {}) };
+  const ramp = warmup ? { warmup } : {};
+  if (total) optimizer.schedule = { type: 'cosine', period: total, restart: 0, lr_min: lr / 10, ...ramp };
+  else if (warmup) optimizer.schedule = { type: 'constant', ...ramp };
   return { losses: { lm: [{ type: 'softmax_ce', on: 'logits', target: { data: 'y' } }] }, optimizers: { main: optimizer } };
 }
 

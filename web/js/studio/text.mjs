@@ -14,7 +14,7 @@ import { createTokenBars } from '../components/token-bars.mjs';
 import { createBeamTree } from '../components/beam-tree.mjs';
 
 const PRESETS = Object.fromEntries(Object.entries(LM_NETS).map(([k, n]) => [k, {
-  title: n.title, about: n.about, nets: () => ({ body: lmBody(n) }), settings: { embed: n.embed, steps: n.steps, lr: n.lr, decay: n.decay ?? 0, batch: 16 },
+  title: n.title, about: n.about, nets: () => ({ body: lmBody(n) }), settings: { embed: n.embed, steps: n.steps, lr: n.lr, decay: n.decay ?? 0, warmup: n.warmup ?? 0, batch: 16 },
 }]));
 const VALID_WINDOWS = 128; // validation windows evaluated every `every` steps
 const INSIDE = 32;         // the prompt's last characters shown inside the model
@@ -55,12 +55,13 @@ const CONFIG = `
       <label>Learning rate<input data-part="lr" type="number" min="0.000001" max="0.1" step="any"></label>
       <label>Clip gradient norm<input data-part="clip" type="number" min="0" max="100" step="any"></label>
       <label>Weight decay<input data-part="decay" type="number" min="0" max="1" step="any"></label>
+      <label>Warm-up (updates)<input data-part="warmup" type="number" min="0" max="100000" step="1"></label>
       <label>Batch<input data-part="batch" type="number" min="1" max="1024" step="1"></label>
       <label>Seed<input data-part="seed" type="number" min="0" step="1"></label>
       <label>Sample every (steps)<input data-part="every" type="number" min="10" max="100000" step="10"></label>
       <label class="only-rnn">State between batches<select data-part="carry"><option value="off">starts at zero</option><option value="on">carried (stateful)</option></select></label>
     </div>
-    <p class="note">The model reads a window of characters and predicts each next one: the loss is the cross-entropy in nats per character (ln 65 = 4.17 is guessing among 65 characters); perplexity e<sup>loss</sup> is how many characters it is still choosing between. Adam, or AdamW when the weight decay is above 0 (it pulls the weights, not the biases or norms, toward 0 at each step); the gradient's norm is clipped (0: off), which keeps recurrent networks from exploding. For the GPT the embedding width is its width. A recurrent model can carry its state from batch to batch: the text is then read as one stream per batch row, in order, so a window starts where the row's last one ended (its gradient still stops at the window's start: truncated backpropagation through time).</p>
+    <p class="note">The model reads a window of characters and predicts each next one: the loss is the cross-entropy in nats per character (ln 65 = 4.17 is guessing among 65 characters); perplexity e<sup>loss</sup> is how many characters it is still choosing between. Adam, or AdamW when the weight decay is above 0 (it pulls the weights, not the biases or norms, toward 0 at each step); with a warm-up the rate rises from 0 over its first updates, which keeps a freshly started GPT from a loss spike; the gradient's norm is clipped (0: off), which keeps recurrent networks from exploding. For the GPT the embedding width is its width. A recurrent model can carry its state from batch to batch: the text is then read as one stream per batch row, in order, so a window starts where the row's last one ended (its gradient still stops at the window's start: truncated backpropagation through time).</p>
   </div>`;
 
 const VIEWS = `
@@ -105,7 +106,7 @@ export function createTextPage(root, options) {
   const text = { vocab: null, train: null, valid: null, source: '', custom: '' }; // the data, as the page holds it
   const page = {
     title: 'Text', file: 'text', params: TEXT_PARAMS, presets: PRESETS,
-    dataParams: ['corpus', 'vocab', 'merges', 'steps'], programParams: ['lr', 'clip', 'decay', 'batch'],
+    dataParams: ['corpus', 'vocab', 'merges', 'steps'], programParams: ['lr', 'clip', 'decay', 'warmup', 'batch'],
     viewParams: ['prompt', 'temperature', 'topk', 'topp', 'beam', 'length', 'every'],
     networks: [{ name: 'body', label: 'Layers', input: '← a vector per character [steps, width]: the embedding (and, for the GPT, the positions) come first',
       output: '→ a dense layer per position gives a score to every character (the GPT\'s shares the embedding\'s weights)' }],
@@ -122,7 +123,7 @@ export function createTextPage(root, options) {
       root.classList.toggle('is-rnn', n.cell !== 'gpt');
       const body = (s.body ?? lmBody(n)).map((l) => (s.carry === 'on' && RECURRENT.includes(l.type) ? { ...l, stateful: true } : l));
       const o = { ...n, vocab: vocab.size, steps: s.steps, embed: s.embed, units: n.cell === 'gpt' ? s.embed : n.units, body, seed: s.seed };
-      return [{ key: 'lm', spec: { ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } }, program: lmProgram({ lr: s.lr, clip: s.clip, decay: s.decay }) }];
+      return [{ key: 'lm', spec: { ...lmSpec(o), meta: { vocab: { kind: vocab.kind, symbols: vocab.symbols } } }, program: lmProgram({ lr: s.lr, clip: s.clip, decay: s.decay, warmup: s.warmup }) }];
     },
     summary: (r) => `${r.params.toLocaleString()} parameters`,
     check: () => (text.train ? '' : 'Load a text first.'),
@@ -139,7 +140,7 @@ export function createTextPage(root, options) {
       const layers = s.spec.networks.lm, gpt = layers[1]?.type === 'positionalEncoding';
       const preset = gpt ? 'gpt' : ({ simpleRnn: 'rnn', lstm: 'lstm', gru: 'gru' })[layers.find((l) => RECURRENT.includes(l.type))?.type] ?? ctx.state.preset;
       const body = layers.slice(gpt ? 2 : 1, -1), carry = body.some((l) => l.stateful) ? 'on' : 'off';
-      return { preset, carry, body: body.map(({ stateful, ...l }) => l), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: s.program?.optimizers?.main?.lr ?? ctx.state.lr, decay: s.program?.optimizers?.main?.weightDecay ?? 0 };
+      return { preset, carry, body: body.map(({ stateful, ...l }) => l), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: s.program?.optimizers?.main?.lr ?? ctx.state.lr, decay: s.program?.optimizers?.main?.weightDecay ?? 0, warmup: s.program?.optimizers?.main?.schedule?.warmup ?? 0 };
     },
     viewChanged: (ctx, name) => ctx.viewChanged(name),
     views: (ctx) => views(ctx),
