@@ -104,15 +104,23 @@ async function main() {
   const perEpoch = Math.floor(train.length / o.steps / flags.batch);
   let total = timed ? 0 : flags.epochs * perEpoch, done = 0, seen = 0, last = 0, t1 = 0, rate = lr;
   const rand = mulberry32(flags.seed), deadline = timed ? t0 + flags.minutes * 60000 : Infinity;
+  // the program: only the cosine's length (total; 0: a constant rate) changes between calls
+  const setProgram = (total) => {
+    try {
+      model.setProgram(lmProgram({ lr, total, decay, warmup }));
+    } catch (e) {
+      fail(`the training settings are refused: ${e.message}`);
+    }
+  };
   const validLoss = (n) => model.evaluateLoss('lm', { x: val.x.subarray(0, Math.min(val.n, n) * o.steps), y: val.y.subarray(0, Math.min(val.n, n) * o.steps) }).loss;
-  if (timed) { // the pace from 40 updates after 10 (the first call's warm-up is not the rate), at a constant rate
-    model.setProgram(lmProgram({ lr, decay, warmup }));
+  if (timed) { // the pace from 40 updates after 10 (the first call's start-up cost is not the pace); no cosine yet
+    setProgram(0);
     const first = windows(train, o.steps);
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 10, seed: flags.seed });
     t1 = performance.now();
     await model.train({ x: first.x, y: first.y }, { batchSize: flags.batch, iterations: 40, seed: flags.seed + 1 });
     (done = 50), (seen = 50 * flags.batch * o.steps);
-  } else model.setProgram(lmProgram({ lr, total, decay, warmup }));
+  } else setProgram(total);
   // One round of training: `left` updates on windows `rows` of the epoch's cut (all of it, in
   // order, for streams); false once the time or the schedule is over.
   const round = async (cut, rows, left) => {
@@ -151,7 +159,7 @@ async function main() {
           break;
         }
         total = Math.max(done + 1, done + Math.floor(((deadline - now) * (done - 10)) / (now - t1)));
-        model.setProgram(lmProgram({ lr, total, decay, warmup }));
+        setProgram(total);
       }
       const left = Math.min(total - done, updates - at, order ? REFIT : updates); // (streams read a whole pass in order)
       going = await round(cut, order?.subarray(at * flags.batch, (at + left) * flags.batch), left);

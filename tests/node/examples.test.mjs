@@ -51,6 +51,7 @@ test('examples/charlm.mjs trains a small stateful GRU, reports the validation lo
   assert.ok(updates > 300, `${updates} updates`); // (past the 50 that time the pace, and refitted at least once)
   assert.ok(to < from / 5, `the rate ended at ${to}`);
   assert.ok(Number(timed.stdout.match(/validation loss ([\d.]+)/)[1]) < Math.log(65));
+  await assert.rejects(node('examples/charlm.mjs', '--model', 'gpt', '--warmup', '1.5'), (e) => e.code === 1 && /settings are refused: .*warmup = 1.5 must be a whole number/.test(e.stderr));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'gpt', '--stateful'), (e) => e.code === 1 && /a GPT has no state to carry/.test(e.stderr));
   await assert.rejects(node('examples/charlm.mjs', '--model', 'lstmm'), (e) => e.code === 1 && /--model must be one of rnn, lstm, gru, gpt/.test(e.stderr));
 });

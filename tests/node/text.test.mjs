@@ -97,6 +97,7 @@ test('the rate rises linearly over the warm-up, counted in updates across a prog
   m.dispose();
   const cosine = (t) => lr / 10 + (lr - lr / 10) * (1 + Math.cos((Math.PI * t) / 10)) / 2;
   const want = Array.from({ length: 10 }, (_, t) => (t < 2 ? lr : cosine(t)) * Math.min(1, (t + 1) / 4));
+  assert.equal(rates.length, 10);
   rates.forEach((r, t) => assert.ok(Math.abs(r - want[t]) < 1e-7, `update ${t}: rate ${r}, not ${want[t]}`));
 });
 

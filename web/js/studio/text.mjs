@@ -139,8 +139,8 @@ export function createTextPage(root, options) {
     adopt(ctx, s) {
       const layers = s.spec.networks.lm, gpt = layers[1]?.type === 'positionalEncoding';
       const preset = gpt ? 'gpt' : ({ simpleRnn: 'rnn', lstm: 'lstm', gru: 'gru' })[layers.find((l) => RECURRENT.includes(l.type))?.type] ?? ctx.state.preset;
-      const body = layers.slice(gpt ? 2 : 1, -1), carry = body.some((l) => l.stateful) ? 'on' : 'off';
-      return { preset, carry, body: body.map(({ stateful, ...l }) => l), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: s.program?.optimizers?.main?.lr ?? ctx.state.lr, decay: s.program?.optimizers?.main?.weightDecay ?? 0, warmup: s.program?.optimizers?.main?.schedule?.warmup ?? 0 };
+      const body = layers.slice(gpt ? 2 : 1, -1), carry = body.some((l) => l.stateful) ? 'on' : 'off', main = s.program?.optimizers?.main;
+      return { preset, carry, body: body.map(({ stateful, ...l }) => l), embed: layers[0].units, steps: s.spec.inputs.x.shape[0], lr: main?.lr ?? ctx.state.lr, decay: main?.weightDecay ?? 0, warmup: main?.schedule?.warmup ?? 0 };
     },
     viewChanged: (ctx, name) => ctx.viewChanged(name),
     views: (ctx) => views(ctx),
