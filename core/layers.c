@@ -29,7 +29,7 @@ static const char *const kind_names[] = {"int", "number", "bool", "pair", "paddi
 typedef struct {
   const char *name, *op, *alias_of;
   const char *param; /* its option key, or NULL */
-  float lo, hi, def;
+  double lo, hi, def; /* (double: the catalog prints them as written, 0.01 not 0.00999999978) */
   int relu_like;     /* kernels before it default to He initialization */
   const char *doc;
 } act_def;
@@ -37,19 +37,19 @@ typedef struct {
 static const act_def act_table[] = {
     {"linear", NULL, NULL, NULL, 0, 0, 0, 0, "identity: f(x) = x"},
     {"relu", "relu", NULL, NULL, 0, 0, 0, 1, "max(0, x)"},
-    {"leakyRelu", "leaky_relu", NULL, "alpha", 0, 1, 0.01f, 1, "x for x > 0, alpha x below"},
+    {"leakyRelu", "leaky_relu", NULL, "alpha", 0, 1, 0.01, 1, "x for x > 0, alpha x below"},
     {"prelu", "prelu", NULL, NULL, 0, 0, 0, 1, "leaky ReLU whose slope is learned, one per channel (starts at 0.25)"},
     {"elu", "elu", NULL, "alpha", 0, 100, 1, 1, "x for x > 0, alpha (e^x - 1) below"},
     {"silu", "silu", NULL, "beta", 0, 100, 1, 1, "x sigmoid(beta x) (Swish)"},
     {"gelu", "gelu", NULL, NULL, 0, 0, 0, 1, "x Phi(x), the exact (erf) form"},
-    {"softplus", "softplus", NULL, NULL, 0, 0, 0, 0, "log(1 + e^x)"},
+    {"softplus", "softplus", NULL, "beta", 0.01, 100, 1, 0, "log(1 + e^(beta x)) / beta: a smooth ReLU, sharper as beta grows"},
     {"sigmoid", "sigmoid", NULL, NULL, 0, 0, 0, 0, "1 / (1 + e^-x)"},
     {"tanh", "tanh", NULL, NULL, 0, 0, 0, 0, "hyperbolic tangent"},
     {"step", "step", NULL, NULL, 0, 0, 0, 0, "1 for x > 0, else 0 (derivative taken as 0)"},
     {"softmax", "softmax", NULL, NULL, 0, 0, 0, 0, "e^x / sum e^x over the last axis"},
     {"logSoftmax", "log_softmax", NULL, NULL, 0, 0, 0, 0, "log of softmax, computed stably"},
     {"none", NULL, "linear", NULL, 0, 0, 0, 0, ""},
-    {"leaky_relu", "leaky_relu", "leakyRelu", "alpha", 0, 1, 0.01f, 1, ""},
+    {"leaky_relu", "leaky_relu", "leakyRelu", "alpha", 0, 1, 0.01, 1, ""},
     {"swish", "silu", "silu", "beta", 0, 100, 1, 1, ""},
     {"log_softmax", "log_softmax", "logSoftmax", NULL, 0, 0, 0, 0, ""},
 };
@@ -238,7 +238,7 @@ static dl_status apply_activation(builder *b, const act_def *act, int32_t *cur) 
     int32_t in[2] = {*cur, a};
     return lb_add_op(b, "prelu", "prelu", 2, in, 0, NULL, 0, NULL, cur);
   }
-  float f = act->def;
+  float f = (float)act->def;
   const dl_json *v = act->param ? dl_json_get(b->layer, act->param) : NULL;
   if (v && (v->type != DL_JSON_NUMBER || !(v->number >= act->lo && v->number <= act->hi)))
     return lb_fail(b, DL_ERR_ARG, "%s must be a number in [%g, %g]", act->param, act->lo, act->hi);
@@ -687,7 +687,9 @@ void dl_layer_catalog(dl_text *t) {
   for (int i = 0; i < NACT; i++) {
     const act_def *a = &act_table[i];
     if (a->alias_of) continue;
-    dl_put(t, "%s{\"name\":\"%s\",\"doc\":\"%s\",\"reluLike\":%s,\"aliases\":[", first ? "" : ",", a->name, a->doc, a->relu_like ? "true" : "false");
+    /* op: the graph op it runs (none for linear), for code that builds graphs by hand */
+    dl_put(t, "%s{\"name\":\"%s\",\"op\":\"%s\",\"doc\":\"%s\",\"reluLike\":%s,\"aliases\":[", first ? "" : ",", a->name, a->op ? a->op : "",
+           a->doc, a->relu_like ? "true" : "false");
     first = 0;
     int k = 0;
     for (int j = 0; j < NACT; j++)

@@ -38,7 +38,7 @@ export class Engine {
   /** Every layer, activation, loss, optimizer, schedule and initializer, with their options. */
   readonly catalog: {
     layers: { name: string; doc: string; params: string; options: { name: string; type: string; doc: string; min?: number; max?: number; default?: number | boolean; required?: boolean }[] }[];
-    activations: { name: string; doc: string; reluLike: boolean; aliases: string[]; option?: { name: string; min: number; max: number; default: number } }[];
+    activations: { name: string; op: string; doc: string; reluLike: boolean; aliases: string[]; option?: { name: string; min: number; max: number; default: number } }[];
     losses: { name: string; target: 'none' | 'same' | 'labels'; inputs: number; smoothing: boolean; doc: string }[];
     optimizers: { name: string; lr: number }[];
     optimizerOptions: { name: string; min: number; max: number; doc: string; optimizers: string[] }[];

@@ -1,4 +1,4 @@
-// serve.mjs: a small static server for web/ (`make serve`), on 127.0.0.1 only. Node's own
+// serve.mjs: a small static server for web/ and the sample course page (`make serve`), on 127.0.0.1 only. Node's own
 // http module, so nothing beyond Node is needed; .mjs and .wasm get the MIME types browsers
 // insist on for module scripts and WebAssembly.instantiateStreaming.
 import { createServer } from 'node:http';
@@ -7,6 +7,9 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
+// the sample course page (examples/course/) at /course/: a page outside web/ that embeds dlplay,
+// as a teacher's would
+const MOUNTS = { '/course/': fileURLToPath(new URL('../examples/course/', import.meta.url)) };
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -27,8 +30,10 @@ export function serve(port = 8017, host = '127.0.0.1') {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-      let file = normalize(join(ROOT, path));
-      if (file !== ROOT.slice(0, -1) && !file.startsWith(ROOT)) throw Object.assign(new Error('outside root'), { status: 403 });
+      const mount = Object.keys(MOUNTS).find((m) => path.startsWith(m));
+      const root = mount ? MOUNTS[mount] : ROOT;
+      let file = normalize(join(root, mount ? path.slice(mount.length) : path));
+      if (file !== root.slice(0, -1) && !file.startsWith(root)) throw Object.assign(new Error('outside root'), { status: 403 });
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });

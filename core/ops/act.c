@@ -90,7 +90,10 @@ static void leaky_relu_backward(dl_graph *g, dl_node *n) {
 DL_DEFINE_OP_READS(leaky_relu, 1);
 ELEMENTWISE(elu, y = x > 0.0f ? x : f[0] * expm1f(x), d = x > 0.0f ? 1.0f : y + f[0])
 ELEMENTWISE(silu, y = x * sigmoidf(f[0] * x), float s = sigmoidf(f[0] * x); d = s + f[0] * x * s * (1.0f - s))
-ELEMENTWISE(softplus, y = (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))), d = sigmoidf(x))
+/* softplus with sharpness beta: log(1 + e^(beta x)) / beta, written so e^ never overflows; f0 = 0
+ * (the op given no attribute, and models saved before beta existed) means beta = 1 */
+ELEMENTWISE(softplus, float b = f[0] > 0.0f ? f[0] : 1.0f; y = (x > 0.0f ? x : 0.0f) + log1pf(expf(-b * fabsf(x))) / b,
+            float b = f[0] > 0.0f ? f[0] : 1.0f; d = sigmoidf(b * x))
 /* GELU(x) = x Phi(x), Phi the standard normal CDF, Phi(x) = (1 + erf(x / sqrt 2)) / 2;
  * d = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi). erf and exp run on the SIMD kernels
  * over a sample's row at a time in scratch (a workspace: nothing is kept for backward). */

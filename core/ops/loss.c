@@ -267,26 +267,34 @@ static void critic_mean_backward(dl_graph *g, dl_node *n) {
 }
 DL_DEFINE_OP(critic_mean);
 
-/* ---- hinge: L = mean max(0, 1 - t s), labels t in {-1, +1} ---- */
-#define hinge_infer pair_infer
-static void hinge_forward(dl_graph *g, dl_node *n) {
+/* ---- hinge: L = mean max(0, m - t s), labels t in {-1, +1}; margin m = 1. The perceptron
+ * criterion is the same with m = 0: on one misclassified sample its gradient step is the
+ * perceptron rule, w += lr t x, and a sample on the right side moves nothing. ---- */
+static void margin_forward(dl_graph *g, dl_node *n, float margin) {
   dl_node *s = dl_input(g, n, 0), *t = dl_input(g, n, 1);
   size_t k = dl_node_numel(g, s);
   double sum = 0.0;
   for (size_t i = 0; i < k; i++) {
-    float m = 1.0f - t->value[i] * s->value[i];
+    float m = margin - t->value[i] * s->value[i];
     sum += m > 0.0f ? m : 0.0f;
   }
   n->value[0] = (float)(sum / k);
 }
-static void hinge_backward(dl_graph *g, dl_node *n) {
+static void margin_backward(dl_graph *g, dl_node *n, float margin) {
   dl_node *s = dl_input(g, n, 0), *t = dl_input(g, n, 1);
   size_t k = dl_node_numel(g, s);
   float c = n->grad[0] / (float)k;
   for (size_t i = 0; i < k; i++) {
-    if (1.0f - t->value[i] * s->value[i] <= 0.0f) continue;
+    if (margin - t->value[i] * s->value[i] <= 0.0f) continue;
     if (s->needs_grad) s->grad[i] -= c * t->value[i];
     if (t->needs_grad) t->grad[i] -= c * s->value[i];
   }
 }
+#define hinge_infer pair_infer
+static void hinge_forward(dl_graph *g, dl_node *n) { margin_forward(g, n, 1.0f); }
+static void hinge_backward(dl_graph *g, dl_node *n) { margin_backward(g, n, 1.0f); }
 DL_DEFINE_OP(hinge);
+#define perceptron_infer pair_infer
+static void perceptron_forward(dl_graph *g, dl_node *n) { margin_forward(g, n, 0.0f); }
+static void perceptron_backward(dl_graph *g, dl_node *n) { margin_backward(g, n, 0.0f); }
+DL_DEFINE_OP(perceptron);

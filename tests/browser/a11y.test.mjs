@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { start, openPage, openPlayground } from './browser.mjs';
+import { WIDGETS } from '../../web/js/widgets/index.mjs';
 
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let env;
@@ -30,6 +31,11 @@ const PAGES = [
   ['VAE', '/vae.html', '[data-engine="ready"]'],
   ['Text', '/text.html', '[data-engine="ready"]'],
   ['Seq2seq', '/seq2seq.html', '[data-engine="ready"]'],
+  ['sample course (elements)', '/course/', 'dl-playground[data-state="ready"]'],
+  ...Object.keys(WIDGETS).flatMap((k) => [
+    [`${k} widget`, `/widget.html?kind=${k}`, '[data-widget][data-engine="ready"]'],
+    [`${k} iframe form`, `/embed.html?kind=${k}`, '[data-widget][data-engine="ready"]'],
+  ]),
 ];
 
 for (const [name, path, ready] of PAGES)

@@ -8,12 +8,12 @@ let env;
 before(async () => (env = await start()));
 after(async () => env?.close());
 
-for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', '[data-playground][data-engine="ready"]'], ['/components-demo.html', 'canvas'], ['/gan.html', '[data-engine="ready"]'], ['/gan.html#dataset=ring', '[data-engine="ready"]'], ['/vae.html', '[data-engine="ready"]'], ['/text.html', '[data-engine="ready"]'], ['/seq2seq.html', '[data-engine="ready"]']]) {
+for (const [path, ready] of [['/', '#engine-status.ok'], ['/playground.html', '[data-playground][data-engine="ready"]'], ['/components-demo.html', 'canvas'], ['/gan.html', '[data-engine="ready"]'], ['/gan.html#dataset=ring', '[data-engine="ready"]'], ['/vae.html', '[data-engine="ready"]'], ['/text.html', '[data-engine="ready"]'], ['/seq2seq.html', '[data-engine="ready"]'], ['/course/', 'dl-playground[data-state="ready"]'], ['/widget.html?kind=optimizer-race', '[data-widget][data-engine="ready"]']]) {
   test(`${path} loads with no console errors and no failed requests`, async () => {
     const page = await openPage(env.browser, `${env.base}${path}`, { requests: true });
     await page.waitForSelector(ready);
     await page.waitForTimeout(500);
-    await screenshot(page, `page${path.replace(/[/.#=]/g, '-')}`);
+    await screenshot(page, `page${path.replace(/[/.#=?&]/g, '-')}`);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

@@ -625,7 +625,9 @@ static void test_catalog_lists_every_layer_loss_and_optimizer(void) {
   const dl_json *r;
   CHECK_OK(dl_json_parse(json, strlen(json), &doc, &r));
   CHECK(dl_json_get(r, "layers")->count == 23);
-  CHECK(dl_json_get(r, "losses")->count == 8);
+  CHECK(dl_json_get(r, "losses")->count == 9);
+  CHECK(strstr(json, "{\"name\":\"softplus\",\"op\":\"softplus\",")); /* activations name their op */
+  CHECK(strstr(json, "\"option\":{\"name\":\"beta\",\"type\":\"number\",\"min\":0.01,\"max\":100,\"default\":1}}"));
   CHECK(dl_json_get(r, "optimizers")->count == 7);
   CHECK(strstr(json, "{\"name\":\"units\",\"type\":\"int\",\"doc\":\"outputs\",\"min\":1,\"max\":1048576,\"required\":true}"));
   dl_json_free(doc);

@@ -43,7 +43,7 @@ static double ref_relu(double x, double a) { (void)a; return x > 0 ? x : 0; }
 static double ref_leaky(double x, double a) { return x > 0 ? x : a * x; }
 static double ref_elu(double x, double a) { return x > 0 ? x : a * (exp(x) - 1); }
 static double ref_silu(double x, double b) { return x / (1 + exp(-b * x)); }
-static double ref_softplus(double x, double a) { (void)a; return log(1 + exp(x)); }
+static double ref_softplus(double x, double b) { return b > 0 ? log(1 + exp(b * x)) / b : log(1 + exp(x)); }
 static double ref_gelu(double x, double a) { (void)a; return 0.5 * x * (1 + erf(x / sqrt(2.0))); }
 
 static void test_step_forward_and_zero_gradient(void) { check_forward("step", 0, ref_step), check_backward("step", 0); }
@@ -53,7 +53,8 @@ static void test_relu_matches_formula_and_numeric(void) { check_forward("relu", 
 static void test_leaky_relu_matches_formula_and_numeric(void) { check_forward("leaky_relu", 0.1f, ref_leaky), check_backward("leaky_relu", 0.1f); }
 static void test_elu_matches_formula_and_numeric(void) { check_forward("elu", 1.0f, ref_elu), check_backward("elu", 0.7f); }
 static void test_silu_matches_formula_and_numeric(void) { check_forward("silu", 1.0f, ref_silu), check_backward("silu", 1.5f); }
-static void test_softplus_matches_formula_and_numeric(void) { check_forward("softplus", 0, ref_softplus), check_backward("softplus", 0); }
+static void test_softplus_matches_formula_and_numeric(void) { check_forward("softplus", 0, ref_softplus), check_forward("softplus", 2.5f, ref_softplus), check_forward("softplus", 0.3f, ref_softplus),
+                                                                 check_backward("softplus", 0), check_backward("softplus", 2.5f); }
 static void test_gelu_matches_formula_and_numeric(void) { check_forward("gelu", 0, ref_gelu), check_backward("gelu", 0); }
 
 static void test_prelu_backward_matches_numeric(void) {

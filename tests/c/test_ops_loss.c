@@ -155,6 +155,22 @@ static void test_hinge_value_and_gradient(void) {
   dl_graph_destroy(g);
 }
 
+/* the perceptron criterion: hinge with margin 0, so only the misclassified samples count */
+static void test_perceptron_value_and_gradient(void) {
+  dl_graph *g = new_graph();
+  int32_t s = gc_input(g, "s", 1, SHAPE(2)), t = gc_input(g, "t", 1, SHAPE(2));
+  int32_t l = gc_op(g, "perceptron", 2, IDS(s, t), 0, NULL, 0, NULL);
+  gradcheck gc;
+  gc_setup(&gc, g, l, 3, 2);
+  float *sv = gc_data(g, s, NULL), *tv = gc_data(g, t, NULL);
+  float ss[] = {0.3f, -2.0f, 1.7f, -0.4f, 0.9f, 2.5f}, ts[] = {1, 1, -1, -1, 1, 1}; /* t s away from 0 */
+  memcpy(sv, ss, sizeof ss), memcpy(tv, ts, sizeof ts);
+  CHECK(gc_run(&gc, IDS(s, t), 2) == 0);
+  CHECK_OK(dl_graph_forward(g, l));
+  CHECK_NEAR(gc_data(g, l, NULL)[0], (2.0 + 1.7) / 6, 1e-6);
+  dl_graph_destroy(g);
+}
+
 void run_loss_tests(void) {
   RUN(test_mse_value_and_gradient);
   RUN(test_softmax_ce_value_with_and_without_smoothing);
@@ -166,4 +182,5 @@ void run_loss_tests(void) {
   RUN(test_kl_gauss_value_and_gradient);
   RUN(test_critic_mean_gradient_and_sign);
   RUN(test_hinge_value_and_gradient);
+  RUN(test_perceptron_value_and_gradient);
 }

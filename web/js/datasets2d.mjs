@@ -42,6 +42,13 @@ const GENERATORS = {
       return { x: centres[c][0] + s * r.gauss(), y: centres[c][1] + s * r.gauss(), label: c };
     });
   },
+  // two Gaussian clusters a straight line separates (a perceptron's data)
+  blobs(n, noise, r) {
+    return Array.from({ length: n }, (_, i) => {
+      const c = i % 2, s = 0.5 + noise * 4;
+      return { x: (c ? 2 : -2) + s * r.gauss(), y: (c ? 1.5 : -1.5) + s * r.gauss(), label: c };
+    });
+  },
   // eight tight Gaussians on a circle of radius 4: the classic test of a GAN's mode coverage
   ring(n, noise, r) {
     return Array.from({ length: n }, (_, i) => {
@@ -59,7 +66,7 @@ const GENERATORS = {
   },
 };
 
-export const CLASSES_2D = { spiral: 2, xor: 2, circles: 2, gaussians: 3, ring: 8, moons: 2 };
+export const CLASSES_2D = { spiral: 2, xor: 2, circles: 2, gaussians: 3, ring: 8, moons: 2, blobs: 2 };
 
 /**
  * Points for a toy set, shuffled, split into train and test by `ratio`, clipped to [-6, 6].

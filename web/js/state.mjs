@@ -8,6 +8,10 @@
 export const DATASETS = ['mnist', 'fashion', 'spiral', 'xor', 'circles', 'gaussians', 'custom'];
 export const PRESETS = ['perceptron', 'mlp', 'lenet', 'allconv', 'resnet', 'bndropout'];
 
+// The playground's panels (data-control names in its template) and the settings shown as fields.
+export const PANELS = ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'];
+const FIELDS = ['dataset', 'noise', 'ratio', 'preset', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'init', 'seed', 'l1', 'l2', 'dropout', 'shift', 'rotate', 'pixelnoise', 'patience', 'speed'];
+
 /**
  * name, type, default, and the allowed values or range: `values` (enum), `catalog` (enum: a
  * function from the engine's catalog to the names it allows), or min and max (number, int).
@@ -41,8 +45,9 @@ export const PARAMS = [
   { name: 'speed', type: 'enum', values: ['slow', 'watch', 'fast'], default: 'watch' },
   // a trained model file on the same site, loaded at start (a teacher's ready-trained drawing pad)
   { name: 'model', type: 'path', default: '' },
-  // panels a link may hide (data-control names of the playground's template, and its share button)
-  { name: 'hide', type: 'list', values: ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'], default: [] },
+  // what a link may hide: a panel (data-control names of the playground's template), one field
+  // of a setting, or one button of the run bar
+  { name: 'hide', type: 'list', values: [...PANELS, ...FIELDS, 'start', 'step', 'stop', 'reset', 'save', 'load'], default: [] },
   { name: 'simd', type: 'enum', values: ['auto', 'off'], default: 'auto' }, // off: the plain build, as old browsers get
 ];
 
@@ -140,6 +145,7 @@ export function allowed(p, catalog) {
  */
 export function fieldValue(p, raw, catalog) {
   if (p.type === 'text') return raw.length <= p.max ? { value: raw } : { error: `longer than ${p.max} characters` };
+  if (p.type === 'bool') return { value: raw === 'on' };
   const v = p.type === 'enum' ? raw : Number(raw);
   const ok = p.type === 'enum'
     ? (allowed(p, catalog) ?? []).includes(v)
@@ -204,6 +210,9 @@ function parseValue(p, raw, catalog) {
       if (v < p.min || v > p.max) throw new Error(`outside [${p.min}, ${p.max}]`);
       return v;
     }
+    case 'bool':
+      if (!['true', 'false', 'on', 'off'].includes(raw)) throw new Error('expected true or false');
+      return raw === 'true' || raw === 'on';
     case 'layers':
       return checkLayers(decodeJson(raw));
     case 'path':
@@ -223,11 +232,51 @@ function parseValue(p, raw, catalog) {
       return raw;
     case 'list': {
       const v = raw.split(',').filter(Boolean), bad = v.find((x) => !p.values.includes(x));
-      if (bad !== undefined) throw new Error(`no panel named '${bad.slice(0, 40)}' (panels: ${p.values.join(', ')})`);
+      if (bad !== undefined) throw new Error(`'${bad.slice(0, 40)}' is not one of ${p.values.join(', ')}`);
       return v;
     }
   }
   throw new Error(`unknown type ${p.type}`);
+}
+
+/**
+ * A value read from JSON (a preset file) for parameter `p`: returned when allowed, else an Error
+ * saying what is wrong with it (the caller adds where it was). Enum names the catalog allows
+ * are held as given until the catalog has come (checkCatalog), as parseHash does.
+ */
+export function jsonValue(p, v) {
+  const kind = Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  const want = (what) => new Error(`expected ${what}, not ${kind}`);
+  switch (p.type) {
+    case 'enum':
+      if (typeof v !== 'string') throw want(p.values ? `one of ${p.values.join(', ')}` : 'a name');
+      return parseValue(p, v, null);
+    case 'number':
+    case 'int':
+      if (typeof v !== 'number') throw want(p.type === 'int' ? 'a whole number' : 'a number');
+      return parseValue(p, String(v), null);
+    case 'bool':
+      if (typeof v !== 'boolean') throw want('true or false');
+      return v;
+    case 'layers':
+      return checkLayers(v);
+    case 'points':
+      if (!Array.isArray(v)) throw want('a list of points {x, y, label}');
+      return parseValue(p, v.map((q) => `${q?.x},${q?.y},${q?.label}`).join(';'), null);
+    case 'list':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw want(`a list of names (${p.values.join(', ')})`);
+      return parseValue(p, v.join(','), null);
+    default:
+      if (typeof v !== 'string') throw want('text');
+      return parseValue(p, v, null);
+  }
+}
+
+/** The hash for the settings given (every one of them, defaults too: a preset's lr counts even when it is the default). */
+export function settingsHash(settings, params = PARAMS) {
+  const out = new URLSearchParams(), byName = new Map(params.map((p) => [p.name, p]));
+  for (const [k, v] of Object.entries(settings)) out.set(k, formatValue(byName.get(k), v));
+  return `#${out}`;
 }
 
 function formatValue(p, v) {

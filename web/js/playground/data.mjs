@@ -3,6 +3,7 @@
 // sets made here from the seed). Start waits, saying why, until the whole set is in.
 import { MNIST_LABELS, FASHION_LABELS } from '../../dlplay/datasets.mjs';
 import { makeToySet, splitPoints, toArrays } from '../datasets2d.mjs';
+import { site } from '../site.mjs';
 
 export const LABELS = { mnist: MNIST_LABELS, fashion: FASHION_LABELS };
 
@@ -48,7 +49,7 @@ export function createDataPart(ctx) {
       const wait = (text) => state.dataset === set && ctx.blockStart('data', text);
       wait('The images are still loading; Start opens once they are all in.');
       // absolute: the worker would resolve a relative URL against its own script's folder
-      const url = (split) => new URL(`data/${set}-${split}.dlds.gz`, document.baseURI).href;
+      const url = (split) => site(`data/${set}-${split}.dlds.gz`);
       // the test set waits for the first training batch: at start-up both would compete for the
       // same two cores with the engine's compilation
       let startTest;

@@ -6,6 +6,7 @@
 import { attach } from '../../dlplay/worker-client.mjs';
 import { parseHash, toHash, checkCatalog, defaults, watchField, PARAMS } from '../state.mjs';
 import { CLASSES_2D } from '../datasets2d.mjs';
+import { site } from '../site.mjs';
 import { template } from './template.mjs';
 import { createDataPart } from './data.mjs';
 import { createNetworkPart } from './network.mjs';
@@ -104,7 +105,7 @@ export function createPlayground(root, options = {}) {
     writeHash() {
       if (url) history.replaceState(null, '', ctx.hash() || location.pathname);
     },
-    link: () => (url ? location.href : new URL(`playground.html${ctx.hash()}`, document.baseURI).href),
+    link: () => (url ? location.href : site(`playground.html${ctx.hash()}`)),
     // setTimeout that destroy() clears: `name` keeps one pending call per name
     later(name, f, ms) {
       clearTimeout(ctx.timers[name]);
@@ -153,7 +154,14 @@ export function createPlayground(root, options = {}) {
       root.dataset.busy = busy ? 'yes' : 'no';
     });
     for (const n of parsed.notices) ctx.notice(n);
-    for (const name of new Set(ctx.state.hide)) root.querySelectorAll(`[data-control="${CSS.escape(name)}"], [data-part="${CSS.escape(name)}"]`).forEach((e) => (e.hidden = true));
+    // a panel, or one setting's field with its label, or a button; `hidden` stays the code's own
+    // (fields for one optimizer show and hide with it), the class is the link's and wins
+    for (const name of new Set(ctx.state.hide))
+      root.querySelectorAll(`[data-control="${CSS.escape(name)}"], [data-part="${CSS.escape(name)}"]`).forEach((e) => {
+        const field = e.closest('label') ?? e;
+        field.classList.add('hidden-by-link');
+        if (e.dataset.control) e.hidden = true; // (a panel counts as hidden when its column is weighed below)
+      });
     // a column whose every card is hidden gives its room to the other (no empty column)
     for (const col of root.querySelectorAll('.layout > .col')) col.hidden = [...col.children].every((c) => c.hidden);
     root.querySelector('.layout').classList.toggle('one-column', [...root.querySelectorAll('.layout > .col')].some((c) => c.hidden));
@@ -216,6 +224,21 @@ export function createPlayground(root, options = {}) {
     state: ctx.state,
     get remote() {
       return ctx.remote;
+    },
+    /** The settings as a link's hash (the values that differ from the defaults). */
+    hash: () => ctx.hash(),
+    /** Start training, or resume a paused run (as the Start button). */
+    start: () => training.play(),
+    /** Pause a running run (Resume or start() goes on from there). */
+    pause: () => training.pause(),
+    /** The key figures: whether it trains, epochs so far, the last epoch's losses and accuracy. */
+    results() {
+      const e = ctx.lastEpoch;
+      return {
+        training: root.dataset.training ?? 'idle',
+        epochs: ctx.lastX,
+        ...(e && { loss: e.loss, valLoss: e.valLoss, valAccuracy: e.valAccuracy ?? null }),
+      };
     },
     /** Stop training, free this playground's models and data in the worker, empty root. */
     async destroy() {

@@ -3,12 +3,14 @@
 // whose choices are the engine's names (optimizers, schedules, initializers) start empty and are
 // filled from its catalog.
 
+import { site } from '../site.mjs';
+
 /** The playground's markup; `key` makes its radio group's name unique on the page. */
 export function template({ key }) {
   return `
   <a class="skip" href="#" data-part="skip">Skip to the training controls</a>
   <header class="bar">
-    <a class="brand" href="index.html">dlplay</a>
+    <a class="brand" href="${site('index.html')}">dlplay</a>
     <span class="crumb" data-part="title"></span>
     <span data-part="engine-status" class="engine" aria-live="polite">loading engine…</span>
     <button data-part="share" type="button" class="secondary" data-control="share">Copy link</button>

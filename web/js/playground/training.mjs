@@ -137,6 +137,7 @@ export function createTrainingPart(ctx) {
           });
         },
         onEpoch: (e) => {
+          ctx.lastEpoch = e;
           views.pushEpoch(e);
           root.dataset.epochSeconds = e.seconds.toFixed(3); // read by bench/browser.mjs
           if (ctx.images()) views.refreshInsight(); // (2-D views follow the live loop)
@@ -200,6 +201,18 @@ export function createTrainingPart(ctx) {
     });
   }
 
+  // Start, or pause and resume: the Start button's, and an embedding's start() and stop().
+  async function toggle() {
+    if (!ctx.session) return startTraining();
+    const run = ctx.session;
+    run.paused = !run.paused;
+    setRunning(true, run.paused);
+    await run.started;
+    if (run.live && ctx.session === run) await (run.paused ? run.model.pause() : run.model.resume());
+  }
+  const play = () => void ((!ctx.session || ctx.session.paused) && toggle());
+  const pause = () => void (ctx.session && !ctx.session.paused && toggle());
+
   function wire() {
     const { network, data, views } = ctx.parts;
     for (const n of ['optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'l1', 'l2', 'shift', 'rotate', 'pixelnoise', 'patience'])
@@ -211,14 +224,7 @@ export function createTrainingPart(ctx) {
     ctx.bind('speed');
     for (const n of ['init', 'dropout', 'seed']) ctx.bind(n, () => (n === 'seed' && !ctx.images() ? data.refresh() : network.validate()));
 
-    q('start').addEventListener('click', async () => {
-      if (!ctx.session) return startTraining();
-      const run = ctx.session;
-      run.paused = !run.paused;
-      setRunning(true, run.paused);
-      await run.started;
-      if (run.live && ctx.session === run) await (run.paused ? run.model.pause() : run.model.resume());
-    });
+    q('start').addEventListener('click', toggle);
     q('step').addEventListener('click', async () => {
       if (!ctx.session) startTraining({ paused: true });
       const run = ctx.session;
@@ -265,5 +271,5 @@ export function createTrainingPart(ctx) {
     });
   }
 
-  return { useCatalog, showAuto, drawSchedule, setRunning, wire, trainOptions, loadLinked, resetProgress: () => progress.reset(), destroy: () => (progress.destroy(), schedulePlot.destroy()) };
+  return { useCatalog, showAuto, drawSchedule, setRunning, wire, trainOptions, loadLinked, play, pause, resetProgress: () => progress.reset(), destroy: () => (progress.destroy(), schedulePlot.destroy()) };
 }

@@ -15,6 +15,7 @@ import { attach } from '../../dlplay/worker-client.mjs';
 import { fetchDataset } from '../../dlplay/datasets.mjs';
 import { parseHash, toHash, checkCatalog, watchField } from '../state.mjs';
 import { createLayerEditor } from '../layer-editor.mjs';
+import { site } from '../site.mjs';
 import { createProgress } from '../components/progress.mjs';
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -271,8 +272,8 @@ export function createStudio(root, page, options = {}) {
       } else if (ctx.images()) {
         const train = `${s.dataset}-train`;
         ctx.dataName = train;
-        const testing = fetchDataset(new URL(`data/${s.dataset}-test.dlds.gz`, document.baseURI).href);
-        await ctx.remote.loadDataset(train, new URL(`data/${train}.dlds.gz`, document.baseURI).href, (count, n) => {
+        const testing = fetchDataset(site(`data/${s.dataset}-test.dlds.gz`));
+        await ctx.remote.loadDataset(train, site(`data/${train}.dlds.gz`), (count, n) => {
           status.textContent = `${train}: ${count.toLocaleString()} of ${n.toLocaleString()} images`;
         });
         ctx.test = await testing;

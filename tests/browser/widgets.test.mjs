@@ -1,0 +1,239 @@
+// widgets.test.mjs: the concept widgets and the ways a teacher embeds dlplay. Each widget opens as
+// a page (widget.html) and in the iframe form (embed.html), with a screenshot of each in
+// build/screenshots/. The elements: hide= hides what it names, two elements on one page train
+// independently, one scrolled out of view pauses, and the iframe's postMessage interface
+// round-trips a configuration. The widgets' figures come from the engine: the checks compare
+// what they show with the formulas.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, openPage, screenshot } from './browser.mjs';
+import { WIDGETS } from '../../web/js/widgets/index.mjs';
+
+let env;
+before(async () => (env = await start()));
+after(async () => env?.close());
+
+// A host page of the test's own (served at /host.html by the route), loading the elements as a course page does.
+async function openHost(body, { viewport = { width: 1280, height: 900 } } = {}) {
+  const page = await openPage(env.browser, 'about:blank', { viewport });
+  await page.route(`${env.base}/host.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title>
+      <script type="module" src="js/embed/elements.mjs"></script></head><body><main>${body}</main></body></html>`,
+  }));
+  await page.goto(`${env.base}/host.html`);
+  return page;
+}
+
+const summary = (page, sel = 'dl-widget') => page.$eval(sel, (el) => el.shadowRoot.querySelector('[data-part="summary"]').textContent);
+
+for (const kind of Object.keys(WIDGETS)) {
+  test(`the ${kind} widget opens as a page and in an iframe, and shows its figures as text`, async () => {
+    const page = await openPage(env.browser, `${env.base}/widget.html?kind=${kind}`, { requests: true });
+    await page.waitForSelector('[data-widget][data-engine="ready"]');
+    assert.notEqual(await summary(page), '');
+    await screenshot(page, `widget-${kind}-page`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+    const framed = await openHost(`<p>Lesson text above.</p><iframe title="${kind}" src="embed.html?kind=${kind}" style="width: 720px; height: 620px; border: 1px solid #ccc"></iframe>`);
+    const frame = framed.frameLocator('iframe');
+    await frame.locator('[data-widget][data-engine="ready"]').waitFor();
+    assert.notEqual(await frame.locator('[data-part="summary"]').textContent(), '');
+    await screenshot(framed, `widget-${kind}-iframe`);
+    assert.deepEqual(framed.errors, []);
+    await framed.close();
+  });
+}
+
+test('the activation widget draws the engine\'s softplus with its beta: f(0) = ln 2 / beta, f\'(0) = 1/2', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=activation#activation=softplus&beta=2`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  assert.match(await summary(page), /f\(0\) = 0\.347, f′\(0\) = 0\.500/);
+  // a learner's change goes through the control to the engine and into the address
+  await page.fill('[data-part="beta"]', '4'); // (a range: fill sets it and fires input)
+  await page.waitForFunction(() => /f\(0\) = 0\.173/.test(document.querySelector('dl-widget').shadowRoot.querySelector('[data-part="summary"]').textContent));
+  assert.match(page.url(), /#activation=softplus&beta=4$/);
+  await page.selectOption('[data-part="activation"]', 'tanh');
+  await page.waitForFunction(() => /f′\(0\) = 1\.000/.test(document.querySelector('dl-widget').shadowRoot.querySelector('[data-part="summary"]').textContent));
+  assert.equal(await page.isVisible('[data-control="beta"]'), false, 'beta shows only for Swish and softplus');
+  await page.close();
+});
+
+test('hide= hides the named controls of a widget and of a playground, and only those', async () => {
+  const page = await openHost(`<dl-widget kind="activation" hide="compare,range"></dl-widget>
+    <dl-playground settings="dataset=xor" hide="optimizer,lr,share"></dl-playground>`);
+  await page.waitForSelector('dl-widget [data-engine="ready"]');
+  await page.waitForSelector('dl-playground [data-engine="ready"]');
+  const shown = (sel) => page.isVisible(sel);
+  assert.equal(await shown('dl-widget [data-control="compare"]'), false);
+  assert.equal(await shown('dl-widget [data-control="range"]'), false);
+  assert.equal(await shown('dl-widget [data-control="activation"]'), true);
+  assert.equal(await shown('dl-playground [data-part="optimizer"]'), false);
+  assert.equal(await shown('dl-playground [data-part="lr"]'), false);
+  assert.equal(await shown('dl-playground [data-part="share"]'), false);
+  assert.equal(await shown('dl-playground [data-part="batch"]'), true);
+  assert.equal(await shown('dl-playground [data-part="start"]'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('two playground elements on one page train independently, and one out of view pauses', async () => {
+  const page = await openHost(`<dl-playground id="a" settings="dataset=xor&preset=perceptron&epochs=1000&seed=3"></dl-playground>
+    <div style="height: 3000px"></div>
+    <dl-playground id="b" settings="dataset=circles&preset=mlp&epochs=1000&seed=4"></dl-playground>`);
+  await page.waitForSelector('#a [data-engine="ready"]');
+  await page.waitForSelector('#b [data-engine="ready"]');
+  const results = (id) => page.$eval(`#${id}`, (el) => el.results());
+  await page.$eval('#a', (el) => el.start());
+  await page.waitForFunction(() => document.querySelector('#a').results().epochs > 2);
+  // b is below the fold: it has not started; a runs alone
+  assert.equal((await results('b')).training, 'idle');
+  // started out of view, b waits until it is seen
+  await page.waitForSelector('#b[data-visible="no"]');
+  await page.$eval('#b', (el) => el.start());
+  await page.waitForTimeout(1000);
+  assert.deepEqual(await results('b'), { kind: 'playground', training: 'idle', epochs: 0 });
+  // scrolled into view, b trains; a, now out of view, pauses at its epoch
+  await page.$eval('#b', (el) => el.scrollIntoView());
+  await page.waitForFunction(() => document.querySelector('#b').results().training === 'running' && document.querySelector('#a').results().training === 'paused');
+  const a = await results('a');
+  await page.waitForFunction(() => document.querySelector('#b').results().epochs > 2);
+  assert.equal((await results('a')).epochs, a.epochs, 'a paused out of view');
+  const b = await results('b');
+  assert.ok(a.valAccuracy !== b.valAccuracy || a.loss !== b.loss, JSON.stringify({ a, b }));
+  await page.$eval('#b', (el) => el.stop());
+  await page.waitForFunction(() => document.querySelector('#b').results().training === 'paused');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('two race widgets on one page run apart: starting one leaves the other where it was', async () => {
+  const page = await openHost(`<dl-widget id="r1" kind="optimizer-race" settings="surface=bowl&steps=60"></dl-widget>
+    <dl-widget id="r2" kind="optimizer-race" settings="surface=ravine&steps=60"></dl-widget>`, { viewport: { width: 1280, height: 3000 } });
+  await page.waitForSelector('#r1 [data-engine="ready"]');
+  await page.waitForSelector('#r2 [data-engine="ready"]');
+  await page.$eval('#r1', (el) => el.start());
+  await page.waitForFunction(() => document.querySelector('#r1').results().step === 60);
+  const r1 = await page.$eval('#r1', (el) => el.results()), r2 = await page.$eval('#r2', (el) => el.results());
+  assert.equal(r2.step, 0);
+  // on the bowl x² + y² from (-1.5, 1.6) at rate 0.05, plain SGD shrinks each weight by (1 - 2 * 0.05) a step
+  const sgd = r1.racers.find((r) => r.name === 'sgd');
+  assert.ok(Math.abs(sgd.x - -1.5 * 0.9 ** 60) < 1e-4 && Math.abs(sgd.y - 1.6 * 0.9 ** 60) < 1e-4, JSON.stringify(sgd));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the iframe\'s postMessage interface round-trips a configuration, starts, stops and reports results', async () => {
+  const page = await openHost(`<iframe title="race" src="embed.html?kind=optimizer-race" style="width: 800px; height: 700px"></iframe>
+    <script>
+      window.answers = [];
+      addEventListener('message', (e) => window.answers.push(e.data));
+      window.ask = (m) => new Promise((resolve) => {
+        const id = Math.random();
+        const on = (e) => { if (e.data.id === id) { removeEventListener('message', on); resolve(e.data); } };
+        addEventListener('message', on);
+        document.querySelector('iframe').contentWindow.postMessage({ ...m, id }, '*');
+      });
+    </script>`);
+  await page.waitForFunction(() => window.answers.some((a) => a.dlplay === 'ready'));
+  const preset = { kind: 'optimizer-race', title: 'Saddle', settings: { surface: 'saddle', lr: 0.02, optimizers: ['sgd', 'adam'], steps: 40, speed: 2, seed: 9, hide: ['speed'] } };
+  const set = await page.evaluate((p) => window.ask({ dlplay: 'configure', preset: p }), preset);
+  assert.equal(set.error, undefined, set.error);
+  const got = await page.evaluate(() => window.ask({ dlplay: 'config' }));
+  assert.deepEqual(got.config, preset);
+  const frame = page.frameLocator('iframe');
+  assert.equal(await frame.locator('[data-part="title"]').textContent(), 'Saddle');
+  assert.equal(await frame.locator('[data-control="speed"]').isVisible(), false);
+  await page.evaluate(() => window.ask({ dlplay: 'start' }));
+  await page.waitForFunction(async () => (await window.ask({ dlplay: 'results' })).results.step === 40);
+  const { results } = await page.evaluate(() => window.ask({ dlplay: 'results' }));
+  assert.deepEqual(results.racers.map((r) => r.name), ['sgd', 'adam']);
+  // a bad preset is refused with its problems, and the widget keeps the configuration it had
+  const bad = await page.evaluate(() => window.ask({ dlplay: 'configure', preset: { kind: 'optimizer-race', settings: { surface: 'moon', steps: 0 } } }));
+  assert.deepEqual(bad.problems, ["settings.surface: expected one of bowl, ravine, rosenbrock, saddle", 'settings.steps: outside [10, 5000]']);
+  assert.deepEqual((await page.evaluate(() => window.ask({ dlplay: 'config' }))).config, preset);
+  const unknown = await page.evaluate(() => window.ask({ dlplay: 'launch' }));
+  assert.match(unknown.error, /unknown request 'launch'/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a preset file that is broken shows its problems in the element, and the page works on', async () => {
+  const page = await openHost(`<dl-widget id="bad" preset="nothing-here"></dl-widget><dl-widget id="good" preset="saturation"></dl-widget>`);
+  await page.waitForSelector('#bad[data-state="error"]');
+  assert.match(await page.textContent('#bad .dl-error'), /preset nothing-here is not valid: could not be read \(the server answered 404\)/);
+  await page.waitForSelector('#good [data-engine="ready"]');
+  assert.equal(await page.textContent('#good [data-part="title"]'), 'Where sigmoid stops learning');
+  assert.equal(await page.isVisible('#good [data-control="compare"]'), false);
+  await page.close();
+});
+
+test('the perceptron widget steps by the rule: a wrong sample moves w by lr t x, a right one nothing; two clusters converge, XOR never does', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=perceptron#lr=0.5&points=30`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  let wrong = 0, right = 0;
+  for (let k = 0; k < 60 && !(wrong && right); k++) {
+    await page.click('[data-part="step"]');
+    const r = await page.$eval('dl-widget', (el) => el.results());
+    if (r.converged) break;
+    const { before, after, x, t } = r.last;
+    const want = r.last.wrong ? [before.w[0] + 0.5 * t * x[0], before.w[1] + 0.5 * t * x[1], before.b + 0.5 * t] : [before.w[0], before.w[1], before.b];
+    [...after.w, after.b].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `step ${k}: ${JSON.stringify(r.last)}`));
+    r.last.wrong ? wrong++ : right++;
+  }
+  assert.ok(wrong && right, `saw ${wrong} wrong and ${right} right samples`);
+  await page.$eval('dl-widget', (el) => el.shadowRoot.querySelector('[data-part="speed"]').value = '60');
+  await page.click('[data-part="run"]');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().converged, null, { timeout: 20000 });
+  assert.match(await summary(page), /Converged: epoch \d+ had no mistakes/);
+  await page.selectOption('[data-part="data"]', 'xor');
+  await page.click('[data-part="run"]');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().epoch >= 3, null, { timeout: 20000 });
+  assert.equal((await page.$eval('dl-widget', (el) => el.results())).converged, false);
+  assert.match(await summary(page), /Epoch \d+: \d+ mistakes/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the softmax widget gives softmax(z / T), its cross-entropy and the gradient p - y / T from the engine', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=softmax#temperature=2&target=B`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const r = await page.$eval('dl-widget', (el) => el.results());
+  const z = [2, 1, 0.5, -1, -2].map((v) => v / 2), e = z.map(Math.exp), sum = e.reduce((a, b) => a + b), p = e.map((v) => v / sum);
+  p.forEach((v, i) => {
+    assert.ok(Math.abs(r.probabilities[i] - v) < 1e-6);
+    assert.ok(Math.abs(r.gradient[i] - (v - (i === 1)) / 2) < 1e-6, `gradient ${i}`);
+  });
+  assert.ok(Math.abs(r.loss + Math.log(p[1])) < 1e-5);
+  await page.fill('[data-part="temperature"]', '0.05');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().probabilities[0] > 0.999);
+  assert.equal(await page.locator('.bc-row, [data-part="bars"] li').count() > 0, true);
+  await page.close();
+});
+
+test('the losses widget reads each loss and its gradient off the engine: BCE, MSE, hinge, perceptron', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=losses`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const at = async (x) => (await page.$eval('dl-widget', (el) => el.results())).at.find((r) => Math.abs(r.x - x) < 1e-9);
+  const near = (a, b, what) => assert.ok(Math.abs(a - b) < 0.02, `${what}: ${a} vs ${b}`);
+  let r = await at(0.5); // -ln p at p = 0.5 with q = 1; gradient -1/p
+  near(r.loss, Math.log(2), 'bce'), near(r.gradient, -2, 'bce gradient');
+  await page.selectOption('[data-part="loss"]', 'mse');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().loss === 'mse');
+  r = await at(0.5);
+  near(r.loss, 0.25, 'mse'), near(r.gradient, -1, 'mse gradient');
+  await page.selectOption('[data-part="loss"]', 'hinge');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().loss === 'hinge');
+  r = await at(0);
+  near(r.loss, 1, 'hinge'), near(r.gradient, -1, 'hinge gradient');
+  r = await at(2);
+  near(r.loss, 0, 'hinge past the margin'), near(r.gradient, 0, 'hinge gradient past the margin');
+  await page.selectOption('[data-part="loss"]', 'perceptron');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().loss === 'perceptron');
+  r = await at(-1);
+  near(r.loss, 1, 'perceptron'), near(r.gradient, -1, 'perceptron gradient');
+  r = await at(1);
+  near(r.loss, 0, 'perceptron, right side');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
