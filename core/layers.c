@@ -42,7 +42,7 @@ static const act_def act_table[] = {
     {"elu", "elu", NULL, "alpha", 0, 100, 1, 1, "x for x > 0, alpha (e^x - 1) below"},
     {"silu", "silu", NULL, "beta", 0, 100, 1, 1, "x sigmoid(beta x) (Swish)"},
     {"gelu", "gelu", NULL, NULL, 0, 0, 0, 1, "x Phi(x), the exact (erf) form"},
-    {"softplus", "softplus", NULL, "beta", 0.01, 100, 1, 0, "log(1 + e^(beta x)) / beta: a smooth ReLU, sharper as beta grows"},
+    {"softplus", "softplus", NULL, "beta", 0.01, 100, 1, 0, "log(1 + e^(beta x)) / beta"},
     {"sigmoid", "sigmoid", NULL, NULL, 0, 0, 0, 0, "1 / (1 + e^-x)"},
     {"tanh", "tanh", NULL, NULL, 0, 0, 0, 0, "hyperbolic tangent"},
     {"step", "step", NULL, NULL, 0, 0, 0, 0, "1 for x > 0, else 0 (derivative taken as 0)"},
@@ -324,10 +324,11 @@ static dl_status conv_common(builder *b, int32_t *cur, int transposed) {
     if ((st = lb_add_param(b, "bias", 1, &filters, DL_PARAM_TRAINABLE, &bias))) return st;
     if ((st = lb_init_param(b, "biasInitializer", "zeros", bias))) return st;
   }
-  int32_t a[9] = {s[0], s[1], 0, 0, 0, 0, 1, op[0], op[1]};
+  const int *d = transposed ? NULL : lb_val(b, "dilation")->pair;
+  int32_t a[11] = {s[0], s[1], 0, 0, 0, 0, 1, op[0], op[1], d ? d[0] : 1, d ? d[1] : 1};
   if ((st = padding_attr(b, a))) return st;
   int32_t in[3] = {*cur, w, bias};
-  return lb_add_op(b, transposed ? "conv2d_transpose" : "conv2d", NULL, bias >= 0 ? 3 : 2, in, 9, a, 0, NULL, cur);
+  return lb_add_op(b, transposed ? "conv2d_transpose" : "conv2d", NULL, bias >= 0 ? 3 : 2, in, 11, a, 0, NULL, cur);
 }
 static dl_status layer_conv2d(builder *b, int32_t *cur) { return conv_common(b, cur, 0); }
 static dl_status layer_conv2d_t(builder *b, int32_t *cur) { return conv_common(b, cur, 1); }
@@ -481,6 +482,7 @@ static const layer_def layer_table[] = {
       {"kernel", K_PAIR, 1, 64, REQUIRED, "window size, n or [h, w]"},
       {"stride", K_PAIR, 1, 64, 1, "step between windows"},
       PAD_OPT,
+      {"dilation", K_PAIR, 1, 16, 1, "spacing of the kernel taps"},
       {"useBias", K_BOOL, 0, 1, 1, "add a learned bias per filter"},
       INIT_OPTS},
      "kernel [filters, channels, kh, kw], bias [filters]", "2-D convolution over [channels, height, width]"},

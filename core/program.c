@@ -63,7 +63,7 @@ static const struct loss_def {
     {"bce", TARGET_SAME, 1, 1, 0, 0, "binary cross-entropy of probabilities in (0, 1)"},
     {"bce_logits", TARGET_SAME, 1, 1, 0, 0, "binary cross-entropy of logits (the stable form)"},
     {"hinge", TARGET_SAME, 1, 1, 0, 0, "max(0, 1 - t s) with targets -1 or +1"},
-    {"perceptron", TARGET_SAME, 1, 1, 0, 0, "max(0, -t s) with targets -1 or +1: one sample's SGD step is the perceptron rule"},
+    {"perceptron", TARGET_SAME, 1, 1, 0, 0, "max(0, -t s), targets -1 or +1"},
     {"kl_gauss", TARGET_NONE, 2, 0, 0, 0, "KL(N(mu, e^logvar) || N(0, 1)), summed over the latent dims"},
     {"critic_mean", TARGET_NONE, 1, 1, 0, 1, "the mean score (Wasserstein critics; weight -1 to maximize)"},
 };

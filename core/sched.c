@@ -2,7 +2,7 @@
  * choice). lr0 is the rate given at creation. Options (dl_sched_set) per schedule:
  *   constant     lr0
  *   step         lr0 gamma^floor(t / step_size)                      step_size (10), gamma (0.1)
- *   exponential  lr0 gamma^t                                         gamma (0.95)
+ *   exponential  lr0 gamma^t                                         gamma (0.95; up to 2: above 1 it grows)
  *   cosine       lr_min + (lr0 - lr_min)(1 + cos(pi t_i / T_i))/2     period T_0 (100), t_mult (1),
  *                with warm restarts (SGDR): T_i = T_0 t_mult^i;        lr_min (0), restart (1; 0 = stay
  *                                                                      at lr_min after one period)
@@ -76,7 +76,9 @@ static const struct sched_option {
 } sched_options[] = {
     {"warmup", offsetof(dl_sched, warmup), ALL, 0, 1e9, 1},
     {"step_size", offsetof(dl_sched, step_size), ONLY(SCH_STEP) | ONLY(SCH_CYCLICAL), 1, 1e9, 1},
-    {"gamma", offsetof(dl_sched, gamma), ONLY(SCH_STEP) | ONLY(SCH_EXPONENTIAL), 1e-12, 1, 0},
+    {"gamma", offsetof(dl_sched, gamma), ONLY(SCH_STEP), 1e-12, 1, 0},
+    /* above 1 the rate grows: the exponential sweep of a learning-rate range test */
+    {"gamma", offsetof(dl_sched, gamma), ONLY(SCH_EXPONENTIAL), 1e-12, 2, 0},
     {"period", offsetof(dl_sched, period), ONLY(SCH_COSINE), 1, 1e9, 1},
     {"t_mult", offsetof(dl_sched, t_mult), ONLY(SCH_COSINE), 1, 100, 0},
     {"restart", offsetof(dl_sched, restart), ONLY(SCH_COSINE), 0, 1, 1},
@@ -104,8 +106,7 @@ dl_status dl_sched_set(dl_sched *s, const char *key, float value) {
   if (!isfinite(value)) return dl_fail(DL_ERR_ARG, "%s schedule: %s must be a finite number", name, key);
   for (size_t i = 0; i < NSCHED_OPTIONS; i++) {
     const struct sched_option *o = &sched_options[i];
-    if (strcmp(key, o->key)) continue;
-    if (!(o->types >> s->type & 1)) break;
+    if (strcmp(key, o->key) || !(o->types >> s->type & 1)) continue; /* (a key may have a row per schedule) */
     if (v < o->lo || v > o->hi) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g outside [%g, %g]", name, key, v, o->lo, o->hi);
     if (o->integer && v != floor(v)) return dl_fail(DL_ERR_ARG, "%s schedule: %s = %g must be a whole number", name, key, v);
     *(double *)((char *)s + o->offset) = v;

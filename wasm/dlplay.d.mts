@@ -53,7 +53,7 @@ export class Engine {
   loadModel(bytes: Uint8Array | ArrayBuffer): Model;
   /**
    * A learning-rate schedule. Types and options (see core/sched.c):
-   * constant; step {step_size, gamma}; exponential {gamma}; cosine {period, t_mult, lr_min, restart};
+   * constant; step {step_size, gamma}; exponential {gamma (up to 2: above 1 it grows)}; cosine {period, t_mult, lr_min, restart};
    * polynomial {total, power, lr_end}; cyclical {lr_max, step_size, decay};
    * onecycle {total, pct, div, final_div}; plateau {factor, patience, min_delta, mode, cooldown, lr_min};
    * all take {warmup}.
@@ -113,7 +113,7 @@ export class Graph {
   forward(id: number): this;
   /** Zero gradients, then backpropagate from a scalar node. */
   backward(lossId: number): this;
-  /** A copy of a node's value at the current batch size. */
+  /** A copy of a node's value at the current batch size (an inner node's: read it before backward, which reuses its memory). */
   value(id: number): Float32Array;
   /** A copy of a node's gradient from the last backward. */
   grad(id: number): Float32Array;

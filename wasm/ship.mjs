@@ -1,7 +1,9 @@
 // ship.mjs: copies the engine's modules into a page folder (web/dlplay/ by `make`) without the
-// comments that stand on lines of their own: a page downloads code, the documentation stays in
-// wasm/. Only whole-line `//` comments and comment blocks that open a line go, never inside a
-// template literal, so the code itself is byte for byte the source's.
+// comments that stand on lines of their own, and without lines' leading indentation: a page
+// downloads code, the documentation stays in wasm/. Only whole-line `//` comments and comment
+// blocks that open a line go, and indentation only outside template literals, so every line of
+// code is the source's, bar its indentation. (No source line ends in a backslash inside a
+// string, where the next line's indentation would count.)
 //   node wasm/ship.mjs <folder> <file.mjs | file.d.mts | file.wasm> ...
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -20,7 +22,7 @@ export function stripComments(source) {
       else if (!/^\s*\/\*.*\*\/\s*$/.test(line)) out.push(line); // code after the comment stays
       continue;
     }
-    out.push(line);
+    out.push(inTemplate ? line : line.trimStart());
     if ((line.match(/`/g) ?? []).length % 2) inTemplate = !inTemplate;
   }
   return out.join('\n');

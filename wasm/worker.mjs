@@ -609,6 +609,7 @@ const handlers = {
     const input = output(inputOf(list, i)), [IC, H, W] = input.shape, at = (c, y, xx) => input.data[(c * H + y) * W + xx];
     const out = m.activations(x, layer).data[(channel * OH + row) * OW + col], act = o.activation ?? 'linear';
     const pair = (v, d) => (Array.isArray(v) ? v : [v ?? d, v ?? d]);
+    // (K: the span the window covers, a dilated kernel's d (k - 1) + 1)
     const windowAt = (K, S, padding) => {
       const pads = [0, 1].map((a) => {
         if (Array.isArray(padding)) return padding[a];
@@ -619,13 +620,14 @@ const handlers = {
       });
       return { top: row * S[0] - pads[0], left: col * S[1] - pads[1] };
     };
-    // the input under a K window at (top, left), channel by channel; cells in the padding are 0 and flagged
-    const patch = (chans, K, { top, left }) => {
+    // the input under a K window at (top, left), channel by channel, taps D apart (dilation);
+    // cells in the padding are 0 and flagged
+    const patch = (chans, K, { top, left }, D = [1, 1]) => {
       const values = new Float32Array(chans.length * K[0] * K[1]), padded = new Uint8Array(values.length);
       chans.forEach((c, ci) => {
         for (let ky = 0; ky < K[0]; ky++)
           for (let kx = 0; kx < K[1]; kx++) {
-            const y = top + ky, xx = left + kx, j = (ci * K[0] + ky) * K[1] + kx;
+            const y = top + ky * D[0], xx = left + kx * D[1], j = (ci * K[0] + ky) * K[1] + kx;
             if (y < 0 || y >= H || xx < 0 || xx >= W) padded[j] = 1;
             else values[j] = at(c, y, xx);
           }
@@ -634,8 +636,8 @@ const handlers = {
     };
     const base = { layer, type: l.type, channel, row, col, out, activation: act };
     if (l.type === 'conv2d') {
-      const K = pair(o.kernel, 1), S = pair(o.stride, 1), k = weights.get(`${layer}/kernel`).values, size = IC * K[0] * K[1];
-      const p = patch([...Array(IC).keys()], K, windowAt(K, S, o.padding ?? 'valid'));
+      const K = pair(o.kernel, 1), S = pair(o.stride, 1), D = pair(o.dilation, 1), k = weights.get(`${layer}/kernel`).values, size = IC * K[0] * K[1];
+      const p = patch([...Array(IC).keys()], K, windowAt(K.map((kk, a) => D[a] * (kk - 1) + 1), S, o.padding ?? 'valid'), D);
       return { ...base, kernelSize: K, inputChannels: IC, input: p.values, padded: p.padded, kernel: k.slice(channel * size, (channel + 1) * size), bias: weights.get(`${layer}/bias`)?.values[channel] ?? 0 };
     }
     if (l.type === 'maxPool2d' || l.type === 'avgPool2d') {

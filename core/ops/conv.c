@@ -5,6 +5,10 @@
  *   tmp is scattered to y with the bias. Backward: dW += dy col^T (im2col is redone, a cheap
  *   data rearrangement, so the arena holds one chunk of columns instead of the whole batch),
  *   dcol = W^T dy, dx += col2im(dcol).
+ * Dilation d (i9, i10; 0 means 1) spaces the kernel's taps d apart: the op spreads W into a
+ *   kernel of d (KH - 1) + 1 rows (and columns) with zeros between the taps, in scratch, runs the
+ *   same im2col + GEMM with it, and gathers dW back from the spread positions. The zeros cost
+ *   work, but the kernels stay as they are; dilation is for teaching and small nets here.
  * conv2d_transpose: x[C,H,W], W[C,F,KH,KW], b[F] -> y[F,OH,OW], OH = (H-1) sh - pt - pb + KH + oph:
  *   the adjoint of a conv2d from y's grid to x's, so its forward is col2im(W^T x) and its
  *   backward runs im2col on dy.
@@ -17,6 +21,7 @@
 
 typedef struct {
   int C, H, W, F, KH, KW, sh, sw, pt, pl, pb, pr, OH, OW;
+  int kh, kw, dh, dw; /* the weight's own size and the dilation; KH, KW are the spread kernel's */
   int chunk;      /* samples per GEMM */
   int transposed; /* x is on the small grid (H, W), y on the large one (OH, OW) */
 } conv_geom;
@@ -45,7 +50,9 @@ static void geometry(dl_graph *g, dl_node *n, conv_geom *q) {
   q->transposed = n->op == DL_OP_CONV2D_T;
   q->C = x->shape[1], q->H = x->shape[2], q->W = x->shape[3];
   q->F = q->transposed ? w->shape[1] : w->shape[0];
-  q->KH = w->shape[2], q->KW = w->shape[3];
+  q->kh = w->shape[2], q->kw = w->shape[3];
+  q->dh = q->transposed || a[9] < 1 ? 1 : a[9], q->dw = q->transposed || a[10] < 1 ? 1 : a[10];
+  q->KH = q->dh * (q->kh - 1) + 1, q->KW = q->dw * (q->kw - 1) + 1;
   q->sh = a[0], q->sw = a[1], q->pt = a[2], q->pl = a[3], q->pb = a[4], q->pr = a[5];
   if (q->transposed) {
     q->OH = (q->H - 1) * q->sh - q->pt - q->pb + q->KH + a[7];
@@ -73,6 +80,23 @@ static size_t conv_gemm_workspace(const conv_geom *q, int tr) {
   return max3(dl_gemm_workspace(q->F, ld, q->C * KK), dl_gemm_workspace(q->F, q->C * KK, ld), dl_gemm_workspace(q->C * KK, ld, q->F));
 }
 
+/* A dilated kernel spread out with zeros, and its gradient before the gather: after the rest. */
+static size_t spread_floats(const conv_geom *q) {
+  return q->dh > 1 || q->dw > 1 ? 2 * (size_t)q->F * q->C * q->KH * q->KW : 0;
+}
+static float *spread_at(dl_node *n, const conv_geom *q) { return n->scratch + columns(q, 0) + conv_gemm_workspace(q, 0); }
+
+/* The kernel the GEMMs use: W itself, or W spread to taps d apart (zeros between). */
+static const float *spread_kernel(dl_node *n, const conv_geom *q, const float *w) {
+  if (!spread_floats(q)) return w;
+  float *k = spread_at(n, q);
+  memset(k, 0, (size_t)q->F * q->C * q->KH * q->KW * sizeof(float));
+  for (int fc = 0; fc < q->F * q->C; fc++)
+    for (int i = 0; i < q->kh; i++)
+      for (int j = 0; j < q->kw; j++) k[((size_t)fc * q->KH + i * q->dh) * q->KW + j * q->dw] = w[((size_t)fc * q->kh + i) * q->kw + j];
+  return k;
+}
+
 static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
   int *a = n->iattr, tr = n->op == DL_OP_CONV2D_T;
@@ -90,7 +114,11 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (a[1] == 0) a[1] = 1;
   if (a[0] < 1 || a[1] < 1 || a[0] > 64 || a[1] > 64) return OP_FAIL(g, n, DL_ERR_ARG, "stride %dx%d outside [1, 64]", a[0], a[1]);
   if (a[6] < 0 || a[6] > 2) return OP_FAIL(g, n, DL_ERR_ARG, "padding mode %d, expected 0 (explicit), 1 (valid) or 2 (same)", a[6]);
-  int KH = w->shape[2], KW = w->shape[3], H = x->shape[2], W = x->shape[3];
+  if (tr && (a[9] > 1 || a[10] > 1)) return OP_FAIL(g, n, DL_ERR_ARG, "dilation is for conv2d only");
+  if (a[9] < 0 || a[10] < 0 || a[9] > 16 || a[10] > 16) return OP_FAIL(g, n, DL_ERR_ARG, "dilation %dx%d outside [1, 16]", a[9], a[10]);
+  int dh = a[9] > 1 ? a[9] : 1, dw = a[10] > 1 ? a[10] : 1;
+  /* (the spread kernel's size: what the padding rules and the output size see) */
+  int KH = dh * (w->shape[2] - 1) + 1, KW = dw * (w->shape[3] - 1) + 1, H = x->shape[2], W = x->shape[3];
   if (tr) {
     if (a[6] == 1) a[2] = a[3] = a[4] = a[5] = 0;
     if (a[6] == 2) { /* output = input * stride */
@@ -109,9 +137,12 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   }
   for (int i = 2; i <= 5; i++)
     if (a[i] < 0 || a[i] >= (i % 2 ? KW : KH)) return OP_FAIL(g, n, DL_ERR_ARG, "padding %d must be in [0, kernel size)", a[i]);
-  if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5]))
+  if (!tr && (KH > H + a[2] + a[4] || KW > W + a[3] + a[5])) {
+    if (dh > 1 || dw > 1)
+      return OP_FAIL(g, n, DL_ERR_SHAPE, "dilation %dx%d spans %dx%d, larger than the %dx%d input (padding included)", dh, dw, KH, KW, H + a[2] + a[4], W + a[3] + a[5]);
     return OP_FAIL(g, n, DL_ERR_SHAPE, "kernel %dx%d is larger than the %dx%d input it receives (padding included); use a smaller kernel or padding 'same'", KH, KW, H + a[2] + a[4],
                    W + a[3] + a[5]);
+  }
   /* sizes in checked 64 bits (size.h), against the cap before any 32-bit product is formed from them */
   uint64_t KK = dl_size_mul((uint64_t)KH, (uint64_t)KW), C = (uint64_t)x->shape[1], rows, positions;
   if (tr) { /* columns span the small grid; the output is (H - 1) stride + kernel + output padding */
@@ -132,7 +163,7 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (q.OH < 1 || q.OW < 1) return OP_FAIL(g, n, DL_ERR_SHAPE, "output would be %dx%d", q.OH, q.OW);
   n->ndim = 4, n->batched = 1;
   n->shape[0] = 1, n->shape[1] = F, n->shape[2] = q.OH, n->shape[3] = q.OW;
-  n->scratch_fixed = dl_size_add(columns(&q, tr), conv_gemm_workspace(&q, tr));
+  n->scratch_fixed = dl_size_add(dl_size_add(columns(&q, tr), conv_gemm_workspace(&q, tr)), spread_floats(&q));
   n->workspace = 1; /* columns and GEMM's packing live only inside one forward or backward call */
   return DL_OK;
 }
@@ -146,12 +177,13 @@ static void conv2d_forward(dl_graph *g, dl_node *n) {
   geometry(g, n, &q);
   int CKK = q.C * q.KH * q.KW, P = q.OH * q.OW, N = g->batch;
   size_t xs = (size_t)q.C * q.H * q.W, ys = (size_t)q.F * P;
+  const float *kernel = spread_kernel(n, &q, w->value);
   for (int s0 = 0; s0 < N; s0 += q.chunk) {
     int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
     float *col = n->scratch, *tmp = col + (size_t)CKK * ld;
     for (int s = 0; s < cn; s++)
       dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
-    dl_gemm(0, 0, q.F, ld, CKK, w->value, CKK, col, ld, 0.0f, tmp, ld, n->scratch + columns(&q, 0));
+    dl_gemm(0, 0, q.F, ld, CKK, kernel, CKK, col, ld, 0.0f, tmp, ld, n->scratch + columns(&q, 0));
     for (int s = 0; s < cn; s++)
       for (int f = 0; f < q.F; f++) {
         float *y = n->value + (s0 + s) * ys + (size_t)f * P;
@@ -167,6 +199,10 @@ static void conv2d_backward(dl_graph *g, dl_node *n) {
   geometry(g, n, &q);
   int CKK = q.C * q.KH * q.KW, P = q.OH * q.OW, N = g->batch;
   size_t xs = (size_t)q.C * q.H * q.W, ys = (size_t)q.F * P;
+  /* dilated: the spread kernel, and dW of the spread kernel (gathered into W's gradient at the end) */
+  const float *kernel = spread_kernel(n, &q, w->value);
+  float *dkernel = spread_floats(&q) ? spread_at(n, &q) + (size_t)q.F * CKK : w->grad;
+  if (spread_floats(&q)) memset(dkernel, 0, (size_t)q.F * CKK * sizeof(float));
   for (int s0 = 0; s0 < N; s0 += q.chunk) {
     int cn = N - s0 < q.chunk ? N - s0 : q.chunk, ld = cn * P;
     float *col = n->scratch, *dyc = col + (size_t)CKK * ld; /* dy gathered as [F, cn*P] */
@@ -178,15 +214,19 @@ static void conv2d_backward(dl_graph *g, dl_node *n) {
     if (w->needs_grad) {
       for (int s = 0; s < cn; s++)
         dl_im2col(x->value + (s0 + s) * xs, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW, col + s * P, ld);
-      dl_gemm(0, 1, q.F, CKK, ld, dyc, ld, col, ld, 1.0f, w->grad, CKK, n->scratch + columns(&q, 0));
+      dl_gemm(0, 1, q.F, CKK, ld, dyc, ld, col, ld, 1.0f, dkernel, CKK, n->scratch + columns(&q, 0));
     }
     if (x->needs_grad) {
-      dl_gemm(1, 0, CKK, ld, q.F, w->value, CKK, dyc, ld, 0.0f, col, ld, n->scratch + columns(&q, 0));
+      dl_gemm(1, 0, CKK, ld, q.F, kernel, CKK, dyc, ld, 0.0f, col, ld, n->scratch + columns(&q, 0));
       for (int s = 0; s < cn; s++)
         dl_col2im(col + s * P, ld, q.C, q.H, q.W, q.KH, q.KW, q.sh, q.sw, q.pt, q.pl, q.OH, q.OW,
                   x->grad + (s0 + s) * xs);
     }
   }
+  if (w->needs_grad && dkernel != w->grad) /* only the taps are weights */
+    for (int fc = 0; fc < q.F * q.C; fc++)
+      for (int i = 0; i < q.kh; i++)
+        for (int j = 0; j < q.kw; j++) w->grad[((size_t)fc * q.kh + i) * q.kw + j] += dkernel[((size_t)fc * q.KH + i * q.dh) * q.KW + j * q.dw];
 }
 DL_DEFINE_OP(conv2d);
 

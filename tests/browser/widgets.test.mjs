@@ -237,3 +237,146 @@ test('the losses widget reads each loss and its gradient off the engine: BCE, MS
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the schedules widget draws the engine\'s rates, shows only the options a schedule takes, and trains at exactly those rates', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=schedules#schedule=step&step_size=100&gamma=0.5&steps=300`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const r = await page.$eval('dl-widget', (el) => el.results());
+  assert.equal(r.rates.length, 300);
+  for (const t of [0, 99, 100, 250, 299]) assert.ok(Math.abs(r.rates[t] - 0.1 * 0.5 ** Math.floor(t / 100)) < 1e-7, `rate at ${t}: ${r.rates[t]}`);
+  const visible = async (n) => page.isVisible(`[data-control="${n}"]`);
+  assert.deepEqual(await Promise.all(['step_size', 'gamma', 'warmup', 'period', 'pct', 'patience'].map(visible)), [true, true, true, false, false, false]);
+  await page.selectOption('[data-part="schedule"]', 'cosine');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().schedule === 'cosine');
+  assert.deepEqual(await Promise.all(['step_size', 'gamma', 'period', 't_mult', 'lr_min'].map(visible)), [false, false, true, true, true]);
+  const cos = await page.$eval('dl-widget', (el) => el.results());
+  assert.ok(Math.abs(cos.rates[75] - 0.05 * (1 + Math.cos((Math.PI * 75) / 300))) < 1e-6, `cosine at 75: ${cos.rates[75]}`);
+  await page.click('[data-part="train"]');
+  await page.waitForSelector('[data-widget][data-trained="1"]');
+  const { trained } = await page.$eval('dl-widget', (el) => el.results());
+  assert.equal(trained.lr.length, 300);
+  trained.lr.forEach((v, t) => assert.ok(Math.abs(v - cos.rates[t]) <= 1e-6 * cos.rates[0], `step ${t}: trained at ${v}, schedule ${cos.rates[t]}`));
+  const mean = (a) => a.reduce((x, y) => x + y) / a.length;
+  assert.ok(mean(trained.loss.slice(-50)) < mean(trained.loss.slice(0, 50)), 'the loss falls');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the range test sweeps the rate geometrically with the engine\'s exponential schedule: the loss falls, then blows up', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=lr-range`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  await page.click('[data-part="run"]');
+  await page.waitForSelector('[data-widget][data-swept="1"]');
+  const r = await page.$eval('dl-widget', (el) => el.results());
+  const gamma = (10 / 1e-4) ** (1 / 399);
+  for (let i = 1; i < r.lr.length; i++) assert.ok(Math.abs(r.lr[i] / r.lr[i - 1] - gamma) < 1e-4, `ratio at ${i}`);
+  assert.ok(Math.abs(r.lr[0] - 1e-4) < 1e-9);
+  assert.ok(r.minAt > 1e-3 && r.minAt < 1, `lowest loss at rate ${r.minAt}`);
+  assert.ok(r.diverged || r.smooth.at(-1) > 3 * r.minLoss, `no blow-up at the high end: ${r.smooth.at(-1)} vs ${r.minLoss}`);
+  assert.ok(r.smooth[0] > 2 * r.minLoss, 'the loss falls first');
+  assert.equal(r.suggested, r.minAt / 10);
+  assert.match(await summary(page), /a rate to try: a tenth of that/);
+  await page.close();
+});
+
+test('the convolution arithmetic widget takes its sizes from the engine: valid, same, full, explicit, stride, dilation and transposed', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=conv-arithmetic`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const set = async (hash) => {
+    await page.$eval('dl-widget', (el, h) => el.configure({ kind: 'conv-arithmetic', settings: Object.fromEntries(new URLSearchParams(h)) }), hash);
+    await page.waitForSelector('dl-widget[data-state="ready"] [data-engine="ready"]');
+    return page.$eval('dl-widget', (el) => el.results());
+  };
+  const out = (n, k, p, s, d) => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+  const num = (h) => Object.fromEntries([...new URLSearchParams(h)].map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v]));
+  const cases = [
+    ['input=7&kernel=3&padding=valid', out(7, 3, 0, 1, 1)],
+    ['input=7&kernel=3&padding=full', out(7, 3, 2, 1, 1)],
+    ['input=8&kernel=3&padding=explicit&pad=2&stride=3', out(8, 3, 2, 3, 1)],
+    ['input=9&kernel=3&padding=valid&dilation=2', out(9, 3, 0, 1, 2)],
+    ['input=9&kernel=3&padding=full&dilation=3', out(9, 3, 6, 1, 3)],
+    ['input=7&kernel=4&padding=same&stride=2', Math.ceil(7 / 2)],
+    ['input=7&kernel=3&padding=same&stride=1&dilation=2', 7],
+  ];
+  for (const [h, want] of cases) {
+    const r = await page.$eval('dl-widget', async (el, s) => (await el.configure({ kind: 'conv-arithmetic', settings: s }), el.results()), num(h));
+    assert.deepEqual(r.out, [want, want], h);
+  }
+  // an all-ones kernel sums the window: valid 3 x 3 on 1..25 at (0, 0) is 1+2+3+6+7+8+11+12+13
+  let r = await page.$eval('dl-widget', async (el) => (await el.configure({ kind: 'conv-arithmetic', settings: { input: 5, kernel: 3, padding: 'valid' } }), el.results()));
+  assert.equal(r.values[0], 63);
+  // dilation 2 on 1..25: the taps are the corners, edge midpoints and centre of the 5 x 5
+  r = await page.$eval('dl-widget', async (el) => (await el.configure({ kind: 'conv-arithmetic', settings: { input: 5, kernel: 3, padding: 'valid', dilation: 2 } }), el.results()));
+  assert.deepEqual(r.out, [1, 1]);
+  assert.equal(r.values[0], 1 + 3 + 5 + 11 + 13 + 15 + 21 + 23 + 25);
+  // transposed: (n - 1) s - 2p + k
+  r = await page.$eval('dl-widget', async (el) => (await el.configure({ kind: 'conv-arithmetic', settings: { input: 4, kernel: 3, stride: 2, padding: 'valid', transposed: true } }), el.results()));
+  assert.deepEqual(r.out, [9, 9]);
+  assert.match(await summary(page), /output 9×9/);
+  assert.match(await page.textContent('[data-part="formula"]'), /= 9/);
+  // a kernel that spans more than the input is refused by the engine, in words
+  r = await page.$eval('dl-widget', async (el) => (await el.configure({ kind: 'conv-arithmetic', settings: { input: 4, kernel: 3, padding: 'valid', dilation: 3 } }), el.results()));
+  assert.match(r.error, /dilation 3x3 spans 7x7, larger than the 4x4 input/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the metrics widget counts the confusion matrix at the threshold, and its ROC area is the chance a positive outranks a negative', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=metrics#positives=0.2`);
+  await page.waitForSelector('[data-widget][data-trained="1"]');
+  let r = await page.$eval('dl-widget', (el) => el.results());
+  const count = (t) => {
+    const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    r.probabilities.forEach((p, i) => c[p >= t ? (r.labels[i] ? 'tp' : 'fp') : r.labels[i] ? 'fn' : 'tn']++);
+    return c;
+  };
+  assert.deepEqual({ tp: r.tp, fp: r.fp, fn: r.fn, tn: r.tn }, count(0.5));
+  assert.ok(Math.abs(r.precision - r.tp / (r.tp + r.fp)) < 1e-12 && Math.abs(r.recall - r.tp / (r.tp + r.fn)) < 1e-12);
+  assert.ok(Math.abs(r.f1 - (2 * r.precision * r.recall) / (r.precision + r.recall)) < 1e-12);
+  // AUC = P(score of a positive > score of a negative), ties counting half (Mann-Whitney)
+  let wins = 0, pairs = 0;
+  r.probabilities.forEach((p, i) => r.labels[i] && r.probabilities.forEach((q, j) => !r.labels[j] && (pairs++, (wins += p > q ? 1 : p === q ? 0.5 : 0))));
+  assert.ok(Math.abs(r.auc - wins / pairs) < 1e-9, `AUC ${r.auc} vs ${wins / pairs}`);
+  assert.ok(r.auc > 0.8, `a model that learned something: AUC ${r.auc}`);
+  assert.ok(r.positives > 30 && r.positives < 90, `about 20% of 300 are positive: ${r.positives}`);
+  // a lower threshold calls more points positive: recall up, precision (here) down
+  await page.fill('[data-part="threshold"]', '0.1');
+  await page.waitForFunction(() => document.querySelector('dl-widget').results().threshold === 0.1);
+  const low = await page.$eval('dl-widget', (el) => el.results());
+  assert.deepEqual({ tp: low.tp, fp: low.fp, fn: low.fn, tn: low.tn }, count(0.1));
+  assert.ok(low.recall >= r.recall && low.tp + low.fp > r.tp + r.fp);
+  assert.match(await summary(page), /Threshold 0\.1: TP \d+/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the init-flow widget reads the engine\'s gradients per layer: small sigmoid weights vanish, He with ReLU holds, zeros give none, batch norm brings them back', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=init-flow#init=small&activation=sigmoid`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const layers = async (settings) => {
+    await page.$eval('dl-widget', (el, s) => el.configure({ kind: 'init-flow', settings: s }), settings);
+    await page.waitForSelector('dl-widget[data-state="ready"] [data-engine="ready"]');
+    return (await page.$eval('dl-widget', (el) => el.results())).layers;
+  };
+  let l = await layers({ init: 'small', activation: 'sigmoid' });
+  assert.equal(l.length, 10);
+  assert.ok(l[0].gradNorm < 1e-9 * l[9].gradNorm, `vanishing: layer 1 ${l[0].gradNorm}, layer 10 ${l[9].gradNorm}`);
+  l = await layers({ init: 'he', activation: 'relu' });
+  assert.ok(l[0].gradNorm > 0.01 * l[9].gradNorm && l[0].gradNorm < 100 * l[9].gradNorm, `He and ReLU: ${l[0].gradNorm} vs ${l[9].gradNorm}`);
+  assert.ok(l.every((x) => x.std > 0.05), 'the signal keeps its spread');
+  l = await layers({ init: 'zeros', activation: 'tanh' });
+  assert.ok(l.every((x) => x.gradNorm === 0 && x.std === 0), 'zero weights: every unit alike and no gradient');
+  l = await layers({ init: 'small', activation: 'sigmoid', batchnorm: true });
+  assert.ok(l[0].gradNorm > 1e-3 * l[9].gradNorm, `batch norm: layer 1 ${l[0].gradNorm}, layer 10 ${l[9].gradNorm}`);
+  // training records every layer's norm at every step
+  await page.$eval('dl-widget', (el) => el.configure({ kind: 'init-flow', settings: { init: 'he', activation: 'relu', steps: 40 } }));
+  await page.waitForSelector('dl-widget[data-state="ready"] [data-engine="ready"]');
+  await page.click('[data-part="train"]');
+  await page.waitForSelector('[data-widget][data-trained="1"]');
+  const { history } = await page.$eval('dl-widget', (el) => el.results());
+  assert.equal(history.steps, 40);
+  assert.deepEqual(history.norms.map((n) => n.length), new Array(10).fill(40));
+  assert.match(await summary(page), /After 40 steps: .*dead ReLU units/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

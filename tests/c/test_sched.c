@@ -244,6 +244,15 @@ static void test_sched_set_rejects_option_of_another_schedule(void) {
   dl_sched_destroy(s);
 }
 
+/* exponential takes gamma up to 2, where the rate grows (a range test's sweep); step does not */
+static void test_exponential_gamma_above_one_grows(void) {
+  dl_sched *s = sched("exponential", 1e-4f);
+  CHECK_OK(dl_sched_set(s, "gamma", 1.5f));
+  CHECK_LR(s, 4, 1e-4 * 1.5 * 1.5 * 1.5 * 1.5);
+  CHECK_ERR(dl_sched_set(s, "gamma", 2.5f), DL_ERR_ARG, "gamma");
+  dl_sched_destroy(s);
+}
+
 static void test_sched_set_rejects_out_of_range_and_fractional_values(void) {
   dl_sched *s = sched("step", 1.0f);
   CHECK_ERR(dl_sched_set(s, "gamma", 1.5f), DL_ERR_ARG, "gamma");
@@ -292,6 +301,7 @@ int main(void) {
   RUN(test_non_plateau_schedules_ignore_reports);
   RUN(test_sched_create_rejects_unknown_type_and_bad_rate);
   RUN(test_sched_set_rejects_option_of_another_schedule);
+  RUN(test_exponential_gamma_above_one_grows);
   RUN(test_sched_set_rejects_out_of_range_and_fractional_values);
   RUN(test_plateau_rejects_nonfinite_metric);
   return check_summary(__FILE__);

@@ -14,8 +14,8 @@ test('the engine (wasm + JS glue) is at most 150 KB gzipped', async () => {
   assert.ok(total <= 150 * 1024, `${(total / 1024).toFixed(1)} KB`);
 });
 
-test('the shipped copies lose only comment lines: code, and comment-like lines inside template literals, stay', async () => {
+test('the shipped copies lose only comment lines and indentation: code, and lines inside template literals, stay', async () => {
   const { stripComments } = await import('../../wasm/ship.mjs');
-  const src = ['// a comment', 'const a = 1; // kept: code before it', '/** a doc', ' * block */', 'const t = `', '// inside a template', '`;', '  /* one line */', 'export { a, t };'].join('\n');
-  assert.equal(stripComments(src), ['const a = 1; // kept: code before it', 'const t = `', '// inside a template', '`;', 'export { a, t };'].join('\n'));
+  const src = ['// a comment', 'const a = 1; // kept: code before it', '/** a doc', ' * block */', 'const t = `', '// inside a template', '  indented inside', '`;', '  /* one line */', '    export { a, t };'].join('\n');
+  assert.equal(stripComments(src), ['const a = 1; // kept: code before it', 'const t = `', '// inside a template', '  indented inside', '`;', 'export { a, t };'].join('\n'));
 });

@@ -11,8 +11,9 @@ import { diverging } from './colormap.mjs';
  *   square: as tall as wide (a 2-D surface), else `height` CSS px (200)
  * @returns {{update(scene: object): void, destroy(): void}}
  *   scene: {x: [min, max], y: [min, max], lines?: [{xs, ys, color, dashed?, width?, name?}],
- *   bands?: [{from, to, color}], field?: {cols, rows, values, signed?} (row 0 at the top),
- *   paths?: [{xs, ys, color, name?}], points?: [{x, y, color, r?, label?}], hline?: number[], vline?: number[]}
+ *   bands?: [{from, to, color}], field?: {cols, rows, values, signed?, alpha?} (row 0 at the top),
+ *   paths?: [{xs, ys, color, name?}], points?: [{x, y, color, r?, label?}], hline?: number[], vline?: number[],
+ *   xLog?: boolean (x on a log scale)}
  * @example
  * const plot = createPlot(el, { xLabel: 'x', yLabel: 'f(x)' });
  * plot.update({ x: [-5, 5], y: [-1, 5], lines: [{ xs, ys, color: '#2f6fde', name: 'relu' }] });
@@ -40,7 +41,9 @@ export function createPlot(container, { height = 200, square = false, xLabel = '
     ctx.font = `12px ${css.fontFamily || 'system-ui, sans-serif'}`;
     const left = 44, right = 8, top = 8, bottom = 30;
     const [x0, x1] = scene.x, [y0, y1] = scene.y;
-    const px = (x) => left + ((x - x0) / (x1 - x0)) * (w - left - right);
+    // (xLog: x on a log scale, ticks at powers of ten)
+    const lx = (x) => (scene.xLog ? Math.log10(x) : x);
+    const px = (x) => left + ((lx(x) - lx(x0)) / (lx(x1) - lx(x0))) * (w - left - right);
     const py = (y) => top + ((y1 - y) / (y1 - y0)) * (h - top - bottom);
 
     if (scene.field) {
@@ -63,7 +66,9 @@ export function createPlot(container, { height = 200, square = false, xLabel = '
         fieldImage.getContext('2d').putImageData(img, 0, 0);
       }
       ctx.imageSmoothingEnabled = true;
+      ctx.globalAlpha = f.alpha ?? 1;
       ctx.drawImage(fieldImage, px(x0), py(y1), px(x1) - px(x0), py(y0) - py(y1));
+      ctx.globalAlpha = 1;
     }
     for (const b of scene.bands ?? []) {
       ctx.fillStyle = b.color;
@@ -76,7 +81,8 @@ export function createPlot(container, { height = 200, square = false, xLabel = '
     ctx.strokeRect(left, top, w - left - right, h - top - bottom);
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const t of ticks(x0, x1, Math.max(2, Math.floor((w - left) / 70)))) ctx.fillText(fmt(t), px(t), h - bottom + 4);
+    const xTicks = scene.xLog ? ticks(Math.log10(x0), Math.log10(x1), Math.max(2, Math.floor((w - left) / 70))).filter(Number.isInteger).map((e) => 10 ** e) : ticks(x0, x1, Math.max(2, Math.floor((w - left) / 70)));
+    for (const t of xTicks) ctx.fillText(fmt(t), px(t), h - bottom + 4);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const t of ticks(y0, y1, Math.max(2, Math.floor(h / 50)))) ctx.fillText(fmt(t), left - 4, py(t));
@@ -97,7 +103,7 @@ export function createPlot(container, { height = 200, square = false, xLabel = '
     ctx.strokeStyle = '#b8bfcc';
     ctx.setLineDash([2, 3]);
     for (const y of [0, ...(scene.hline ?? [])]) if (y > y0 && y < y1) line(ctx, px(x0), py(y), px(x1), py(y));
-    for (const x of [0, ...(scene.vline ?? [])]) if (x > x0 && x < x1) line(ctx, px(x), py(y0), px(x), py(y1));
+    for (const x of [...(scene.xLog ? [] : [0]), ...(scene.vline ?? [])]) if (x > x0 && x < x1) line(ctx, px(x), py(y0), px(x), py(y1));
     ctx.setLineDash([]);
     for (const l of scene.lines ?? []) {
       ctx.strokeStyle = l.color;
@@ -181,4 +187,4 @@ export function ticks(lo, hi, n) {
   return out;
 }
 
-const fmt = (t) => (Math.abs(t) >= 1000 || (Math.abs(t) < 0.01 && t !== 0) ? t.toExponential(0) : String(+t.toPrecision(3)));
+const fmt = (t) => (Math.abs(t) >= 1e5 || (Math.abs(t) < 0.001 && t !== 0) ? t.toExponential(0) : String(+t.toPrecision(3)));

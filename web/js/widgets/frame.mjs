@@ -227,9 +227,9 @@ export function createWidget(root, w, options = {}) {
     else input.value = String(v);
     const out = q(`${p.name}-out`);
     if (out) out.textContent = p.format ? p.format(v) : String(v);
-    // a setting that only matters for some choices of another (an activation's alpha) hides otherwise
-    if (p.when) q(p.name).closest('label').hidden = !p.when(ctx.state);
-    if (p.control !== 'checks') for (const o of params) if (o.when && o !== p) q(o.name).closest('label').hidden = !o.when(ctx.state);
+    // (when(state, catalog): a setting that only matters for some choices of another; the catalog
+    // is null until the engine has come)
+    for (const o of params) if (o.when) q(o.name).closest('label').hidden = !o.when(ctx.state, ctx.engine?.catalog ?? null);
   }
   ctx.refreshControls = () => params.forEach((p) => p.control && show(p));
 
@@ -242,6 +242,7 @@ export function createWidget(root, w, options = {}) {
     buildControls();
     ctx.engine = await sharedEngine();
     if (destroyed) return;
+    ctx.refreshControls(); // (the controls that depend on the catalog)
     instance = await w.create(ctx);
     applyHide();
     root.dataset.engine = 'ready';

@@ -6,6 +6,11 @@ export const WIDGETS = {
   softmax: () => import('./softmax.mjs'),
   losses: () => import('./losses.mjs'),
   'optimizer-race': () => import('./optimizer-race.mjs'),
+  schedules: () => import('./schedules.mjs'),
+  'lr-range': () => import('./lr-range.mjs'),
+  'conv-arithmetic': () => import('./conv-arithmetic.mjs'),
+  metrics: () => import('./metrics.mjs'),
+  'init-flow': () => import('./init-flow.mjs'),
 };
 
 /** A widget's module (its default export), or an error naming the kinds there are. */
