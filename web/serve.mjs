@@ -25,13 +25,17 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Start serving web/ on `port` (0 = any free port); resolves to the server once listening. */
-export function serve(port = 8017, host = '127.0.0.1') {
+/**
+ * Start serving web/ (or the folder `root`, a path ending in /) on `port` (0 = any free port);
+ * resolves to the server once listening.
+ */
+export function serve(port = 8017, host = '127.0.0.1', base = ROOT) {
+  const mounts = base === ROOT ? MOUNTS : {};
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-      const mount = Object.keys(MOUNTS).find((m) => path.startsWith(m));
-      const root = mount ? MOUNTS[mount] : ROOT;
+      const mount = Object.keys(mounts).find((m) => path.startsWith(m));
+      const root = mount ? mounts[mount] : base;
       let file = normalize(join(root, mount ? path.slice(mount.length) : path));
       if (file !== root.slice(0, -1) && !file.startsWith(root)) throw Object.assign(new Error('outside root'), { status: 403 });
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
