@@ -380,3 +380,33 @@ test('the init-flow widget reads the engine\'s gradients per layer: small sigmoi
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the backprop widget shows the engine\'s forward values, gradients and update, which match backpropagation done by hand', async () => {
+  const page = await openPage(env.browser, `${env.base}/widget.html?kind=backprop#x1=0.5&x2=-0.3&target=0.8&activation=tanh&lr=0.5`);
+  await page.waitForSelector('[data-widget][data-engine="ready"]');
+  const r = await page.$eval('dl-widget', (el) => el.results());
+  // forward, in double
+  const sig = (z) => 1 / (1 + Math.exp(-z)), x = [0.5, -0.3];
+  const z1 = [0, 1].map((j) => x[0] * r.W1[j] + x[1] * r.W1[2 + j] + r.b1[j]), h = z1.map(Math.tanh);
+  const z2 = h[0] * r.W2[0] + h[1] * r.W2[1] + r.b2[0], y = sig(z2), loss = (y - 0.8) ** 2;
+  const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b)), `${what}: engine ${a}, by hand ${b}`);
+  near(r.y, y, 'y'), near(r.loss, loss, 'loss');
+  // backward: delta at the output, then through W2 and tanh'
+  const d = 2 * (y - 0.8) * y * (1 - y), dh = [0, 1].map((j) => d * r.W2[j] * (1 - h[j] ** 2));
+  near(r.grad.b2[0], d, 'output delta');
+  [0, 1].forEach((j) => near(r.grad.W2[j], d * h[j], `dW2[${j}]`));
+  [0, 1].forEach((j) => near(r.grad.b1[j], dh[j], `hidden delta ${j}`));
+  [0, 1].forEach((i) => [0, 1].forEach((j) => near(r.grad.W1[i * 2 + j], dh[j] * x[i], `dW1[${i}][${j}]`)));
+  r.after.W2.forEach((v, j) => near(v, r.W2[j] - 0.5 * r.grad.W2[j], `updated W2[${j}]`));
+  // stepping through the phases, then taking the step: the loss goes down
+  for (let k = 0; k < 7; k++) await page.click('[data-part="next"]');
+  assert.equal(await page.isDisabled('[data-part="next"]'), true);
+  assert.match(await page.textContent('[data-part="math"]'), /w ← w − 0\.5 · ∂L\/∂w/);
+  await page.click('[data-part="again"]');
+  const r2 = await page.$eval('dl-widget', (el) => el.results());
+  assert.equal(r2.steps, 1);
+  assert.deepEqual(r2.W2, r.after.W2);
+  assert.ok(r2.loss < r.loss, `the loss falls: ${r.loss} then ${r2.loss}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

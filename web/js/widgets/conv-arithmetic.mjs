@@ -68,15 +68,17 @@ export default {
     }
 
     function draw() {
-      if (!geo || !width) return;
+      if (!geo) return;
       const s = w.state, { n, span, OH, OW } = geo;
       if (geo.error) {
-        fitCanvas(canvas, width, 40).clearRect(0, 0, width, 40);
+        if (width) fitCanvas(canvas, width, 40).clearRect(0, 0, width, 40);
         canvas.setAttribute('aria-label', 'no output');
         formula.textContent = `The engine refuses this convolution: ${geo.error}`;
         w.summary(`No output: ${geo.error}`);
         return;
       }
+      describe();
+      if (!width) return;
       // pads as the engine resolved them: 'same' from the output size it gives
       const pt = s.transposed ? geo.p : s.padding === 'same' ? Math.floor(Math.max(0, (OH - 1) * s.stride + span - n) / 2) : geo.p;
       const total = s.transposed ? 0 : s.padding === 'same' ? Math.max(0, (OH - 1) * s.stride + span - n) : 2 * geo.p;
@@ -119,6 +121,12 @@ export default {
       ctx.strokeStyle = '#c2410c';
       ctx.strokeRect(x0 + ow * cell + 1, oh * cell + 1, cell - 3, cell - 3);
       canvas.setAttribute('aria-label', `a ${n} by ${n} input and a ${OH} by ${OW} output`);
+    }
+
+    // the formula and the key numbers as text (whether or not the canvas has a width yet)
+    function describe() {
+      const s = w.state, { n, span, OH, OW } = geo, oh = Math.floor(at / OW) % OH, ow = at % OW;
+      const total = s.transposed ? 0 : s.padding === 'same' ? Math.max(0, (OH - 1) * s.stride + span - n) : 2 * geo.p;
       formula.textContent = s.transposed
         ? `Transposed: out = (n − 1) · s − 2p + k = (${n} − 1) · ${s.stride} − ${2 * geo.p} + ${s.kernel} = ${OH}${s.padding === 'same' ? ` (same: n · s = ${n * s.stride})` : ''}`
         : `out = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(${n} + ${total} − ${geo.d}·${s.kernel - 1} − 1) / ${s.stride}⌋ + 1 = ${OH}` +

@@ -2,6 +2,7 @@
 // an element first needs it; tests, the preset schema and the concept index read this table.
 export const WIDGETS = {
   perceptron: () => import('./perceptron.mjs'),
+  backprop: () => import('./backprop.mjs'),
   activation: () => import('./activation.mjs'),
   softmax: () => import('./softmax.mjs'),
   losses: () => import('./losses.mjs'),

@@ -103,7 +103,9 @@ export default {
     }
 
     function draw() {
-      if (!stats || !width) return;
+      if (!stats) return;
+      describe();
+      if (!width) return;
       const s = w.state, L = stats.layers.length, rowH = 22, h = L * rowH + 24, ctx = fitCanvas(canvas, width, h);
       ctx.clearRect(0, 0, width, h);
       ctx.font = '12px system-ui, sans-serif';
@@ -126,9 +128,15 @@ export default {
       });
       ctx.fillStyle = '#5b6475';
       ctx.textAlign = 'left';
-      ctx.fillText(`outputs from ${+lo.toPrecision(2)} to ${+hi.toPrecision(2)}`, 60, 8);
-      ctx.fillText(`gradient norm, 10^${Math.round(gmin)} to 10^${Math.round(gmax)}`, barX, 8);
+      // (squeezed to their column when it is narrow)
+      ctx.fillText(`outputs from ${+lo.toPrecision(2)} to ${+hi.toPrecision(2)}`, 60, 8, histW);
+      ctx.fillText(`gradient norm, 10^${Math.round(gmin)} to 10^${Math.round(gmax)}`, barX, 8, barW);
       canvas.setAttribute('aria-label', `${L} layers: output histograms and gradient norms`);
+    }
+
+    // the key numbers as text (whether or not the canvas has a width yet)
+    function describe() {
+      const s = w.state, L = stats.layers.length;
       const first = stats.layers[0], lastL = stats.layers.at(-1), fmt = (v) => (v === 0 ? '0' : v.toExponential(2));
       const units = s.activation === 'relu' ? `dead ReLU units (never positive on the data): ${stats.layers.map((l) => l.dead).join(', ')}` : `saturated units (|f′| < 0.05 on every point): ${stats.layers.map((l) => l.saturated).join(', ')}`;
       w.summary(`${history ? `After ${history.steps} steps` : 'At initialization'}: loss ${stats.loss.toFixed(3)}; output spread (std) layer 1 ${first.std.toFixed(3)}, layer ${L} ${lastL.std.toFixed(3)}; gradient norm layer 1 ${fmt(first.gradNorm)}, layer ${L} ${fmt(lastL.gradNorm)}. Per layer, ${units}.`);
