@@ -24,11 +24,7 @@ export default {
 
   create(w) {
     const { engine } = w;
-    const box = w.figure('network', 'The network: values in the units, weights on the edges; in the backward phases, the gradients in orange', { wide: true });
-    const canvas = document.createElement('canvas');
-    canvas.className = 'plot-canvas';
-    canvas.setAttribute('role', 'img');
-    box.append(canvas);
+    const { box, canvas } = w.canvasFigure('network', 'The network: values in the units, weights on the edges; in the backward phases, the gradients in orange', { wide: true });
     const math = w.figure('math', 'This phase, with its numbers', { wide: true });
     math.className = 'dl-formula';
     const next = w.button('next', 'Next', () => ((phase = Math.min(PHASES.length - 1, phase + 1)), draw()), { secondary: false });

@@ -27,11 +27,7 @@ export default {
 
   create(w) {
     const { engine } = w;
-    const box = w.figure('grids', 'Left: the input with its padding and the window; right: the output, the current cell outlined', { wide: true });
-    const canvas = document.createElement('canvas');
-    canvas.className = 'plot-canvas';
-    canvas.setAttribute('role', 'img');
-    box.append(canvas);
+    const { box, canvas } = w.canvasFigure('grids', 'Left: the input with its padding and the window; right: the output, the current cell outlined', { wide: true });
     const formula = w.figure('formula', 'The output size', { wide: true });
     formula.className = 'dl-formula';
     const play = w.button('play', 'Pause', () => (loop.on ? loop.stop() : loop.start()), { secondary: false });

@@ -83,6 +83,14 @@ export function createWidget(root, w, options = {}) {
       q('figures').append(fig);
       return box;
     },
+    /** A figure holding one canvas drawn by hand (its aria-label set as it is drawn): {box, canvas}. */
+    canvasFigure(part, label, options) {
+      const box = ctx.figure(part, label, options), canvas = document.createElement('canvas');
+      canvas.className = 'plot-canvas';
+      canvas.setAttribute('role', 'img');
+      box.append(canvas);
+      return { box, canvas };
+    },
     /** A button among the controls. */
     button(part, text, onClick, { secondary = true } = {}) {
       const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className: secondary ? 'secondary' : '' });

@@ -33,11 +33,7 @@ export default {
 
   create(w) {
     const { engine } = w;
-    const layersBox = w.figure('layers', 'Per layer, input side at the top: output histogram, and the gradient norm of its weights (log scale, longer is larger)', { wide: true });
-    const canvas = document.createElement('canvas');
-    canvas.className = 'plot-canvas';
-    canvas.setAttribute('role', 'img');
-    layersBox.append(canvas);
+    const { box: layersBox, canvas } = w.canvasFigure('layers', 'Per layer, input side at the top: output histogram, and the gradient norm of its weights (log scale, longer is larger)', { wide: true });
     const normsBox = w.figure('norms', 'Gradient norm of each layer\'s weights per training step (log scale)', { wide: true });
     let chart = null, net = null, stats = null, width = 0, history = null;
     const trainButton = w.button('train', 'Train', () => train(), { secondary: false });
