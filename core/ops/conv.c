@@ -43,6 +43,10 @@ static int chunk_for(size_t per_sample_floats) {
   return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : (int)c;
 }
 
+/* A dilation attribute (0 means 1), and the span of k taps that far apart. */
+static int dilation(int a) { return a > 1 ? a : 1; }
+static int spread(int k, int d) { return d * (k - 1) + 1; }
+
 /* Geometry from the node's inputs and (resolved) attributes. */
 static void geometry(dl_graph *g, dl_node *n, conv_geom *q) {
   dl_node *x = dl_input(g, n, 0), *w = dl_input(g, n, 1);
@@ -51,8 +55,8 @@ static void geometry(dl_graph *g, dl_node *n, conv_geom *q) {
   q->C = x->shape[1], q->H = x->shape[2], q->W = x->shape[3];
   q->F = q->transposed ? w->shape[1] : w->shape[0];
   q->kh = w->shape[2], q->kw = w->shape[3];
-  q->dh = q->transposed || a[9] < 1 ? 1 : a[9], q->dw = q->transposed || a[10] < 1 ? 1 : a[10];
-  q->KH = q->dh * (q->kh - 1) + 1, q->KW = q->dw * (q->kw - 1) + 1;
+  q->dh = dilation(a[9]), q->dw = dilation(a[10]); /* (1 for a transposed convolution: infer refuses more) */
+  q->KH = spread(q->kh, q->dh), q->KW = spread(q->kw, q->dw);
   q->sh = a[0], q->sw = a[1], q->pt = a[2], q->pl = a[3], q->pb = a[4], q->pr = a[5];
   if (q->transposed) {
     q->OH = (q->H - 1) * q->sh - q->pt - q->pb + q->KH + a[7];
@@ -116,9 +120,9 @@ static dl_status conv_infer_common(dl_graph *g, dl_node *n) {
   if (a[6] < 0 || a[6] > 2) return OP_FAIL(g, n, DL_ERR_ARG, "padding mode %d, expected 0 (explicit), 1 (valid) or 2 (same)", a[6]);
   if (tr && (a[9] > 1 || a[10] > 1)) return OP_FAIL(g, n, DL_ERR_ARG, "dilation is for conv2d only");
   if (a[9] < 0 || a[10] < 0 || a[9] > 16 || a[10] > 16) return OP_FAIL(g, n, DL_ERR_ARG, "dilation %dx%d outside [1, 16]", a[9], a[10]);
-  int dh = a[9] > 1 ? a[9] : 1, dw = a[10] > 1 ? a[10] : 1;
+  int dh = dilation(a[9]), dw = dilation(a[10]);
   /* (the spread kernel's size: what the padding rules and the output size see) */
-  int KH = dh * (w->shape[2] - 1) + 1, KW = dw * (w->shape[3] - 1) + 1, H = x->shape[2], W = x->shape[3];
+  int KH = spread(w->shape[2], dh), KW = spread(w->shape[3], dw), H = x->shape[2], W = x->shape[3];
   if (tr) {
     if (a[6] == 1) a[2] = a[3] = a[4] = a[5] = 0;
     if (a[6] == 2) { /* output = input * stride */

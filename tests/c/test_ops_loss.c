@@ -140,36 +140,27 @@ static void test_critic_mean_gradient_and_sign(void) {
   dl_graph_destroy(g);
 }
 
-static void test_hinge_value_and_gradient(void) {
+/* A margin loss mean max(0, m - t s) on scores whose t s stays away from 0 and 1 (kinks): its
+ * gradient against finite differences and its value against `want`. */
+static void check_margin_loss(const char *op, double want) {
   dl_graph *g = new_graph();
   int32_t s = gc_input(g, "s", 1, SHAPE(2)), t = gc_input(g, "t", 1, SHAPE(2));
-  int32_t l = gc_op(g, "hinge", 2, IDS(s, t), 0, NULL, 0, NULL);
+  int32_t l = gc_op(g, op, 2, IDS(s, t), 0, NULL, 0, NULL);
   gradcheck gc;
   gc_setup(&gc, g, l, 3, 2);
   float *sv = gc_data(g, s, NULL), *tv = gc_data(g, t, NULL);
-  float ss[] = {0.3f, -2.0f, 1.7f, -0.4f, 0.9f, 2.5f}, ts[] = {1, 1, -1, -1, 1, 1}; /* margins away from 0 */
+  float ss[] = {0.3f, -2.0f, 1.7f, -0.4f, 0.9f, 2.5f}, ts[] = {1, 1, -1, -1, 1, 1}; /* t s: 0.3, -2, -1.7, 0.4, 0.9, 2.5 */
   memcpy(sv, ss, sizeof ss), memcpy(tv, ts, sizeof ts);
   CHECK(gc_run(&gc, IDS(s, t), 2) == 0);
   CHECK_OK(dl_graph_forward(g, l));
-  CHECK_NEAR(gc_data(g, l, NULL)[0], (0.7 + 3.0 + 2.7 + 0.6 + 0.1 + 0) / 6, 1e-6);
+  CHECK_NEAR(gc_data(g, l, NULL)[0], want, 1e-6);
   dl_graph_destroy(g);
 }
 
+static void test_hinge_value_and_gradient(void) { check_margin_loss("hinge", (0.7 + 3.0 + 2.7 + 0.6 + 0.1 + 0) / 6); }
+
 /* the perceptron criterion: hinge with margin 0, so only the misclassified samples count */
-static void test_perceptron_value_and_gradient(void) {
-  dl_graph *g = new_graph();
-  int32_t s = gc_input(g, "s", 1, SHAPE(2)), t = gc_input(g, "t", 1, SHAPE(2));
-  int32_t l = gc_op(g, "perceptron", 2, IDS(s, t), 0, NULL, 0, NULL);
-  gradcheck gc;
-  gc_setup(&gc, g, l, 3, 2);
-  float *sv = gc_data(g, s, NULL), *tv = gc_data(g, t, NULL);
-  float ss[] = {0.3f, -2.0f, 1.7f, -0.4f, 0.9f, 2.5f}, ts[] = {1, 1, -1, -1, 1, 1}; /* t s away from 0 */
-  memcpy(sv, ss, sizeof ss), memcpy(tv, ts, sizeof ts);
-  CHECK(gc_run(&gc, IDS(s, t), 2) == 0);
-  CHECK_OK(dl_graph_forward(g, l));
-  CHECK_NEAR(gc_data(g, l, NULL)[0], (2.0 + 1.7) / 6, 1e-6);
-  dl_graph_destroy(g);
-}
+static void test_perceptron_value_and_gradient(void) { check_margin_loss("perceptron", (2.0 + 1.7) / 6); }
 
 void run_loss_tests(void) {
   RUN(test_mse_value_and_gradient);

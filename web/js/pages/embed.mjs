@@ -9,7 +9,7 @@
 //   start, stop          start or resume, pause: answers {ok: true}
 //   results              answers {results}: the key figures the widget shows as text
 // When it is ready, and after each change a learner makes, it posts {dlplay: 'ready' | 'change', config}.
-import './../embed/elements.mjs';
+import '../embed/elements.mjs';
 import { PresetError, fetchPreset } from '../embed/preset.mjs';
 
 const q = new URLSearchParams(location.search);

@@ -1,7 +1,7 @@
 // widget.mjs: one concept explorer as a page: widget.html?kind=activation#activation=elu. The
 // widget is the <dl-widget> element a course page embeds; its settings live in the URL hash, so
 // a copied link reopens it as it was.
-import './../embed/elements.mjs';
+import '../embed/elements.mjs';
 import { WIDGETS, loadWidget } from '../widgets/index.mjs';
 import { widgetParams } from '../widgets/frame.mjs';
 import { toHash } from '../state.mjs';

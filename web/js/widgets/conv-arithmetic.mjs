@@ -3,7 +3,6 @@
 // the window steps over the padded input as the output fills, and the formula is written out
 // with the numbers. The input holds 1, 2, 3, ... and the kernel all ones, so each output value
 // (the engine's forward pass) is the sum of the cells under the window: easy to check by eye.
-import { FLAGS } from '../../dlplay/dlplay.mjs';
 import { fitCanvas, watchWidth } from '../components/hidpi.mjs';
 
 const PADDINGS = ['valid', 'same', 'full', 'explicit'];
@@ -51,11 +50,14 @@ export default {
         const x = g.input('x', [1, n, n]), kern = g.param('w', [1, 1, k, k]);
         const attrs = [s.stride, s.stride, p, p, p, p, mode, 0, 0, ...(s.transposed ? [] : [d, d])];
         const y = g.op(s.transposed ? 'conv2d_transpose' : 'conv2d', [x, kern], { ints: attrs });
-        g.plan(1).setBatch(1).setFlags(x, FLAGS.requiresGrad);
+        g.plan(1).setBatch(1);
         g.setValue(x, Float32Array.from({ length: n * n }, (_, i) => i + 1)).setValue(kern, new Float32Array(k * k).fill(1));
         g.forward(y);
         const [, , OH, OW] = g.shape(y).shape;
-        return { n, k, d, span, p, mode, OH, OW, values: g.value(y), error: null };
+        // the pads as the engine resolved them ('same' from the output size it gave), in total and at the top-left
+        const total = s.transposed ? 0 : s.padding === 'same' ? Math.max(0, (OH - 1) * s.stride + span - n) : 2 * p;
+        const pt = s.transposed ? p : s.padding === 'same' ? Math.floor(total / 2) : p;
+        return { n, k, d, span, p, pt, total, mode, OH, OW, values: g.value(y), error: null };
       } catch (e) {
         return { n, k, d, span, p, mode, error: e.message };
       } finally {
@@ -65,7 +67,7 @@ export default {
 
     function draw() {
       if (!geo) return;
-      const s = w.state, { n, span, OH, OW } = geo;
+      const s = w.state, { n, OH, OW } = geo;
       if (geo.error) {
         if (width) fitCanvas(canvas, width, 40).clearRect(0, 0, width, 40);
         canvas.setAttribute('aria-label', 'no output');
@@ -75,10 +77,7 @@ export default {
       }
       describe();
       if (!width) return;
-      // pads as the engine resolved them: 'same' from the output size it gives
-      const pt = s.transposed ? geo.p : s.padding === 'same' ? Math.floor(Math.max(0, (OH - 1) * s.stride + span - n) / 2) : geo.p;
-      const total = s.transposed ? 0 : s.padding === 'same' ? Math.max(0, (OH - 1) * s.stride + span - n) : 2 * geo.p;
-      const grid = s.transposed ? n : n + total, outGrid = Math.max(OH, OW);
+      const { pt, total } = geo, grid = s.transposed ? n : n + total, outGrid = Math.max(OH, OW);
       const cell = Math.max(8, Math.min(30, Math.floor((width - 40) / (grid + outGrid + 1))));
       const h = cell * Math.max(grid, outGrid) + 20, ctx = fitCanvas(canvas, width, h);
       ctx.clearRect(0, 0, width, h);
@@ -121,8 +120,7 @@ export default {
 
     // the formula and the key numbers as text (whether or not the canvas has a width yet)
     function describe() {
-      const s = w.state, { n, span, OH, OW } = geo, oh = Math.floor(at / OW) % OH, ow = at % OW;
-      const total = s.transposed ? 0 : s.padding === 'same' ? Math.max(0, (OH - 1) * s.stride + span - n) : 2 * geo.p;
+      const s = w.state, { n, span, OH, OW, total } = geo, oh = Math.floor(at / OW) % OH, ow = at % OW;
       formula.textContent = s.transposed
         ? `Transposed: out = (n − 1) · s − 2p + k = (${n} − 1) · ${s.stride} − ${2 * geo.p} + ${s.kernel} = ${OH}${s.padding === 'same' ? ` (same: n · s = ${n * s.stride})` : ''}`
         : `out = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(${n} + ${total} − ${geo.d}·${s.kernel - 1} − 1) / ${s.stride}⌋ + 1 = ${OH}` +

@@ -6,7 +6,7 @@
 // reads and what results() returns). Everything a widget holds lives in its context object, so
 // any number of widgets share a page.
 import { load } from '../../dlplay/dlplay.mjs';
-import { parseHash, jsonValue, watchField, defaults } from '../state.mjs';
+import { parseHash, jsonValue, watchField } from '../state.mjs';
 
 // One engine (one wasm instance) per page, made on first use: widgets keep their own graphs in it.
 let enginePromise = null;
@@ -26,22 +26,19 @@ export function hideable(w) {
   return [...w.params.filter((p) => p.control).map((p) => p.name), ...(w.seedControl ? ['seed'] : []), ...(w.parts ?? []), 'summary'];
 }
 
-let counter = 0;
-
 /**
  * Fill `root` with widget `w` (a module's default export).
  * @param {HTMLElement} root
  * @param {object} w  {kind, title, lede, params, parts, create(ctx)}
- * @param {{settings?: object, hash?: string, notices?: string[], onChange?: (state: object) => void}} options
- *   settings: values already checked (a preset's); hash: '#activation=elu&alpha=0.5' read as a page
- *   link is (what it ignores shows as notices); onChange: after each change a learner makes
- * @returns {{ready: Promise<void>, config(): object, set(settings: object): void, start(): void,
- *   stop(): void, results(): object, visible(on: boolean): void, destroy(): void}}
+ * @param {{hash?: string, onChange?: (state: object) => void}} options
+ *   hash: the settings, '#activation=elu&alpha=0.5', read as a page link is (what it ignores
+ *   shows as notices); onChange: after each change a learner makes
+ * @returns {{ready: Promise<void>, config(): object, start(): void, stop(): void, results(): object,
+ *   visible(on: boolean): void, destroy(): void}}
  */
 export function createWidget(root, w, options = {}) {
   const params = widgetParams(w);
-  const parsed = options.hash != null ? parseHash(options.hash, null, params) : { state: { ...defaults(params), ...options.settings }, notices: [] };
-  const key = `w${++counter}`;
+  const parsed = parseHash(options.hash ?? '', null, params);
   root.classList.add('dl-widget');
   root.dataset.widget = w.kind;
   root.innerHTML = `
@@ -59,17 +56,14 @@ export function createWidget(root, w, options = {}) {
   const q = (part) => root.querySelector(`[data-part="${part}"]`);
   q('title').textContent = w.title;
   q('lede').textContent = w.lede ?? '';
-  for (const n of [...parsed.notices, ...(options.notices ?? [])]) note(n);
+  for (const n of parsed.notices) note(n);
 
-  let instance = null, shown = true, active = true, destroyed = false;
+  let instance = null, active = true, destroyed = false;
   const loops = new Set();
   const ctx = {
     root,
-    key,
     state: parsed.state,
-    params,
     engine: null,
-    q,
     /** A figure box with its accessible name; `part` makes it hideable and findable. */
     figure(part, label, { wide = false } = {}) {
       const fig = document.createElement('figure');
@@ -197,7 +191,7 @@ export function createWidget(root, w, options = {}) {
         },
       });
     }
-    for (const p of params) if (p.control) show(p);
+    refreshControls();
   }
 
   // a list setting as a group of check boxes, one per name it allows
@@ -224,6 +218,7 @@ export function createWidget(root, w, options = {}) {
 
   function changed(name) {
     root.dataset.settings = String(Number(root.dataset.settings ?? 0) + 1); // (for tests: settings applied)
+    showApplicable();
     instance?.update(name);
     options.onChange?.(ctx.state);
   }
@@ -234,12 +229,18 @@ export function createWidget(root, w, options = {}) {
     else if (p.control === 'check') input.checked = Boolean(v);
     else input.value = String(v);
     const out = q(`${p.name}-out`);
-    if (out) out.textContent = p.format ? p.format(v) : String(v);
-    // (when(state, catalog): a setting that only matters for some choices of another; the catalog
-    // is null until the engine has come)
+    if (out) out.textContent = String(v);
+  }
+
+  // when(state, catalog): a setting that only matters for some choices of another hides
+  // otherwise (the catalog is null until the engine has come)
+  function showApplicable() {
     for (const o of params) if (o.when) q(o.name).closest('label').hidden = !o.when(ctx.state, ctx.engine?.catalog ?? null);
   }
-  ctx.refreshControls = () => params.forEach((p) => p.control && show(p));
+  function refreshControls() {
+    for (const p of params) if (p.control) show(p);
+    showApplicable();
+  }
 
   function applyHide() {
     for (const e of root.querySelectorAll('.hidden-by-link')) e.classList.remove('hidden-by-link');
@@ -250,7 +251,7 @@ export function createWidget(root, w, options = {}) {
     buildControls();
     ctx.engine = await sharedEngine();
     if (destroyed) return;
-    ctx.refreshControls(); // (the controls that depend on the catalog)
+    showApplicable(); // (the controls that depend on the catalog)
     instance = await w.create(ctx);
     applyHide();
     root.dataset.engine = 'ready';
@@ -264,16 +265,8 @@ export function createWidget(root, w, options = {}) {
 
   return {
     ready,
-    ctx,
     /** The settings as a preset's: {kind, settings} with every value of the table (hide and seed too). */
     config: () => structuredClone({ kind: w.kind, settings: Object.fromEntries(params.map((p) => [p.name, ctx.state[p.name]])) }),
-    /** New settings (checked by the caller, as a preset's are): the controls show them and the widget redraws. */
-    set(settings) {
-      Object.assign(ctx.state, settings);
-      ctx.refreshControls();
-      applyHide();
-      instance?.update(null);
-    },
     start: () => instance?.start?.(),
     stop: () => instance?.stop?.(),
     results: () => ({ kind: w.kind, running: root.dataset.running === 'yes', summary: q('summary').textContent, ...(instance?.results?.() ?? {}) }),

@@ -4,7 +4,7 @@
 // log scale. The loss falls fastest around rates that train well and blows up past the largest
 // usable one. The sweep is the engine's exponential schedule with gamma above 1.
 import { createPlot } from '../components/plot.mjs';
-import { toyData, toyNet, BATCH, BATCHES } from './toy-net.mjs';
+import { toyData, toyNet, smoothed, BATCH, BATCHES } from './toy-net.mjs';
 
 export default {
   kind: 'lr-range',
@@ -51,8 +51,7 @@ export default {
       }
       // the loss smoothed (a moving average corrected for its start at 0); the suggestion is a
       // tenth of the rate at its lowest point (fast.ai's rule of thumb): well inside the falling part
-      let avg = 0;
-      const smooth = loss.map((v, i) => (avg = 0.95 * avg + 0.05 * v) / (1 - 0.95 ** (i + 1)));
+      const smooth = smoothed(loss);
       const best = smooth.indexOf(Math.min(...smooth));
       last = { lr, loss, smooth, minLoss: smooth[best], minAt: lr[best], suggested: lr[best] / 10, diverged };
       w.root.dataset.swept = String(Number(w.root.dataset.swept ?? 0) + 1);

@@ -5,6 +5,7 @@
 // area under the ROC curve and average precision.
 import { createPlot } from '../components/plot.mjs';
 import { mulberry32, gaussian } from '../../dlplay/random.mjs';
+import { toArrays } from '../datasets2d.mjs';
 
 const COLORS = ['#e8590c', '#1c64d1'];
 
@@ -75,8 +76,7 @@ export default {
       const layers = s.model === 'mlp' ? [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 2 }] : [{ type: 'dense', units: 2 }];
       const m = engine.model({ input: [2], layers, seed: s.seed });
       try {
-        const arr = (p) => ({ x: Float32Array.from(p.flatMap((q) => [q.x, q.y])), y: Uint8Array.from(p.map((q) => q.label)) });
-        await m.fit(arr(train), { epochs: 60, batchSize: 32, optimizer: 'adam', lr: 0.02, seed: s.seed });
+        await m.fit(toArrays(train), { epochs: 60, batchSize: 32, optimizer: 'adam', lr: 0.02, seed: s.seed });
         if (mine !== token) return; // (a newer setting has started another)
         const positive = (x) => {
           const z = m.predict(x), out = new Float32Array(z.length / 2);
@@ -84,7 +84,7 @@ export default {
           return out;
         };
         data = test;
-        probs = [...positive(arr(test).x)];
+        probs = [...positive(toArrays(test).x)];
         const n = 60, grid = new Float32Array(2 * n * n);
         for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) (grid[2 * (r * n + c)] = -3 + (6 * (c + 0.5)) / n), (grid[2 * (r * n + c) + 1] = 3 - (6 * (r + 0.5)) / n);
         field = { cols: n, rows: n, values: positive(grid), signed: false };

@@ -4,7 +4,7 @@
 // optimizer really used (the model reports it per batch). Which options a schedule takes comes
 // from the engine's catalog, so a control shows only where it applies.
 import { createPlot } from '../components/plot.mjs';
-import { toyData, toyNet, BATCH, BATCHES } from './toy-net.mjs';
+import { toyData, toyNet, smoothed, BATCH, BATCHES } from './toy-net.mjs';
 
 const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'polynomial', 'cyclical', 'onecycle', 'plateau'];
 
@@ -86,15 +86,15 @@ export default {
     function draw() {
       const s = w.state, xs = Float32Array.from({ length: s.steps }, (_, t) => t);
       const top = Math.max(...curve, ...(trained?.lr ?? [0])) * 1.1 || 1;
+      const every = Math.ceil((trained?.lr.length ?? 0) / 150); // (about 150 dots of the rates used)
       ratePlot.update({
         x: [0, s.steps], y: [0, top],
         lines: [{ xs, ys: curve, color: '#2f6fde' }],
-        points: trained ? trained.lr.filter((_, i) => i % Math.ceil(trained.lr.length / 150) === 0).map((v, i) => ({ x: i * Math.ceil(trained.lr.length / 150), y: v, color: '#c2410c', r: 2 })) : [],
+        points: trained ? trained.lr.filter((_, i) => i % every === 0).map((v, i) => ({ x: i * every, y: v, color: '#c2410c', r: 2 })) : [],
       });
       const losses = trained?.loss ?? [];
       // each batch's loss, faint, and its moving average (over about 20 batches)
-      let avg = losses[0];
-      const smooth = Float32Array.from(losses, (v) => (avg = 0.95 * avg + 0.05 * v));
+      const smooth = Float32Array.from(smoothed(losses));
       const steps = Float32Array.from(losses, (_, i) => i);
       lossPlot.update({ x: [0, s.steps], y: [0, Math.max(1, ...losses.slice(0, 5))], lines: trained ? [{ xs: steps, ys: Float32Array.from(losses), color: '#b8bfcc', width: 1 }, { xs: steps, ys: smooth, color: '#1d2330', width: 2 }] : [] });
       const at = (t) => curve[Math.min(curve.length - 1, t)];

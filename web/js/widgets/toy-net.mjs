@@ -5,14 +5,14 @@
 // show in the result.
 import { makeToySet, toArrays, CLASSES_2D } from '../datasets2d.mjs';
 
-const NOISE = { spiral: 0.1, gaussians: 0.3 };
+const NOISE = { spiral: 0.1, gaussians: 0.3 }, POINTS = 400, TRAIN_SHARE = 0.75;
 const sets = {};
 export const BATCH = 16;
-export const BATCHES = 19; // batches in an epoch of the 300 training points
+export const BATCHES = Math.ceil(Math.round(POINTS * TRAIN_SHARE) / BATCH); // batches in an epoch
 
 /** A toy set's training or test split as model data {x, y}, inputs divided by 3. */
 export function toyData(name, split) {
-  sets[name] ??= makeToySet(name, { n: 400, noise: NOISE[name], ratio: 0.75, seed: 5 });
+  sets[name] ??= makeToySet(name, { n: POINTS, noise: NOISE[name], ratio: TRAIN_SHARE, seed: 5 });
   const d = toArrays(sets[name][split]);
   d.x = d.x.map((v) => v / 3);
   return d;
@@ -21,3 +21,9 @@ export function toyData(name, split) {
 /** A 2-32-32-K ReLU network for a toy set, with the given seed. */
 export const toyNet = (engine, name, seed) =>
   engine.model({ input: [2], layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: CLASSES_2D[name] }], seed });
+
+/** Batch losses as a moving average over about 20 batches, corrected for its start at 0 (as Adam's moments are). */
+export function smoothed(losses) {
+  let avg = 0;
+  return losses.map((v, i) => (avg = 0.95 * avg + 0.05 * v) / (1 - 0.95 ** (i + 1)));
+}
