@@ -22,7 +22,7 @@ NATIVE_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -Wall -Wextra -W
 PORT ?= 8017
 
 .PHONY: all deps test test-c test-types test-node test-browser test-fuzz fuzz bench serve clean
-all: build/dlplay.wasm build/dlplay-nosimd.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp web/models/mnist-mlp.dlpm
+all: build/dlplay.wasm build/dlplay-nosimd.wasm build/dlplay-kernels.wasm build/native/libdlplay.a web/dlplay/.stamp web/data/.stamp web/models/mnist-mlp.dlpm
 
 # ---- dependencies ------------------------------------------------------------------------
 # Checked on every `make test` / `make serve` (a dpkg query and a file test: quick when all is there).
@@ -54,11 +54,15 @@ build/wasm/plain/%.o: %.c $(CORE_HDR) wasm/flags.mk | build/.deps
 
 build/dlplay.wasm: $(WASM_SIMD_OBJ) wasm/exports.txt
 	@echo "emcc (SIMD128) -> $@"
-	@$(EMCC) $(WASM_FLAGS) $(WASM_SIMD_FLAGS) $(WASM_SIMD_OBJ) -o $@
+	@$(EMCC) $(WASM_FLAGS) $(call wasm_exports,$(WASM_API)) $(WASM_SIMD_FLAGS) $(WASM_SIMD_OBJ) -o $@
 
 build/dlplay-nosimd.wasm: $(WASM_PLAIN_OBJ) wasm/exports.txt
 	@echo "emcc (fallback) -> $@"
-	@$(EMCC) $(WASM_FLAGS) $(WASM_PLAIN_OBJ) -o $@
+	@$(EMCC) $(WASM_FLAGS) $(call wasm_exports,$(WASM_API)) $(WASM_PLAIN_OBJ) -o $@
+
+build/dlplay-kernels.wasm: $(WASM_SIMD_OBJ) wasm/exports.txt core/kernels/kernels.def
+	@echo "emcc (SIMD128, kernel pairs exported for tests) -> $@"
+	@$(EMCC) $(WASM_FLAGS) $(call wasm_exports,$(WASM_API) $(WASM_KERNEL_PAIRS)) $(WASM_SIMD_FLAGS) $(WASM_SIMD_OBJ) -o $@
 
 NATIVE_OBJ := $(patsubst %.c,build/native/%.o,$(CORE_SRC))
 build/native/%.o: %.c $(CORE_HDR)
@@ -69,7 +73,7 @@ build/native/libdlplay.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
 # The page-facing copy: the modules and the JS glue under web/dlplay/ (relative paths only), the
-# JS without its comment lines (wasm/ship.mjs).
+# JS minified without renaming (wasm/ship.mjs).
 web/dlplay/.stamp: build/dlplay.wasm build/dlplay-nosimd.wasm $(wildcard wasm/*.mjs wasm/*.d.mts)
 	@mkdir -p web/dlplay
 	node wasm/ship.mjs web/dlplay build/dlplay.wasm build/dlplay-nosimd.wasm $(filter-out wasm/build-data.mjs wasm/node-data.mjs wasm/ship.mjs,$(wildcard wasm/*.mjs)) $(filter-out wasm/node-data.d.mts,$(wildcard wasm/*.d.mts))

@@ -90,7 +90,9 @@ dl_status dl_graph_seed(dl_graph *g, uint64_t seed);
 dl_status dl_graph_forward(dl_graph *g, int32_t target);
 /* Zero the gradients, then backpropagate from the scalar node `loss` (d loss = 1). */
 dl_status dl_graph_backward(dl_graph *g, int32_t loss);
-/* Value (which = 0) or gradient (which = 1) of a node at the current batch size. */
+/* Value (which = 0) or gradient (which = 1) of a node at the current batch size; or (2) the
+ * scratch an op keeps from forward to backward in a training plan, as ops.def describes it
+ * (the attention weights of graph_attention, after forward). */
 dl_status dl_graph_tensor(dl_graph *g, int32_t id, int32_t which, float **data, size_t *numel);
 /* Shape with dim 0 at the current batch size for batched nodes; returns ndim. */
 dl_status dl_graph_shape(dl_graph *g, int32_t id, int32_t *ndim, int32_t *shape, int32_t *batched);
@@ -140,8 +142,11 @@ dl_status dl_catalog(const char **json);
  * whole before the old one goes; optimizers keeping name, type and networks keep their state. */
 dl_status dl_model_set_program(dl_model *m, const char *json, size_t len);
 dl_status dl_model_clear_program(dl_model *m);
-/* Random shifts (pixels), rotations (degrees) and Gaussian noise (std) applied to image data inputs in training. */
-dl_status dl_model_set_augment(dl_model *m, float shift, float rotate, float noise);
+/* Augmentation of training inputs (core/augment.c): options[7] = shift px, rotate degrees, scale,
+ * crop, flip chance, cutout px, noise std, each 0 for off; all but noise need image inputs. */
+dl_status dl_model_set_augment(dl_model *m, const float *options);
+/* `count` augmented copies of one image [C, H, W] into out, drawn from `seed` (a preview). */
+dl_status dl_augment(const float *options, const float *image, int32_t C, int32_t H, int32_t W, int32_t count, uint64_t seed, float *out);
 /* Run up to `iterations` passes over the program's steps. data[s] holds data slot s for n
  * samples (floats, or bytes scaled by 1/255 when u8[s]; class indices for one-hot inputs and
  * labels); a step that reads data takes the next `batch` of the `count` sample indices in

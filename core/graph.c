@@ -674,7 +674,14 @@ dl_status dl_graph_tensor(dl_graph *g, int32_t id, int32_t which, float **data, 
   dl_node *n = &g->nodes[id];
   if (n->kind != DL_KIND_PARAM && g->max_batch == 0)
     return dl_fail(DL_ERR_STATE, "tensor: graph is not planned (call plan first)");
-  if (which != 0 && which != 1) return dl_fail(DL_ERR_ARG, "tensor: which is %d, expected 0 (value) or 1 (grad)", which);
+  if (which < 0 || which > 2) return dl_fail(DL_ERR_ARG, "tensor: which is %d, expected 0 (value), 1 (grad) or 2 (scratch)", which);
+  if (which == 2) { /* what an op keeps from forward to backward (attention weights): only a training plan keeps it */
+    if (n->kind != DL_KIND_OP || n->workspace || g->plan_mode != DL_PLAN_TRAINING || !(n->scratch_fixed + n->scratch_per_sample))
+      return dl_fail(DL_ERR_ARG, "tensor: node %d keeps no scratch to read (an op's, in a training plan)", id);
+    *data = n->scratch;
+    *numel = (size_t)(n->scratch_fixed + n->scratch_per_sample * (uint64_t)g->batch);
+    return DL_OK;
+  }
   *data = which ? n->grad : n->value;
   *numel = n->kind == DL_KIND_PARAM ? dl_node_sample_numel(n) : dl_node_numel(g, n);
   return DL_OK;

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "augment.h"
 #include "err.h"
 #include "json.h"
 #include "layers.h"
@@ -434,13 +435,30 @@ dl_status dl_model_plan_inference(dl_model *m, int32_t max_batch) {
   return dl_graph_plan_inference(m->g, max_batch);
 }
 
-dl_status dl_model_set_augment(dl_model *m, float shift, float rotate, float noise) {
-  if (!m) return dl_fail(DL_ERR_ARG, "model_set_augment: null model");
-  if (!(shift >= 0 && shift <= 8) || !(rotate >= 0 && rotate <= 45) || !(noise >= 0 && noise <= 1))
-    return dl_fail(DL_ERR_ARG, "augmentation out of range: shift %g (0..8 px), rotate %g (0..45 degrees), noise %g (0..1)", shift,
-                   rotate, noise);
-  if ((shift || rotate) && !m->aug_tmp) return dl_fail(DL_ERR_ARG, "shifts and rotations need image inputs [channels, height, width]");
-  m->aug_shift = shift, m->aug_rotate = rotate, m->aug_noise = noise;
+dl_status dl_model_set_augment(dl_model *m, const float *options) {
+  if (!m || !options) return dl_fail(DL_ERR_ARG, "model_set_augment: null argument");
+  dl_status st = dl_augment_check(options, m->aug_tmp != NULL);
+  if (st) return st;
+  memcpy(m->aug, options, sizeof m->aug);
+  return DL_OK;
+}
+
+dl_status dl_augment(const float *options, const float *image, int32_t C, int32_t H, int32_t W, int32_t count, uint64_t seed, float *out) {
+  if (!options || !image || !out) return dl_fail(DL_ERR_ARG, "augment: null argument");
+  if (C < 1 || H < 2 || W < 2 || C > 64 || H > 1024 || W > 1024 || count < 1 || count > 256)
+    return dl_fail(DL_ERR_ARG, "augment: image [%d, %d, %d] and %d copies, expected [1..64, 2..1024, 2..1024] and 1..256", C, H, W, count);
+  dl_status st = dl_augment_check(options, 1);
+  if (st) return st;
+  size_t n = (size_t)C * H * W;
+  float *tmp = malloc(n * sizeof(float));
+  if (!tmp) return dl_fail(DL_ERR_OOM, "augment: out of memory");
+  dl_rng r;
+  dl_rng_seed(&r, seed);
+  for (int32_t i = 0; i < count; i++) {
+    memcpy(out + i * n, image, n * sizeof(float));
+    dl_augment_image(options, &r, C, H, W, out + i * n, tmp);
+  }
+  free(tmp);
   return DL_OK;
 }
 
@@ -528,6 +546,8 @@ dl_status dl_catalog(const char **json) {
     dl_sched_catalog(&t);
     dl_put(&t, ",\"initializers\":");
     dl_init_catalog(&t);
+    dl_put(&t, ",\"augment\":");
+    dl_augment_catalog(&t);
     dl_put(&t, "}");
     if (t.oom) {
       free(t.s);

@@ -8,6 +8,7 @@
 #ifndef DL_MODEL_H
 #define DL_MODEL_H
 #include "dl.h"
+#include "augment.h"
 #include "graph.h"
 
 #define DL_MAX_LAYERS 256
@@ -83,7 +84,7 @@ struct dl_model {
   struct dl_model *stepper;
   int32_t step_pos, step_streams;
   float *step_tmp;                              /* one state tensor's rows, for reordering */
-  float aug_shift, aug_rotate, aug_noise;
+  float aug[DL_AUG_COUNT];    /* augmentation options (augment.h) */
   float *aug_tmp;             /* one image, for augmentation without allocating per step */
   char *summary;              /* the last dl_model_summary text */
 };

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "augment.h"
 #include "err.h"
 #include "json.h"
 #include "model.h"
@@ -697,33 +698,10 @@ dl_status dl_model_clear_program(dl_model *m) {
 
 /* ---- feeding a batch ---- */
 
-/* Shift by (dy, dx) and rotate by a about the centre, sampling bilinearly, zero outside; noise. */
+/* Change one training image with the model's augmentation (augment.c), from the model's generator. */
 static void augment_image(dl_model *m, const dl_node *x, float *img) {
-  dl_rng *r = &m->g->rng;
-  int C = x->ndim == 4 ? x->shape[1] : 1, H = x->ndim == 4 ? x->shape[2] : 1, W = x->ndim == 4 ? x->shape[3] : (int)dl_node_sample_numel(x);
-  if (x->ndim == 4 && (m->aug_shift > 0 || m->aug_rotate > 0)) {
-    float dy = (2 * dl_rng_uniform(r) - 1) * m->aug_shift, dx = (2 * dl_rng_uniform(r) - 1) * m->aug_shift;
-    float a = (2 * dl_rng_uniform(r) - 1) * m->aug_rotate * 3.14159265f / 180.0f, ca = cosf(a), sa = sinf(a);
-    float cy = (H - 1) / 2.0f, cx = (W - 1) / 2.0f;
-    memcpy(m->aug_tmp, img, (size_t)C * H * W * sizeof(float));
-    for (int c = 0; c < C; c++)
-      for (int i = 0; i < H; i++)
-        for (int j = 0; j < W; j++) { /* inverse map: where in the source does (i, j) come from */
-          float yy = i - cy - dy, xx = j - cx - dx;
-          float sy = ca * yy + sa * xx + cy, sx = -sa * yy + ca * xx + cx;
-          int y0 = (int)floorf(sy), x0 = (int)floorf(sx);
-          float fy = sy - y0, fx = sx - x0, v = 0;
-          const float *src = m->aug_tmp + (size_t)c * H * W;
-          for (int q = 0; q < 4; q++) {
-            int yy0 = y0 + (q >> 1), xx0 = x0 + (q & 1);
-            float wgt = ((q >> 1) ? fy : 1 - fy) * ((q & 1) ? fx : 1 - fx);
-            if (yy0 >= 0 && yy0 < H && xx0 >= 0 && xx0 < W) v += wgt * src[yy0 * W + xx0];
-          }
-          img[((size_t)c * H + i) * W + j] = v;
-        }
-  }
-  if (m->aug_noise > 0)
-    for (size_t i = 0, k = (size_t)C * H * W; i < k; i++) img[i] += m->aug_noise * dl_rng_normal(r);
+  int image = x->ndim == 4;
+  dl_augment_image(m->aug, &m->g->rng, image ? x->shape[1] : 1, image ? x->shape[2] : 1, image ? x->shape[3] : (int)dl_node_sample_numel(x), img, m->aug_tmp);
 }
 
 static int32_t slot_node(const dl_model *m, int s) { return s < m->ninputs ? m->tensors[s].node : m->prog->data[s - m->ninputs].node; }
@@ -869,7 +847,8 @@ static dl_status run_step(dl_model *m, const step *s, const void *const *data, c
   loss *L = &p->losses[s->loss];
   dl_model_optim *o = &m->opts[s->opt];
   g->batch = bs;
-  int augment = m->aug_shift > 0 || m->aug_rotate > 0 || m->aug_noise > 0;
+  int augment = 0;
+  for (int k = 0; k < DL_AUG_COUNT; k++) augment |= m->aug[k] > 0;
   dl_rng saved = g->rng;
   for (int k = 0; k < slot_count(m); k++)
     if ((s->slots >> k) & 1) feed_slot(m, k, data[k], u8 ? u8[k] : 0, idx, bs, augment && k < m->ninputs && !slot_classes(m, k));

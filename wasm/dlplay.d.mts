@@ -44,7 +44,11 @@ export class Engine {
     optimizerOptions: { name: string; min: number; max: number; doc: string; optimizers: string[] }[];
     schedules: { name: string; options: { name: string; type: string; min: number; max: number }[] }[];
     initializers: { name: string; doc: string; aliases?: string[] }[];
+    /** The augmentation options, in the order the core takes them. */
+    augment: { name: keyof AugmentOptions; doc: string; max: number }[];
   };
+  /** `count` (1 to 256, default 8) augmented copies of one image [C, H, W], drawn from `seed`: what training would show. */
+  augment(image: ArrayLike<number>, shape: [number, number, number], options?: AugmentOptions, draw?: { count?: number; seed?: number }): Float32Array;
   /** An empty graph whose random draws follow `seed`. */
   graph(seed?: number): Graph;
   /** A model from a JSON spec (layers in core/model.c and model.d.ts); an invalid spec throws naming the layer. */
@@ -117,6 +121,8 @@ export class Graph {
   value(id: number): Float32Array;
   /** A copy of a node's gradient from the last backward. */
   grad(id: number): Float32Array;
+  /** A copy of what an op keeps from forward for backward, after forward in a training plan (graph_attention: its weights α, [N, N] per sample). */
+  scratch(id: number): Float32Array;
   /** Write a node's value; the length must equal its size at the current batch. */
   setValue(id: number, data: ArrayLike<number>): this;
   /** The node's shape; dim 0 of a batched node is the current batch size. */
@@ -153,3 +159,23 @@ export class Schedule {
   report(metric: number): void;
   dispose(): void;
 }
+
+/** Random changes to training images, each 0 (off) by default; all but noise need image inputs. */
+export interface AugmentOptions {
+  /** Up to this many pixels each way (0 to 8). */
+  shift?: number;
+  /** Up to this many degrees each way (0 to 45). */
+  rotate?: number;
+  /** Zoom by a factor in [1 - scale, 1 + scale] (0 to 0.5). */
+  scale?: number;
+  /** Keep a window of (1 - crop) to all of the side, anywhere, stretched to full size (0 to 0.5). */
+  crop?: number;
+  /** The chance of a left-right mirror (0 to 1). */
+  flip?: number;
+  /** The side in pixels of a square set to 0 (0 to 16). */
+  cutout?: number;
+  /** Gaussian noise of this standard deviation (0 to 1). */
+  noise?: number;
+}
+/** The options as the core's array, in the catalog's order, checked against its ranges. */
+export function augmentOptions(engine: Engine, given?: AugmentOptions): number[];

@@ -56,6 +56,23 @@ export class Engine {
   memoryBytes() {
     return this.b.memory.buffer.byteLength;
   }
+  /**
+   * `count` randomly augmented copies of one image [C, H, W] (values as the model reads them),
+   * drawn from `seed` with the options a model's fit takes ({shift, rotate, scale, crop, flip,
+   * cutout, noise}): what training would show the network, as a preview.
+   */
+  augment(image, [C, H, W], options = {}, { count = 8, seed = 1 } = {}) {
+    const b = this.b, opts = augmentOptions(this, options), n = C * H * W;
+    if (!(image?.length === n)) throw new DlError(`augment: the image has ${image?.length} values, expected ${C} x ${H} x ${W} = ${n}`, 'shape');
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
+    const out = b.alloc(Math.min(256, Math.max(1, count | 0)) * n * 4); // (the core checks count)
+    try {
+      b.withFloats(opts, (o) => b.withFloats(image, (x) => b.check(b.exports.dl_augment(o, x, C, H, W, count, BigInt(seed), out))));
+      return b.f32(out, count * n).slice();
+    } finally {
+      b.exports.dl_free(out);
+    }
+  }
   /** A new, empty graph whose random draws (initializers, dropout, sampling) follow `seed`. */
   graph(seed = 1) {
     if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
@@ -209,7 +226,7 @@ export class Graph {
     return this;
   }
 
-  // A live view of a node's value (which 0) or gradient (1) at the current batch size.
+  // A live view of a node's value (which 0), gradient (1) or kept scratch (2) at the current batch size.
   #view(id, which) {
     const b = this.b;
     b.check(b.exports.dl_graph_tensor(this.#ptr(), id, which, b.out, b.out + 4));
@@ -223,6 +240,10 @@ export class Graph {
   /** A copy of the node's gradient from the last backward. */
   grad(id) {
     return this.#view(id, 1).slice();
+  }
+  /** A copy of what an op keeps from forward for backward (graph_attention's weights α per sample), after forward. */
+  scratch(id) {
+    return this.#view(id, 2).slice();
   }
   /** Write a node's value (an input's data, a parameter's weights); the length must match. */
   setValue(id, data) {
@@ -342,4 +363,19 @@ export class Schedule {
     this.b.exports.dl_sched_destroy(this.ptr);
     this.ptr = 0;
   }
+}
+
+/**
+ * The augmentation options {shift, rotate, ...} as the engine's array, in its catalog's order
+ * (missing ones 0), checked against the catalog's ranges before anything changes.
+ */
+export function augmentOptions(engine, given = {}) {
+  const table = engine.catalog.augment;
+  for (const k of Object.keys(given ?? {}))
+    if (!table.some((t) => t.name === k)) throw new DlError(`unknown augmentation '${String(k).slice(0, 30)}' (${table.map((t) => t.name).join(', ')})`, 'arg');
+  return table.map(({ name, max, doc }) => {
+    const v = given?.[name] ?? 0;
+    if (!(typeof v === 'number' && v >= 0 && v <= max)) throw new DlError(`augmentation ${name} is ${v}: expected 0 to ${max} (${doc})`, 'arg');
+    return v;
+  });
 }

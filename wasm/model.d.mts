@@ -13,7 +13,7 @@
 //   const history = await model.fit({ x, y }, { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 1e-3 });
 //   const { accuracy, confusion } = model.evaluate({ x: testX, y: testY });
 //   const bytes = model.save();
-import { Graph } from './dlplay.mjs';
+import { Graph, AugmentOptions } from './dlplay.mjs';
 
 /** Per-sample inputs: Float32Array, or Uint8Array whose bytes are scaled by 1/255. */
 export type Inputs = Float32Array | Uint8Array;
@@ -165,7 +165,7 @@ export interface FitOptions {
   shuffle?: boolean;           // true
   seed?: number;               // 1: shuffling order
   /** Random shifts (pixels), rotations (degrees) and Gaussian noise on training images. */
-  augment?: { shift?: number; rotate?: number; noise?: number };
+  augment?: AugmentOptions;
   earlyStopping?: { monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy'; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
   onBatch?: (info: BatchInfo) => void;
   onEpoch?: (info: EpochInfo) => void;

@@ -1,7 +1,7 @@
 // model.mjs: the Model API. A model is built in the core from a JSON spec (core/model.c lists
 // the layers and their options); this module moves data into wasm memory once per call and asks
 // the core for whole chunks of training batches, so a batch never costs a crossing per sample.
-import { DlError, Graph, finalizer } from './dlplay.mjs';
+import { DlError, Graph, finalizer, augmentOptions } from './dlplay.mjs';
 import { mulberry32, shuffle } from './random.mjs';
 
 /**
@@ -441,7 +441,7 @@ export class Model {
    * valLoss, valAccuracy, lr, epochs, stopped}. See docs/api.md for every option; the main ones:
    * epochs, batchSize, optimizer ('adam' or {type, lr, ...}), lr, schedule ({type, per: 'batch'|'epoch', ...}),
    * loss, labelSmoothing, l1, l2, clipNorm, clipValue, validationSplit or validationData, shuffle,
-   * seed, augment ({shift, rotate, noise}), earlyStopping ({monitor, patience, minDelta,
+   * seed, augment ({shift, rotate, scale, crop, flip, cutout, noise}: see the catalog's augment), earlyStopping ({monitor, patience, minDelta,
    * restoreBestWeights}), onBatch, onEpoch, signal (AbortSignal), chunk (most batches per call into wasm; fewer for slow batches).
    * fit is a preset program: one loss term on the last output, one optimizer named 'main'.
    */
@@ -455,9 +455,7 @@ export class Model {
     check(Number.isInteger(o.batchSize) && o.batchSize >= 1 && o.batchSize <= 65536, `batchSize must be a whole number in [1, 65536], got ${o.batchSize}`);
     check(Number.isInteger(o.chunk) && o.chunk >= 1 && o.chunk <= 65536, `chunk must be a whole number in [1, 65536], got ${o.chunk}`);
     check(o.validationSplit == null || (o.validationSplit >= 0 && o.validationSplit < 1), `validationSplit must be in [0, 1), got ${o.validationSplit}`);
-    const aug = o.augment ?? {};
-    for (const [k, max] of [['shift', 8], ['rotate', 45], ['noise', 1]])
-      check(aug[k] == null || (aug[k] >= 0 && aug[k] <= max), `augmentation out of range: ${k} ${aug[k]} (0..${max})`);
+    const aug = augmentOptions(this.engine, o.augment);
     const program = this.#classifierProgram(o);
     if (!data?.x) throw new DlError('training data: expected {x, y}', 'arg');
     const monitor = o.earlyStopping?.monitor ?? 'valLoss', monitors = ['valLoss', 'valAccuracy', 'loss', 'accuracy'];
@@ -495,7 +493,7 @@ export class Model {
     try {
       this.setProgram(program);
       if (o.resetOptimizer) clear(), this.setProgram(program);
-      this.b.check(this.b.exports.dl_model_set_augment(this.ptr, aug.shift ?? 0, aug.rotate ?? 0, aug.noise ?? 0));
+      this.b.check(this.b.withFloats(aug, (p) => this.b.exports.dl_model_set_augment(this.ptr, p)));
     } catch (e) {
       staged.free();
       stagedVal?.free();
@@ -904,3 +902,4 @@ export class Generator {
     });
   }
 }
+

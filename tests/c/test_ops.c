@@ -155,6 +155,7 @@ int main(void) {
   run_norm_tests();
   run_sample_tests();
   run_seq_tests();
+  run_gnn_tests();
   RUN(test_gan_discriminator_step_detaches_the_generator);
   RUN(test_gan_generator_step_backpropagates_through_frozen_discriminator);
   RUN(test_graph_runs_any_batch_up_to_the_planned_one);

@@ -34,5 +34,6 @@ void run_pool_tests(void);
 void run_norm_tests(void);
 void run_sample_tests(void);
 void run_seq_tests(void);
+void run_gnn_tests(void);
 void run_graph_tests(void);
 #endif

@@ -1,4 +1,5 @@
-// kernels.test.mjs: every SIMD128 kernel against its scalar reference, inside one wasm module,
+// kernels.test.mjs: every SIMD128 kernel against its scalar reference, inside one wasm module
+// (build/dlplay-kernels.wasm: the pages' module exports no kernels, so it ships no references),
 // on sizes below, at and above the vector tile (XNNPACK's n_lt/n_eq/n_gt/n_div cases), on
 // buffers offset from 16-byte alignment, and in place where the kernel allows it.
 // Tolerances: elementwise kernels must match bit for bit (wasm has no fused multiply-add);
@@ -6,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { engine, randomFloats } from './helpers.mjs';
+import { randomFloats } from './helpers.mjs';
+import { load } from '../../wasm/dlplay.mjs';
 
-const dl = await engine(true);
+const dl = await load({ simd: true, wasmUrl: new URL('../../build/dlplay-kernels.wasm', import.meta.url) });
 const e = dl.raw;
 const mem = () => e.memory.buffer;
 

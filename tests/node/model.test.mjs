@@ -84,12 +84,35 @@ test('save and loadModel round-trip gives bit-identical predictions, and resumed
 test('the same seed gives bit-identical weights in two runs, with shuffling, dropout and augmentation', async () => {
   const run = async () => {
     const m = dl.model({ ...LENET, layers: [...LENET.layers.slice(0, 6), { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 10 }] });
-    await m.fit(subset(512), { epochs: 2, batchSize: 32, seed: 4, augment: { shift: 2, rotate: 10, noise: 0.05 } });
+    await m.fit(subset(512), { epochs: 2, batchSize: 32, seed: 4, augment: { shift: 2, rotate: 10, scale: 0.1, crop: 0.1, flip: 0.5, cutout: 6, noise: 0.05 } });
     const w = m.getWeights();
     m.dispose();
     return w;
   };
   assert.deepEqual(await run(), await run());
+});
+
+test('engine.augment draws what training applies: exact mirrors, cutout squares, noise of the given std, seeded', () => {
+  const img = Float32Array.from({ length: 2 * 12 * 10 }, (_, i) => 0.1 + ((i * 37) % 11) / 11); // 2 channels, 12 x 10, no zeros
+  const copies = (o, seed = 1, count = 8) => dl.augment(img, [2, 12, 10], o, { count, seed });
+  assert.deepEqual(copies({}), Float32Array.from({ length: 8 * 240 }, (_, i) => img[i % 240]));
+  const m = copies({ flip: 1 }, 1, 1);
+  for (let c = 0; c < 2; c++) for (let i = 0; i < 12; i++) for (let j = 0; j < 10; j++) assert.equal(m[(c * 12 + i) * 10 + j], img[(c * 12 + i) * 10 + 9 - j]);
+  const cut = copies({ cutout: 4 }, 3, 64);
+  for (let k = 0; k < 64; k++) {
+    const one = cut.subarray(k * 240, (k + 1) * 240), zeros = one.reduce((n, v, i) => n + (v === 0), 0);
+    assert.ok(zeros >= 2 && zeros <= 2 * 16 && zeros % 2 === 0, `copy ${k}: ${zeros} zeros`); // the same square in both channels
+    one.forEach((v, i) => v !== 0 && assert.equal(v, img[i]));
+  }
+  const noisy = copies({ noise: 0.2 }, 5, 64);
+  const d = noisy.map((v, i) => v - img[i % 240]), std = Math.sqrt(d.reduce((a, v) => a + v * v, 0) / d.length);
+  assert.ok(Math.abs(std - 0.2) < 0.01, `noise std ${std}`);
+  const all = { shift: 2, rotate: 15, scale: 0.2, crop: 0.3, flip: 0.5, cutout: 3, noise: 0.05 };
+  assert.deepEqual(copies(all, 9), copies(all, 9));
+  assert.notDeepEqual(copies(all, 9), copies(all, 10));
+  assert.throws(() => copies({ crop: 0.6 }), /augmentation crop is 0.6: expected 0 to 0.5/);
+  assert.throws(() => dl.augment(img, [2, 12, 9]), /240 values, expected 2 x 12 x 9 = 216/);
+  assert.deepEqual(dl.catalog.augment.map((a) => a.name), ['shift', 'rotate', 'scale', 'crop', 'flip', 'cutout', 'noise']);
 });
 
 test('an invalid spec throws an error naming the layer or option, and the engine goes on working', () => {
@@ -122,7 +145,9 @@ test('bad fit options and data throw errors naming them, and the model keeps tra
     [{ epochs: 0 }, /epochs must be a whole number >= 1/],
     [{ batchSize: 1.5 }, /batchSize must be a whole number/],
     [{ schedule: { type: 'cosine', gamma: 0.1 } }, /unknown option for cosine schedule: gamma/],
-    [{ augment: { rotate: 400 } }, /augmentation out of range/],
+    [{ augment: { rotate: 400 } }, /augmentation rotate is 400: expected 0 to 45/],
+    [{ augment: { flip: 0.5 } }, /augmentation flip needs image inputs/],
+    [{ augment: { zoom: 2 } }, /unknown augmentation 'zoom' \(shift, rotate, scale, crop, flip, cutout, noise\)/],
   ];
   for (const [opts, message] of cases) await assert.rejects(m.fit(data, opts), message, JSON.stringify(opts));
   await assert.rejects(m.fit({ x: new Float32Array(1000), y: new Uint8Array(1) }), /x has 1000 values, not a multiple of the input size 784/);

@@ -10,7 +10,7 @@ export const PRESETS = ['perceptron', 'mlp', 'lenet', 'allconv', 'resnet', 'bndr
 
 // The playground's panels (data-control names in its template) and the settings shown as fields.
 export const PANELS = ['data', 'network', 'training', 'controls', 'file', 'share', 'boundary', 'draw', 'layers', 'metrics', 'mistakes', 'inside'];
-const FIELDS = ['dataset', 'noise', 'ratio', 'preset', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'init', 'seed', 'l1', 'l2', 'dropout', 'shift', 'rotate', 'pixelnoise', 'patience', 'speed'];
+const FIELDS = ['dataset', 'noise', 'ratio', 'preset', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'init', 'seed', 'l1', 'l2', 'dropout', 'shift', 'rotate', 'scale', 'crop', 'flip', 'cutout', 'pixelnoise', 'patience', 'speed'];
 
 /**
  * name, type, default, and the allowed values or range: `values` (enum), `catalog` (enum: a
@@ -38,6 +38,10 @@ export const PARAMS = [
   { name: 'dropout', type: 'number', min: 0, max: 0.9, default: 0 },
   { name: 'shift', type: 'number', min: 0, max: 8, default: 0 },
   { name: 'rotate', type: 'number', min: 0, max: 45, default: 0 },
+  { name: 'scale', type: 'number', min: 0, max: 0.5, default: 0 },
+  { name: 'crop', type: 'number', min: 0, max: 0.5, default: 0 },
+  { name: 'flip', type: 'number', min: 0, max: 1, default: 0 },
+  { name: 'cutout', type: 'number', min: 0, max: 16, default: 0 },
   { name: 'pixelnoise', type: 'number', min: 0, max: 1, default: 0 },
   { name: 'patience', type: 'int', min: 0, max: 1000, default: 0 },
   { name: 'seed', type: 'int', min: 0, max: 2147483647, default: 1 },

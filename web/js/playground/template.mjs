@@ -115,6 +115,10 @@ export function template({ key }) {
           <div class="grid3">
             <label>shift px <input data-part="shift" type="number" min="0" max="8" step="0.5"></label>
             <label>rotate ° <input data-part="rotate" type="number" min="0" max="45" step="1"></label>
+            <label>zoom ± <input data-part="scale" type="number" min="0" max="0.5" step="0.05"></label>
+            <label>crop <input data-part="crop" type="number" min="0" max="0.5" step="0.05"></label>
+            <label>flip chance <input data-part="flip" type="number" min="0" max="1" step="0.1"></label>
+            <label>cutout px <input data-part="cutout" type="number" min="0" max="16" step="1"></label>
             <label>noise σ <input data-part="pixelnoise" type="number" min="0" max="1" step="0.05"></label>
           </div>
         </fieldset>

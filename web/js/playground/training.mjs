@@ -77,7 +77,7 @@ export function createTrainingPart(ctx) {
       epochs, batchSize: batch, optimizer: opt, lr: ctx.auto('lr'), seed: state.seed,
       schedule: scheduleSpec(epochs),
       l1: state.l1, l2: state.l2,
-      augment: ctx.images() ? { shift: state.shift, rotate: state.rotate, noise: state.pixelnoise } : undefined,
+      augment: ctx.images() ? { shift: state.shift, rotate: state.rotate, scale: state.scale, crop: state.crop, flip: state.flip, cutout: state.cutout, noise: state.pixelnoise } : undefined,
       earlyStopping: state.patience > 0 ? { monitor: 'valLoss', patience: state.patience, restoreBestWeights: true } : undefined,
       chunk: ctx.images() ? 8 : 32,
       minEpochMs: ctx.images() ? 0 : EPOCH_MS[state.speed],
@@ -215,7 +215,7 @@ export function createTrainingPart(ctx) {
 
   function wire() {
     const { network, data, views } = ctx.parts;
-    for (const n of ['optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'l1', 'l2', 'shift', 'rotate', 'pixelnoise', 'patience'])
+    for (const n of ['optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'schedule', 'warmup', 'batch', 'epochs', 'l1', 'l2', 'shift', 'rotate', 'scale', 'crop', 'flip', 'cutout', 'pixelnoise', 'patience'])
       ctx.bind(n, () => {
         showOptimizerFields();
         drawSchedule();
