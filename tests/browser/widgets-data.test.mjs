@@ -142,7 +142,7 @@ test('the augment widget\'s experiment trains two identical CNNs when nothing is
   const page = await shared('augment');
   await configure(page, 'augment', { ...OFF, index: 0, count: 4 });
   await page.click('[data-part="train"]');
-  let r = await until(page, (x) => x.experiment?.augmented.length === x.experiment?.epochs);
+  let r = await until(page, (x) => x.experiment != null && x.experiment.augmented.length === x.experiment.epochs, 90000);
   // all options at 0: the two runs are the same training (same weights, same shuffles)
   assert.deepEqual(r.experiment.augmented, r.experiment.plain);
   assert.ok(r.experiment.plain.at(-1) > 0.8, `plain accuracy ${r.experiment.plain.at(-1)}`);
@@ -150,7 +150,7 @@ test('the augment widget\'s experiment trains two identical CNNs when nothing is
   r = await configure(page, 'augment', { ...OFF, index: 0, count: 4, shift: 2, rotate: 10 });
   assert.equal(r.experiment, null, 'no experiment before Train');
   await page.click('[data-part="train"]');
-  r = await until(page, (x) => x.experiment?.augmented.length === x.experiment?.epochs);
+  r = await until(page, (x) => x.experiment != null && x.experiment.augmented.length === x.experiment.epochs, 90000);
   assert.deepEqual(r.experiment.options, { ...OFF, shift: 2, rotate: 10 });
   assert.notDeepEqual(r.experiment.augmented, r.experiment.plain);
   const pct = (v) => `${(100 * v).toFixed(1)}%`;

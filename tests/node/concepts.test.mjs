@@ -51,3 +51,9 @@ test('every link in the concept index leads to a page, widget, setting or preset
     } else if (url.pathname.endsWith('.json')) await readPreset(await readFile(url, 'utf8'), at);
   }
 });
+
+test('the sample course page holds every widget kind, so one page shows (and a11y.test.mjs checks) them all', async () => {
+  const html = await readFile(new URL('examples/course/index.html', root), 'utf8');
+  const kinds = new Set([...html.matchAll(/<dl-widget[^>]*\skind="([^"]+)"/g)].map((m) => m[1]));
+  assert.deepEqual([...kinds].sort(), Object.keys(WIDGETS).sort());
+});

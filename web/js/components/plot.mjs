@@ -82,7 +82,10 @@ export function createPlot(container, { height = 200, square = false, xLabel = '
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     const xTicks = scene.xLog ? ticks(Math.log10(x0), Math.log10(x1), Math.max(2, Math.floor((w - left) / 70))).filter(Number.isInteger).map((e) => 10 ** e) : ticks(x0, x1, Math.max(2, Math.floor((w - left) / 70)));
-    for (const t of xTicks) ctx.fillText(fmt(t), px(t), h - bottom + 4);
+    for (const t of xTicks) { // (a label at either end is moved in, not cut off by the canvas's edge)
+      const label = fmt(t), half = ctx.measureText(label).width / 2;
+      ctx.fillText(label, Math.max(half + 1, Math.min(w - half - 1, px(t))), h - bottom + 4);
+    }
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const t of ticks(y0, y1, Math.max(2, Math.floor(h / 50)))) ctx.fillText(fmt(t), left - 4, py(t));

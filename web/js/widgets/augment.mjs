@@ -16,6 +16,7 @@ import { fitCanvas, watchWidth } from '../components/hidpi.mjs';
 const OPTIONS = (await sharedEngine()).catalog.augment;
 const START = { shift: 2, rotate: 15, scale: 0.1 }; // (a mild mix, so the copies differ at first sight)
 const TRAIN = 500, TEST = 1000, EPOCHS = 20, BATCH = 32, LR = 0.003;
+const finished = (exp) => exp.failed || exp.aug.acc.length >= EPOCHS;
 const SETS = { mnist: { file: 'mnist-test', names: MNIST_LABELS }, fashion: { file: 'fashion-test', names: FASHION_LABELS } };
 const PLAIN_INK = '#5b6475', AUG_INK = '#1c64d1';
 
@@ -126,7 +127,7 @@ export default {
     const free = (e) => (e.plain.model.dispose(), e.aug.model.dispose());
 
     function startExperiment() {
-      if (!exp || exp.plain.acc.length >= EPOCHS) {
+      if (!exp || finished(exp)) {
         resetExperiment();
         const s = w.state, net = () => ({ model: engine.model({ ...SPEC, seed: s.seed }), acc: [] });
         exp = { dataset: s.dataset, options: options(), plain: net(), aug: net(), data: null, busy: false, stale: false };
@@ -136,8 +137,8 @@ export default {
     }
 
     const loop = w.loop(() => {
-      if (!exp.busy && exp.aug.acc.length < EPOCHS) advance(exp);
-      return exp.busy || exp.aug.acc.length < EPOCHS;
+      if (!exp.busy && !finished(exp)) advance(exp);
+      return exp.busy || !finished(exp);
     }, { onStop: () => label() });
 
     async function advance(e) {
@@ -152,7 +153,7 @@ export default {
         if (!e.stale) await epoch(e);
       } catch (err) {
         w.status(`Training stopped: ${err.message}`, true);
-        e.plain.acc.length = e.aug.acc.length = EPOCHS; // (ends the loop)
+        e.failed = true; // (ends the loop; the curves keep the epochs done)
       } finally {
         e.busy = false;
       }
@@ -191,7 +192,7 @@ export default {
     }
 
     function label() {
-      trainButton.textContent = loop.on ? 'Pause' : exp?.plain.acc.length && exp.aug.acc.length < EPOCHS ? 'Resume' : 'Train with and without';
+      trainButton.textContent = loop.on ? 'Pause' : exp?.plain.acc.length && !finished(exp) ? 'Resume' : 'Train with and without';
     }
 
     resetExperiment();

@@ -33,7 +33,7 @@ export default {
     { name: 'activation', type: 'enum', values: ['sigmoid', 'relu'], default: 'sigmoid', label: 'Activation', control: 'select' },
     { name: 'depth', type: 'int', min: 2, max: 10, default: 6, label: 'Dense layers', control: 'range' },
     { name: 'batch', type: 'int', min: 1, max: 128, default: 32, label: 'Batch size', control: 'number' },
-    { name: 'lr', type: 'number', min: 0.001, max: 2, step: 0.01, default: 0.1, label: 'Learning rate (SGD)', control: 'number' },
+    { name: 'lr', type: 'number', min: 0.001, max: 2, step: 0.001, default: 0.1, label: 'Learning rate (SGD)', control: 'number' },
     { name: 'steps', type: 'int', min: 20, max: 2000, default: 300, label: 'Training steps', control: 'number' },
     { name: 'dataset', type: 'enum', values: ['circles', 'xor', 'moons'], default: 'circles', label: 'Data', control: 'select' },
   ],
@@ -150,7 +150,7 @@ export default {
       const res = (k, e) => (r[k].error ? `${NAMES[k]}: stopped (${r[k].error})` : `${NAMES[k]}: training loss ${num(e.trainLoss)} over the last 20 steps, test loss ${num(e.testLoss)} and accuracy ${pct(e.testAccuracy)} in evaluation mode`);
       let text = `${start} After ${r.steps} steps, ${res('plain', p)}; ${res('bn', b)}.`;
       if (s.batch === 1 && !r.bn.error) {
-        text += ` With one sample per batch, each batch-norm layer's batch mean is the sample itself, so every normalized value is 0 and the layer outputs β whatever the input; no gradient passes below it. The engine trains without an error, but ${b.unchanged.length} of ${b.denseLayers} hidden layers never changed, and the running variances fell to ${num(b.runningVar[1])} or less (a batch of one has variance 0), so evaluation divides by about √ε: test loss ${num(b.testLoss)}, accuracy ${pct(b.testAccuracy)}.`;
+        text += ` With one sample per batch, each batch-norm layer's batch mean is the sample itself, so every normalized value is 0 and the layer outputs β whatever the input; no gradient passes below it. The engine trains without an error, but ${b.unchanged.length} of ${b.denseLayers} hidden layers never changed, and the running variances fell to ${num(b.runningVar[1])} or less (a batch of one has variance 0), so evaluation divides by √(${num(b.runningVar[1])} + ε) = ${num(Math.sqrt(b.runningVar[1] + 1e-5))}, not by the spread the layer saw in training: test loss ${num(b.testLoss)}, accuracy ${pct(b.testAccuracy)}.`;
         w.status('Batch size 1: the engine trains without an error, but with batch norm each layer outputs β whatever its input (the numbers are above).');
       } else w.status('');
       w.summary(text);

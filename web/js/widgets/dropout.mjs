@@ -7,22 +7,20 @@
 import { createPlot } from '../components/plot.mjs';
 import { fitCanvas, watchWidth } from '../components/hidpi.mjs';
 import { mulberry32, shuffle } from '../../dlplay/random.mjs';
-import { makeToySet, toArrays, CLASSES_2D } from '../datasets2d.mjs';
+import { CLASSES_2D } from '../datasets2d.mjs';
+import { toySplit } from './toy-net.mjs';
 
 const NOISE = { xor: 0.4, spiral: 0.3, gaussians: 0.5 }; // noisy enough that 60 points can be memorised
 const TRAIN = 60, TEST = 400, WIDTH = 16, BATCH = 16, LR = 0.01, PER_FRAME = 30, EVERY = 50;
 const COLORS = { dropout: '#c2410c', plain: '#2f6fde' };
 const sets = {};
 
-/** A small toy set: 60 training and 400 test points, inputs divided by 3, labels also as floats for the graph. */
+/** A small toy set: 60 training and 400 test points (toy-net's), labels also as floats for the graph. */
 export function dropoutData(name) {
   return (sets[name] ??= (() => {
-    const s = makeToySet(name, { n: TRAIN + TEST, noise: NOISE[name], ratio: TRAIN / (TRAIN + TEST), seed: 5 });
-    const arrays = (pts) => {
-      const d = toArrays(pts);
-      return { x: d.x.map((v) => v / 3), t: Float32Array.from(d.y), n: pts.length };
-    };
-    return { train: arrays(s.train), test: arrays(s.test) };
+    const { train, test } = toySplit(name, { train: TRAIN, test: TEST, noise: NOISE[name] });
+    const withT = (d) => ({ ...d, t: Float32Array.from(d.y) });
+    return { train: withT(train), test: withT(test) };
   })());
 }
 
@@ -85,7 +83,7 @@ export default {
     const lossPlot = createPlot(lossBox, { height: 190, xLabel: 'step', label: 'training and test loss with and without dropout' });
     const trainButton = w.button('train', 'Train', () => toggle(), { secondary: false });
     const resampleButton = w.button('resample', 'Resample the mask', () => ((pass = show()), draw()));
-    let nets = null, batch = null, pass = null, step = 0, order = null, curves = null, width = 0;
+    let nets = null, batch = null, pass = null, step = 0, order = null, curves = null, width = 0, resamples = 0;
     const stopWatch = watchWidth(netBox, (px) => ((width = px), draw()));
 
     const loop = w.loop(() => {
@@ -120,6 +118,9 @@ export default {
     // One training step. For the step whose pass is drawn: forward, read the hidden values, then
     // backward and the update (the same as trainStep, taken apart so the values can be read).
     function trainStep(n, capture) {
+      // each step's masks come from the seed and the step alone, so the masks a learner resamples
+      // in between (drawn from the same graph) do not change the run: a seed replays
+      n.g.seed(w.state.seed * 100003 + step);
       feed(n, batch.x, batch.t, true);
       if (!capture) return n.g.trainStep(n.loss, n.opt, LR);
       n.g.forward(n.loss);
@@ -133,6 +134,7 @@ export default {
     // layer's ReLU output h and what the dropout op made of it, d
     function show() {
       const n = nets.dropout, training = w.state.pass === 'training';
+      n.g.seed(w.state.seed * 100003 + step + 2 ** 40 + ++resamples);
       feed(n, batch.x, batch.t, training).forward(n.loss);
       return read(n, w.state.pass);
     }

@@ -21,6 +21,7 @@ export const FEATURES = {
 const NAMES = Object.keys(FEATURES), LABELS = Object.fromEntries(NAMES.map((n) => [n, FEATURES[n].label]));
 const SETS = { circles: 'circles (a disc in a ring)', xor: 'XOR (opposite quadrants)', moons: 'two moons', spiral: 'spiral (two arms)', blobs: 'two blobs (a line splits them)' };
 const EPOCHS = 100, PER_FRAME = 2, BATCH = 10, LR = 0.03, POINTS = 400;
+const finished = (run) => run.failed || run.history.loss.length >= EPOCHS;
 const GRID = 50, EXTENT = 6; // the boundary: GRID x GRID cells over [-EXTENT, EXTENT]^2, as the points
 const THUMB = 25; // each input drawn over the plane on a THUMB x THUMB grid
 const COLORS = ['#c2410c', '#1c64d1'], TRAIN_INK = '#1d2330', TEST_INK = '#c2410c';
@@ -77,8 +78,8 @@ export default {
     let run = null;
 
     const loop = w.loop(() => {
-      if (!run.busy && run.history.loss.length < EPOCHS) advance(run);
-      return run.busy || run.history.loss.length < EPOCHS;
+      if (!run.busy && !finished(run)) advance(run);
+      return run.busy || !finished(run);
     }, { onStop: () => label() });
 
     const hidden = () => [w.state.units1, w.state.units2].slice(0, w.state.layers);
@@ -108,7 +109,7 @@ export default {
 
     function start() {
       if (!run.model) return;
-      if (run.history.loss.length >= EPOCHS) reset();
+      if (finished(run)) reset();
       else loop.start(), label();
     }
 
@@ -124,7 +125,7 @@ export default {
         if (!r.stale && (h.loss.length % 10 === 0 || h.loss.length >= EPOCHS)) r.field = field(r);
       } catch (err) {
         w.status(`Training stopped: ${err.message}`, true);
-        h.loss.length = EPOCHS; // (ends the loop)
+        r.failed = true; // (ends the loop; the curves keep the epochs done)
       } finally {
         r.busy = false;
       }
@@ -175,7 +176,7 @@ export default {
     }
 
     function label() {
-      trainButton.textContent = loop.on ? 'Pause' : run?.history.loss.length && run.history.loss.length < EPOCHS ? 'Resume' : 'Train again';
+      trainButton.textContent = loop.on ? 'Pause' : run?.history.loss.length && !finished(run) ? 'Resume' : 'Train again';
     }
 
     reset();

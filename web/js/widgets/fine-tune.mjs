@@ -8,6 +8,7 @@
 import { createLineChart } from '../components/line-chart.mjs';
 import { createImageGrid } from '../components/image-grid.mjs';
 import { records } from './image-sets.mjs';
+import { argmax } from './mnist-net.mjs';
 import { mulberry32, shuffle } from '../../dlplay/random.mjs';
 
 const PIXELS = 784, BATCH = 32, EVAL_EVERY = 10, BATCHES_PER_FRAME = 4;
@@ -81,21 +82,19 @@ export default {
     const accBox = w.figure('accuracy', `Accuracy on ${SIZES.test} Fashion test images, every ${EVAL_EVERY} steps`);
     const trainButton = w.button('train', 'Fine-tune', () => start(), { secondary: false });
     let chart = null, base = null, pretrained = null, run = null, data = null, token = 0, busy = false;
+    let pretraining = null; // the model a pretraining is training: that pretraining frees it once it sees it is stale
     const loop = w.loop(() => void tick(), { onStop: () => (trainButton.disabled = !pretrained) });
     trainButton.disabled = true;
 
     const trainable = () => NAMES.filter((n) => !w.state.freeze.includes(n)).concat('fashionHead');
     const paramsOf = (model, nets) => model.networks.filter((n) => nets.includes(n.name)).reduce((a, n) => a + n.params, 0);
 
-    function accuracy(model) {
-      const z = model.run('fashion', { x: data.test.x });
+    // the share of a set a head gets right
+    function accuracy(model, head = 'fashion', set = data.test) {
+      const z = model.run(head, { x: set.x });
       let right = 0;
-      for (let i = 0; i < data.test.n; i++) {
-        let best = 0;
-        for (let k = 1; k < 10; k++) if (z[10 * i + k] > z[10 * i + best]) best = k;
-        right += best === data.test.y[i];
-      }
-      return right / data.test.n;
+      for (let i = 0; i < set.n; i++) right += argmax(z, i) === set.y[i];
+      return right / set.n;
     }
 
     const filters = (model) => {
@@ -106,26 +105,26 @@ export default {
     // one epoch over the first 5,000 digits, a few batches a frame
     async function pretrain() {
       const mine = ++token, s = w.state;
-      base?.dispose();
-      pretrained = run = null;
+      dropRun();
+      if (base !== pretraining) base?.dispose();
+      base = pretrained = null;
       trainButton.disabled = true;
       w.status('Loading MNIST digits and Fashion-MNIST images…');
       data ??= await loadData();
       if (mine !== token) return;
-      base = engine.model(transferSpec(s.seed));
+      const model = (base = pretraining = engine.model(transferSpec(s.seed)));
       base.setProgram(transferProgram('digits', [...NAMES, 'digitHead'], 0.002));
       const order = shuffle([...Array(SIZES.pretrain).keys()], mulberry32(s.seed)), steps = Math.ceil(SIZES.pretrain / BATCH);
       for (let step = 0; step < steps; step += BATCHES_PER_FRAME) {
         await new Promise(requestAnimationFrame);
-        if (mine !== token) return;
+        if (mine !== token) return model.dispose();
         const count = Math.min(BATCHES_PER_FRAME * BATCH, SIZES.pretrain - step * BATCH);
-        await base.train(gather(data.digits, order, step * BATCH, count), { epochs: 1, batchSize: BATCH, shuffle: false });
+        await model.train(gather(data.digits, order, step * BATCH, count), { epochs: 1, batchSize: BATCH, shuffle: false });
         w.status(`Pretraining on MNIST: step ${Math.min(steps, step + BATCHES_PER_FRAME)} of ${steps}`);
       }
-      const z = base.run('digits', { x: data.heldOut.x });
-      let right = 0;
-      for (let i = 0; i < data.heldOut.n; i++) right += z.subarray(10 * i, 10 * i + 10).indexOf(Math.max(...z.subarray(10 * i, 10 * i + 10))) === data.heldOut.y[i];
-      pretrained = { weights: base.getWeights().map((p) => ({ name: p.name, values: p.values.slice() })), digitAccuracy: right / data.heldOut.n };
+      if (mine !== token) return model.dispose();
+      pretraining = null;
+      pretrained = { weights: base.getWeights().map((p) => ({ name: p.name, values: p.values.slice() })), digitAccuracy: accuracy(base, 'digits', data.heldOut) };
       before.update(filters(base));
       after.reset();
       w.status('');
@@ -141,10 +140,17 @@ export default {
     }
 
     // the two runs: the pretrained copy with the freezes, and the untrained network, both on the Fashion head
-    function resetRun() {
+    // A run in the middle of a step is freed when the step ends (tick sees it is no longer the run).
+    function dropRun() {
       loop.stop();
-      run?.models.forEach((m) => m.dispose());
+      const r = run;
       run = null;
+      if (r && busy) r.dropped = true;
+      else r?.models.forEach((m) => m.dispose());
+    }
+
+    function resetRun() {
+      dropRun();
       chart?.destroy();
       chart = createLineChart(accBox, { title: 'Fashion test accuracy', yLabel: 'accuracy', xLabel: 'step', yMin: 0, yMax: 1, height: 200, series: [{ name: 'fine-tuned', color: '#2f6fde' }, { name: 'from scratch', color: '#c2410c', dashed: true }] });
       if (!pretrained) return describe();
@@ -186,10 +192,12 @@ export default {
         }
         describe();
       } catch (e) {
+        if (r !== run) return; // (a run dropped mid-step: its models were going anyway)
         loop.stop();
         w.status(`Training stopped: ${e.message}`, true);
       } finally {
         busy = false;
+        if (r.dropped) r.models.forEach((m) => m.dispose());
       }
     }
 
@@ -228,9 +236,8 @@ export default {
       }),
       destroy() {
         token++;
-        loop.stop();
-        run?.models.forEach((m) => m.dispose());
-        base?.dispose();
+        dropRun();
+        if (base !== pretraining) base?.dispose();
         chart?.destroy();
       },
     };

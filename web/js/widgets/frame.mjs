@@ -253,6 +253,7 @@ export function createWidget(root, w, options = {}) {
     if (destroyed) return;
     showApplicable(); // (the controls that depend on the catalog)
     instance = await w.create(ctx);
+    if (destroyed) return instance?.destroy?.(); // (taken down while it was starting: free what it made)
     applyHide();
     root.dataset.engine = 'ready';
   }
@@ -269,7 +270,8 @@ export function createWidget(root, w, options = {}) {
     config: () => structuredClone({ kind: w.kind, settings: Object.fromEntries(params.map((p) => [p.name, ctx.state[p.name]])) }),
     start: () => instance?.start?.(),
     stop: () => instance?.stop?.(),
-    results: () => ({ kind: w.kind, running: root.dataset.running === 'yes', summary: q('summary').textContent, ...(instance?.results?.() ?? {}) }),
+    /** A copy: the arrays a widget keeps growing do not change in the caller's hands. */
+    results: () => structuredClone({ kind: w.kind, running: root.dataset.running === 'yes', summary: q('summary').textContent, ...(instance?.results?.() ?? {}) }),
     /** In view or not: loops wait while the widget is out of view and go on when it is back. */
     visible(on) {
       active = on;

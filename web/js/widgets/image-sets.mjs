@@ -13,11 +13,11 @@ export function records(file, from, n) {
   if (!files.has(file)) {
     const waiting = new Set();
     const done = fetchDataset(site(`data/${file}.dlds.gz`), { onProgress: (s) => waiting.forEach((x) => s.count >= x.need && (waiting.delete(x), x.resolve(s))) });
-    done.catch(() => files.delete(file)); // (a failed download is tried again by the next request)
+    done.then((set) => (files.get(file).set = set), () => files.delete(file)); // (a failed download is tried again by the next request)
     files.set(file, { waiting, done });
   }
   const f = files.get(file), need = from + n;
-  const arrived = new Promise((resolve) => f.waiting.add({ need, resolve }));
+  const arrived = f.set ? Promise.resolve(f.set) : new Promise((resolve) => f.waiting.add({ need, resolve }));
   return Promise.race([arrived, f.done]).then((set) => {
     if (set.count < need) throw new Error(`${file} holds ${set.count} images, fewer than ${need}`);
     return { x: set.x.subarray(from * PIXELS, need * PIXELS), y: set.y.subarray(from, need), n };

@@ -6,19 +6,18 @@
 // curves show the gap open; the best validation epoch and the epoch where early stopping with
 // the chosen patience would stop are marked, found from the curves the widget reports.
 import { createPlot } from '../components/plot.mjs';
-import { makeToySet, toArrays } from '../datasets2d.mjs';
-import { mulberry32 } from '../../dlplay/random.mjs';
+import { toySplit } from './toy-net.mjs';
+import { mulberry32, shuffle } from '../../dlplay/random.mjs';
 
 const SETS = ['circles', 'moons', 'xor', 'spiral'], VAL = 400, K = 2;
 const WIDTH = 128, DEPTH = 3, LR = 0.003, BATCH = 16;
 const COLORS = ['#c2410c', '#1c64d1'], TRAIN_INK = '#1c64d1', VAL_INK = '#c2410c', MARK = '#5b6475';
 const GRID = 48, EXTENT = 2.2; // the prediction field: GRID x GRID cells over [-EXTENT, EXTENT]^2
 
-/** Training and validation points of a toy set (the same draw whatever the seed), inputs divided by 3. */
+/** Training and validation points of a toy set (the same draw whatever the seed). */
 function makeData(name, n) {
-  const set = makeToySet(name, { n: n + VAL, noise: 0.2, ratio: n / (n + VAL), seed: 3 });
-  const scale = (d) => ((d.x = d.x.map((v) => v / 3)), d);
-  return { train: scale(toArrays(set.train)), val: scale(toArrays(set.test)) };
+  const { train, test } = toySplit(name, { train: n, test: VAL, noise: 0.2, seed: 3 });
+  return { train, val: test };
 }
 
 /**
@@ -27,11 +26,7 @@ function makeData(name, n) {
  */
 export function noisyLabels(labels, share, shuffled, seed, classes = K) {
   const next = mulberry32(seed * 7907 + 17), y = Uint8Array.from(labels), n = y.length;
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffle(Uint32Array.from({ length: n }, (_, i) => i), next);
   if (shuffled) return Uint8Array.from(order, (i) => labels[i]);
   for (const i of order.subarray(0, Math.round(share * n))) y[i] = (y[i] + 1 + Math.floor(next() * (classes - 1))) % classes;
   return y;

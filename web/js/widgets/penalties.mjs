@@ -93,7 +93,7 @@ export default {
     const picBox = w.figure('picture', 'Two weights, mean squared error plus a penalty. Grey: contours of the data loss. Dashed: the diamond |w₁|+|w₂| = t and the circle w₁²+w₂² = r² through the L1 and L2 solutions at this λ, each touching the contour through its solution. Solid: each solution\'s path as λ grows from 0.001 to 1. The engine\'s L1 adds λ·sign(w) to the gradient (sign 0 = 0): a subgradient step, not a proximal one, so a weight whose best value is 0 hops across 0 by about rate × λ; a falling rate settles it within 0.001 (and near the λ where a weight reaches 0, the path lags the exact answer by up to about 0.005).');
     const picPlot = createPlot(picBox, { square: true, xLabel: 'w₁', yLabel: 'w₂', label: 'constraint picture' });
     legendAfter(picBox).replaceChildren(...[['L1 (diamond)', COLORS.l1], ['L2 (circle)', COLORS.l2], ['no penalty: least squares', '#ffffff']].map(([t, c]) => item(t, c)));
-    const pathBox = w.figure('path', 'The two weights against λ (log scale): L1 (orange) drops w₂ to exactly 0 and keeps it there, L2 (blue) shrinks both smoothly; solid w₁, dashed w₂; the grey line marks the λ shown');
+    const pathBox = w.figure('path', 'The two weights against λ (log scale): L1 (orange) brings one weight to 0 (within 0.001) and keeps it there, L2 (blue) shrinks both smoothly; solid w₁, dashed w₂; the grey line marks the λ shown');
     const pathPlot = createPlot(pathBox, { height: 240, xLabel: 'λ', label: 'the weights against λ' });
     const trainButton = w.button('train', 'Train', () => toggle(), { secondary: false });
 

@@ -84,10 +84,10 @@ export default {
       lossChart = createLineChart(lossBox, { title: 'Training loss', yLabel: 'loss', xLabel: 'step', log: true, height: 190, series: NETS });
       gradChart = createLineChart(gradBox, { title: 'Gradient per layer', yLabel: '‖∂L/∂W‖', xLabel: 'layer', log: true, height: 190, series: NETS.flatMap((n) => [{ ...n, name: `${n.name}, start`, dashed: true }, { ...n, name: `${n.name}, step ${PROBE}` }]) });
       try {
-        nets = NETS.map((n) => {
+        for (const n of NETS) { // (one at a time: a stack the engine refuses leaves the one before it to dispose())
           const net = buildStack(engine, s, n.key === 'residual');
-          return { ...net, key: n.key, opt: net.g.optimizer('adam') };
-        });
+          nets.push({ ...net, key: n.key, opt: net.g.optimizer('adam') });
+        }
         run = { step: 0, curves: nets.map(() => []), start: nets.map(measure), probe: null, last: null };
         nets.forEach((n, i) => {
           run.curves[i].push([0, run.start[i].loss]);

@@ -6,16 +6,31 @@
 import { makeToySet, toArrays, CLASSES_2D } from '../datasets2d.mjs';
 
 const NOISE = { spiral: 0.1, gaussians: 0.3 }, POINTS = 400, TRAIN_SHARE = 0.75;
-const sets = {};
+const splits = new Map();
 export const BATCH = 16;
 export const BATCHES = Math.ceil(Math.round(POINTS * TRAIN_SHARE) / BATCH); // batches in an epoch
 
-/** A toy set's training or test split as model data {x, y}, inputs divided by 3. */
+/**
+ * A fixed draw of a toy set as model data: {train, test}, each {x (inputs divided by 3), y, n};
+ * the same draw for the same arguments, whatever the widget's seed (made once per page).
+ */
+export function toySplit(name, { train, test, noise, seed = 5 }) {
+  const key = `${name} ${train} ${test} ${noise} ${seed}`;
+  if (!splits.has(key)) {
+    const set = makeToySet(name, { n: train + test, noise, ratio: train / (train + test), seed });
+    const data = (pts) => {
+      const d = toArrays(pts);
+      return { x: d.x.map((v) => v / 3), y: d.y, n: pts.length };
+    };
+    splits.set(key, { train: data(set.train), test: data(set.test) });
+  }
+  return splits.get(key);
+}
+
+/** The training widgets' toy set: its training or test split. */
 export function toyData(name, split) {
-  sets[name] ??= makeToySet(name, { n: POINTS, noise: NOISE[name], ratio: TRAIN_SHARE, seed: 5 });
-  const d = toArrays(sets[name][split]);
-  d.x = d.x.map((v) => v / 3);
-  return d;
+  const train = Math.round(POINTS * TRAIN_SHARE);
+  return toySplit(name, { train, test: POINTS - train, noise: NOISE[name] })[split];
 }
 
 /** A 2-32-32-K ReLU network for a toy set, with the given seed. */
