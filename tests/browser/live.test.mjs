@@ -125,26 +125,17 @@ test('after Stop in the middle of an MNIST epoch, after Reset and after Load, th
 test('Stop frees the worker within 300 ms with the residual preset, and the worker answers at once after', async () => {
   const page = await playground('#dataset=mnist&preset=resnet&epochs=1');
   await dataIn(page);
-  // Stop waits for the chunk in progress (8 batches of the residual net). The first run's Stop can
-  // also wait behind the views the page asks for after the first chunk (measured 656 ms once,
-  // then 37 and 38 ms: a known gap, in the issue notes), so the best of three stops is held to
-  // the bound, and every one is named if none meets it.
-  const times = [];
-  for (let k = 0; k < 3 && !(times.at(-1) <= 300); k++) {
-    const before = await page.textContent('[data-part="progress"]'); // (wait for this run's progress, not the last one's)
-    await page.click('[data-part="start"]');
-    await page.waitForFunction((was) => {
-      const now = document.querySelector('[data-part="progress"]').textContent;
-      return now !== was && /batch ([3-9]|\d\d+)\//.test(now);
-    }, before, { timeout: 30000 });
-    times.push(await page.evaluate(async () => {
-      const root = document.querySelector('[data-playground]'), t0 = performance.now();
-      document.querySelector('[data-part="stop"]').click();
-      while (root.dataset.training !== 'idle') await new Promise((r) => setTimeout(r, 5));
-      return performance.now() - t0;
-    }));
-  }
-  assert.ok(Math.min(...times) <= 300, `Stop took ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+  await page.click('[data-part="start"]');
+  await page.waitForFunction(() => /batch ([3-9]|\d\d+)\//.test(document.querySelector('[data-part="progress"]').textContent), null, { timeout: 30000 });
+  // Stop waits for the chunk in progress (8 batches of the residual net) and for any view the page
+  // asked for between chunks: the live evaluation is kept to 500 test images for that reason.
+  const ms = await page.evaluate(async () => {
+    const root = document.querySelector('[data-playground]'), t0 = performance.now();
+    document.querySelector('[data-part="stop"]').click();
+    while (root.dataset.training !== 'idle') await new Promise((r) => setTimeout(r, 5));
+    return performance.now() - t0;
+  });
+  assert.ok(ms <= 300, `Stop took ${ms.toFixed(0)} ms`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

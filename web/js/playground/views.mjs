@@ -143,13 +143,13 @@ export function createViewsPart(ctx) {
 
   // Between the chunks of a run the model answers everything that only reads it: evaluation,
   // filters, feature maps, gradients.
-  // live: during a run, on the first 2,000 test images (the headline then stays the epoch's);
+  // live: during a run, on the first 500 test images (the headline then stays the epoch's);
   // otherwise the whole test set, and the headline shows the same evaluation as the matrix.
   async function refreshImageViews(live = false) {
     const m = ctx.model;
     if (!m) return;
     try {
-      const r = await m.evaluate({ dataset: ctx.parts.data.names().test, ...(live ? { count: 2000 } : {}) }, 24);
+      const r = await m.evaluate({ dataset: ctx.parts.data.names().test, ...(live ? { count: 500 } : {}) }, 24);
       v.confusion.update(r);
       q('metrics-note').textContent = live ? `During training: the first ${r.n.toLocaleString()} test images, at ${new Date().toLocaleTimeString()}.` : `All ${r.n.toLocaleString()} test images, with the weights as they are now.`;
       if (!live) headline(r.accuracy, r.loss);

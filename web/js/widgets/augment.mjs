@@ -159,7 +159,7 @@ export default {
       }
       if (e.stale) return free(e);
       plotExperiment();
-      if (e.aug.acc.length >= EPOCHS) w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      if (e.aug.acc.length >= EPOCHS) w.tally('trained');
     }
 
     // the next epoch of one of the two networks (they take turns, one per frame); epoch k of

@@ -101,7 +101,7 @@ export default {
         const vars = now.filter((p) => /moving_var$/.test(p.name)).flatMap((p) => [...p.values]);
         net.end = { testLoss: ev.loss, testAccuracy: ev.accuracy, trainLoss: mean(net.losses.slice(-20)), unchanged, denseLayers: dense.length, runningVar: vars.length ? [Math.min(...vars), Math.max(...vars)] : null };
       }
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
     }
 
     function start() {

@@ -101,7 +101,7 @@ export default {
       }
       draw();
       if (step >= s.steps) {
-        w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+        w.tally('trained');
         return false;
       }
     }, { onStop: () => draw() });

@@ -131,7 +131,7 @@ export default {
       }
       if (r.stale) return r.model.dispose();
       draw();
-      if (h.loss.length >= EPOCHS) w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      if (h.loss.length >= EPOCHS) w.tally('trained');
     }
 
     // the model's probability of class 1 on the featurized grid, as the signed field

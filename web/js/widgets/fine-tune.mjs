@@ -129,7 +129,7 @@ export default {
       after.reset();
       w.status('');
       trainButton.disabled = false;
-      w.root.dataset.pretrained = String(Number(w.root.dataset.pretrained ?? 0) + 1);
+      w.tally('pretrained');
       resetRun();
     }
 
@@ -188,7 +188,7 @@ export default {
         if (r.step >= s.steps) {
           loop.stop();
           after.update(filters(r.models[0]));
-          w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+          w.tally('trained');
         }
         describe();
       } catch (e) {

@@ -98,6 +98,10 @@ export function createWidget(root, w, options = {}) {
     summary(text) {
       q('summary').textContent = text;
     },
+    /** Count an event on the widget's root (data-<name>: 1, 2, ...): what tests and hosts wait for, as 'trained'. */
+    tally(name) {
+      root.dataset[name] = String(Number(root.dataset[name] ?? 0) + 1);
+    },
     status(text, error = false) {
       const s = q('status');
       s.textContent = text;
@@ -217,7 +221,7 @@ export function createWidget(root, w, options = {}) {
   }
 
   function changed(name) {
-    root.dataset.settings = String(Number(root.dataset.settings ?? 0) + 1); // (for tests: settings applied)
+    ctx.tally('settings'); // (for tests: settings applied)
     showApplicable();
     instance?.update(name);
     options.onChange?.(ctx.state);

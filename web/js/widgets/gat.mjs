@@ -74,7 +74,7 @@ export default {
       }
       draw();
       if (history.steps < s.epochs) return true;
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
       return false;
     }
 

@@ -200,7 +200,7 @@ export default {
       trails.forEach((t, i) => (t.xs.push(seen.z[2 * i]), t.ys.push(seen.z[2 * i + 1])));
       draw();
       if (history.steps < s.epochs) return true;
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
       return false;
     }
 

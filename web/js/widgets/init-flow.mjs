@@ -183,7 +183,7 @@ export default {
       }
       stats = measure();
       draw();
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
     }
 
     reset();

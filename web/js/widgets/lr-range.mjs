@@ -54,7 +54,7 @@ export default {
       const smooth = smoothed(loss);
       const best = smooth.indexOf(Math.min(...smooth));
       last = { lr, loss, smooth, minLoss: smooth[best], minAt: lr[best], suggested: lr[best] / 10, diverged };
-      w.root.dataset.swept = String(Number(w.root.dataset.swept ?? 0) + 1);
+      w.tally('swept');
       draw();
     }
 

@@ -93,7 +93,7 @@ export default {
         m.dispose();
       }
       draw();
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
     }
 
     function draw() {

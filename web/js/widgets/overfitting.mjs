@@ -113,7 +113,7 @@ export default {
       }
       if (r.stale) return r.model.dispose();
       draw();
-      if (h.valLoss.length >= r.epochs) w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      if (h.valLoss.length >= r.epochs) w.tally('trained');
     }
 
     // the network's probability of class 1 over the plane, as the signed field blue (class 1) / red (class 0)

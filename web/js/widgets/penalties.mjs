@@ -116,7 +116,7 @@ export default {
         });
       epoch++;
       for (const n of nets) measure(n, train, test);
-      if (epoch === s.epochs) w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      if (epoch === s.epochs) w.tally('trained');
       drawNets();
     }
     const settle = () => pending ?? Promise.resolve();
@@ -236,7 +236,7 @@ export default {
       }
       drawLine();
       if (line.paths.l1.length === SWEEP.length) {
-        w.root.dataset.swept = String(Number(w.root.dataset.swept ?? 0) + 1);
+        w.tally('swept');
         return false;
       }
     });

@@ -128,7 +128,7 @@ export default {
     }
 
     function finish() {
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
       describe();
       return false;
     }

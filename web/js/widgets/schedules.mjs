@@ -128,7 +128,7 @@ export default {
         model.dispose();
         training = false;
         train.disabled = false;
-        w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+        w.tally('trained');
       }
       draw();
     }

@@ -208,7 +208,7 @@ export default {
       if (++frames % 4 === 0 || net.step >= target) draw();
       if (frames % 30 === 0) describe(); // (the text now and then: a screen reader is not flooded)
       if (net.step < target) return true;
-      w.root.dataset.trained = String(Number(w.root.dataset.trained ?? 0) + 1);
+      w.tally('trained');
       return false;
     }
 
