@@ -4,7 +4,7 @@
 // ranges; a new draw takes the next seed. The copies are measured against the original here (how
 // much each pixel moved), and a small experiment trains one tiny CNN with the chosen changes and
 // one without, on the same 500 images, and tests both on 1,000 others.
-import { sharedEngine } from './frame.mjs';
+import { sharedEngine, letGo, settle } from './frame.mjs';
 import { SPEC, drawImage } from './mnist-net.mjs';
 import { records, image, SIDE, PIXELS } from './image-sets.mjs';
 import { MNIST_LABELS, FASHION_LABELS } from '../../dlplay/datasets.mjs';
@@ -119,7 +119,7 @@ export default {
     // ---- the experiment: two copies of one small CNN taking turns, one epoch a frame ----
     function resetExperiment() {
       loop.stop();
-      if (exp) exp.busy ? (exp.stale = true) : free(exp);
+      letGo(exp, free);
       exp = null;
       expPlot.update({ x: [0, EPOCHS + 3], y: [0, 1], lines: [] });
       label();
@@ -154,10 +154,8 @@ export default {
       } catch (err) {
         w.status(`Training stopped: ${err.message}`, true);
         e.failed = true; // (ends the loop; the curves keep the epochs done)
-      } finally {
-        e.busy = false;
       }
-      if (e.stale) return free(e);
+      if (!settle(e, free)) return;
       plotExperiment();
       if (e.aug.acc.length >= EPOCHS) w.tally('trained');
     }
@@ -215,7 +213,7 @@ export default {
       }),
       destroy() {
         loop.stop();
-        if (exp) exp.busy ? (exp.stale = true) : free(exp);
+        letGo(exp, free);
         stopWatch();
         expPlot.destroy();
       },

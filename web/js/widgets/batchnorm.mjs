@@ -6,6 +6,7 @@
 // statistics instead of the batch's. With one sample per batch a unit's batch mean is the sample
 // itself and its batch variance 0: the widget reports what the engine then does.
 import { createPlot } from '../components/plot.mjs';
+import { letGo, settle } from './frame.mjs';
 import { toyData, smoothed } from './toy-net.mjs';
 
 const WIDTH = 32, NETS = ['plain', 'bn'], INK = { plain: '#c2410c', bn: '#1c64d1' }, FAINT = { plain: '#f2c3a8', bn: '#b3c8ee' };
@@ -61,7 +62,7 @@ export default {
 
     function reset() {
       loop.stop();
-      if (run) run.busy ? (run.stale = true) : dispose(run);
+      letGo(run, dispose);
       const s = w.state, train = toyData(s.dataset, 'train');
       run = { steps: s.steps, step: 0, calls: 0, busy: false, stale: false, data: { x: train.x, y: train.y }, test: toyData(s.dataset, 'test') };
       for (const k of NETS) run[k] = build(k === 'bn');
@@ -86,8 +87,7 @@ export default {
         }
       }
       r.step += k;
-      r.busy = false;
-      if (r.stale) return dispose(r);
+      if (!settle(r, dispose)) return;
       if (r.step >= r.steps) finish(r);
       draw();
     }
@@ -164,7 +164,7 @@ export default {
       results: () => ({ steps: run.step, of: run.steps, batch: w.state.batch, sameStart: run.sameStart, ...Object.fromEntries(NETS.map((k) => [k, { losses: [...run[k].losses], error: run[k].error, ...(run[k].end ?? {}) }])) }),
       destroy: () => {
         loop.stop();
-        run.busy ? (run.stale = true) : dispose(run);
+        letGo(run, dispose);
         lossPlot.destroy();
       },
     };

@@ -5,6 +5,7 @@
 // hidden layer it is logistic regression: a boundary that is a straight line in feature space)
 // and predicts on a featurized grid, which is drawn as the boundary in the (x₁, x₂) plane.
 import { createPlot } from '../components/plot.mjs';
+import { letGo, settle } from './frame.mjs';
 import { makeToySet } from '../datasets2d.mjs';
 import { panelRow, panel, paintGrid, signedColor, maxAbs } from './conv-grids.mjs';
 
@@ -22,6 +23,7 @@ const NAMES = Object.keys(FEATURES), LABELS = Object.fromEntries(NAMES.map((n) =
 const SETS = { circles: 'circles (a disc in a ring)', xor: 'XOR (opposite quadrants)', moons: 'two moons', spiral: 'spiral (two arms)', blobs: 'two blobs (a line splits them)' };
 const EPOCHS = 100, PER_FRAME = 2, BATCH = 10, LR = 0.03, POINTS = 400;
 const finished = (run) => run.failed || run.history.loss.length >= EPOCHS;
+const freeRun = (run) => run.model.dispose();
 const GRID = 50, EXTENT = 6; // the boundary: GRID x GRID cells over [-EXTENT, EXTENT]^2, as the points
 const THUMB = 25; // each input drawn over the plane on a THUMB x THUMB grid
 const COLORS = ['#c2410c', '#1c64d1'], TRAIN_INK = '#1d2330', TEST_INK = '#c2410c';
@@ -86,7 +88,7 @@ export default {
 
     function reset() {
       loop.stop();
-      if (run?.model) run.busy ? (run.stale = true) : run.model.dispose();
+      if (run?.model) letGo(run, freeRun);
       const s = w.state, names = chosen(s.features);
       // the same points whatever the seed: the seed sets the weights and the shuffles
       const set = makeToySet(s.dataset, { n: POINTS, noise: 0.1, ratio: 0.5, seed: 1 });
@@ -126,10 +128,8 @@ export default {
       } catch (err) {
         w.status(`Training stopped: ${err.message}`, true);
         r.failed = true; // (ends the loop; the curves keep the epochs done)
-      } finally {
-        r.busy = false;
       }
-      if (r.stale) return r.model.dispose();
+      if (!settle(r, freeRun)) return;
       draw();
       if (h.loss.length >= EPOCHS) w.tally('trained');
     }
@@ -197,7 +197,7 @@ export default {
       },
       destroy: () => {
         loop.stop();
-        if (run?.model) run.busy ? (run.stale = true) : run.model.dispose();
+        if (run?.model) letGo(run, freeRun);
         plane.destroy(), lossPlot.destroy();
       },
     };

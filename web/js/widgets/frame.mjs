@@ -291,6 +291,21 @@ export function createWidget(root, w, options = {}) {
   };
 }
 
+/**
+ * A training run whose steps await (a widget's `run`, with `busy` set while a step is under way)
+ * is let go when the settings change: freed now, or, mid-step, marked stale for `settle`.
+ */
+export function letGo(run, free) {
+  if (run) run.busy ? (run.stale = true) : free(run);
+}
+
+/** After a run's awaited step: not busy any more; false, and freed, if it was let go meanwhile. */
+export function settle(run, free) {
+  run.busy = false;
+  if (run.stale) free(run);
+  return !run.stale;
+}
+
 /** Check a preset's settings against a widget's table: the values, or every problem found, each with its place. */
 export function checkSettings(settings, params, where = 'settings') {
   const out = {}, errors = [], byName = new Map(params.map((p) => [p.name, p]));

@@ -6,6 +6,7 @@
 // curves show the gap open; the best validation epoch and the epoch where early stopping with
 // the chosen patience would stop are marked, found from the curves the widget reports.
 import { createPlot } from '../components/plot.mjs';
+import { letGo, settle } from './frame.mjs';
 import { toySplit } from './toy-net.mjs';
 import { mulberry32, shuffle } from '../../dlplay/random.mjs';
 
@@ -13,6 +14,7 @@ const SETS = ['circles', 'moons', 'xor', 'spiral'], VAL = 400, K = 2;
 const WIDTH = 128, DEPTH = 3, LR = 0.003, BATCH = 16;
 const COLORS = ['#c2410c', '#1c64d1'], TRAIN_INK = '#1c64d1', VAL_INK = '#c2410c', MARK = '#5b6475';
 const GRID = 48, EXTENT = 2.2; // the prediction field: GRID x GRID cells over [-EXTENT, EXTENT]^2
+const freeRun = (run) => run.model.dispose();
 
 /** Training and validation points of a toy set (the same draw whatever the seed). */
 function makeData(name, n) {
@@ -79,7 +81,7 @@ export default {
 
     function reset() {
       loop.stop();
-      if (run) run.busy ? (run.stale = true) : run.model.dispose();
+      letGo(run, freeRun);
       const s = w.state, data = makeData(s.dataset, s.points);
       const labels = noisyLabels(data.train.y, s.noise, s.random, s.seed);
       const model = engine.model({ input: [2], seed: s.seed, layers: [...Array(DEPTH)].map(() => ({ type: 'dense', units: WIDTH, activation: 'relu' })).concat({ type: 'dense', units: K }) });
@@ -108,10 +110,8 @@ export default {
       } catch (e) {
         w.status(`Training stopped: ${e.message}`, true);
         r.epochs = h.valLoss.length; // (ends the loop)
-      } finally {
-        r.busy = false;
       }
-      if (r.stale) return r.model.dispose();
+      if (!settle(r, freeRun)) return;
       draw();
       if (h.valLoss.length >= r.epochs) w.tally('trained');
     }
@@ -178,7 +178,7 @@ export default {
       },
       destroy: () => {
         loop.stop();
-        run.busy ? (run.stale = true) : run.model.dispose();
+        letGo(run, freeRun);
         lossPlot.destroy(), accPlot.destroy(), dataPlot.destroy();
       },
     };
