@@ -24,6 +24,11 @@ export async function load(options = {}) {
   return new Engine(bind(exports), simd);
 }
 
+/** A seed is a whole number the core's 64-bit generator takes exactly. */
+function checkSeed(seed) {
+  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
+}
+
 export class Engine {
   constructor(b, simd) {
     this.b = b;
@@ -64,7 +69,7 @@ export class Engine {
   augment(image, [C, H, W], options = {}, { count = 8, seed = 1 } = {}) {
     const b = this.b, opts = augmentOptions(this, options), n = C * H * W;
     if (!(image?.length === n)) throw new DlError(`augment: the image has ${image?.length} values, expected ${C} x ${H} x ${W} = ${n}`, 'shape');
-    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
+    checkSeed(seed);
     const out = b.alloc(Math.min(256, Math.max(1, count | 0)) * n * 4); // (the core checks count)
     try {
       b.withFloats(opts, (o) => b.withFloats(image, (x) => b.check(b.exports.dl_augment(o, x, C, H, W, count, BigInt(seed), out))));
@@ -75,7 +80,7 @@ export class Engine {
   }
   /** A new, empty graph whose random draws (initializers, dropout, sampling) follow `seed`. */
   graph(seed = 1) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
+    checkSeed(seed);
     return new Graph(this, seed);
   }
   /** A model from a JSON spec: {input: [1, 28, 28], seed, layers: [{type: 'conv2d', ...}, ...]}. */
@@ -202,7 +207,7 @@ export class Graph {
     this.b.check(this.b.exports.dl_graph_set_group(this.#ptr(), id, group));
   }
   seed(seed) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new DlError(`seed must be a whole number >= 0, got ${seed}`, 'arg');
+    checkSeed(seed);
     this.b.check(this.b.exports.dl_graph_seed(this.#ptr(), BigInt(seed)));
   }
   init(id, name, a = 0, bArg = 0) {
